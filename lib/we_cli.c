@@ -1,0 +1,139 @@
+/* we_cli.c - shared tool skeleton: errors, exit codes, progress. */
+#include "we_cli.h"
+
+#include <errno.h>
+#include <math.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+static const char *prog = "we";
+
+void we_cli_init(const char *argv0)
+{
+    if (argv0) {
+        const char *b = strrchr(argv0, '/');
+        prog = b ? b + 1 : argv0;
+    }
+    signal(SIGPIPE, SIG_DFL);
+}
+
+const char *we_cli_prog(void) { return prog; }
+
+static void vmsg(const char *fmt, va_list ap)
+{
+    fprintf(stderr, "%s: ", prog);
+    vfprintf(stderr, fmt, ap);
+    fputc('\n', stderr);
+}
+
+noreturn void we_cli_die(we_status s, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vmsg(fmt, ap);
+    va_end(ap);
+    exit(we_err_exit_code(s) ? we_err_exit_code(s) : 70);
+}
+
+noreturn void we_cli_die_status(we_status s, const char *context)
+{
+    const char *d = we_err_detail();
+    if (context && *context)
+        we_cli_die(s, "%s: %s", context, *d ? d : we_err_str(s));
+    we_cli_die(s, "%s", *d ? d : we_err_str(s));
+}
+
+noreturn void we_cli_usage_error(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vmsg(fmt, ap);
+    va_end(ap);
+    fprintf(stderr, "Try '%s --help' for more information.\n", prog);
+    exit(64);
+}
+
+void we_cli_warn(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vmsg(fmt, ap);
+    va_end(ap);
+}
+
+void we_cli_refuse_tty(FILE *out)
+{
+    if (isatty(fileno(out)))
+        we_cli_die(WE_EUSAGE, "refusing to write a binary stream to a terminal (redirect or pipe stdout)");
+}
+
+void we_cli_finish_output(void)
+{
+    if (fflush(stdout) != 0 || ferror(stdout))
+        we_cli_die(WE_EIO, "write error on stdout: %s", strerror(errno));
+}
+
+long we_cli_parse_long(const char *opt, const char *arg, long lo, long hi)
+{
+    char *end;
+    errno = 0;
+    long v = strtol(arg, &end, 10);
+    if (end == arg || *end || errno)
+        we_cli_usage_error("option %s: '%s' is not an integer", opt, arg);
+    if (v < lo || v > hi)
+        we_cli_usage_error("option %s: %ld is out of range %ld..%ld", opt, v, lo, hi);
+    return v;
+}
+
+double we_cli_parse_double(const char *opt, const char *arg, double lo, double hi)
+{
+    char *end;
+    errno = 0;
+    double v = strtod(arg, &end);
+    if (end == arg || *end || errno || isnan(v))
+        we_cli_usage_error("option %s: '%s' is not a number", opt, arg);
+    if (v < lo || v > hi)
+        we_cli_usage_error("option %s: %g is out of range %g..%g", opt, v, lo, hi);
+    return v;
+}
+
+double we_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+void we_progress_start(we_progress *p)
+{
+    const char *e = getenv("WE_PROGRESS");
+    p->enabled = e ? atoi(e) != 0 : isatty(2);
+    p->t0 = p->last = we_now();
+}
+
+void we_progress_update(we_progress *p, long done, long total, const char *unit)
+{
+    if (!p->enabled) return;
+    double t = we_now();
+    if (t - p->last < 0.5 && !(total > 0 && done == total)) return;
+    p->last = t;
+    double rate = done / fmax(t - p->t0, 1e-9);
+    if (total > 0) {
+        double eta = (total - done) / fmax(rate, 1e-9);
+        fprintf(stderr, "\r%s: %ld/%ld %s, %.1f %s/s, ETA %d:%02d ", prog, done, total, unit, rate, unit,
+                (int)eta / 60, (int)eta % 60);
+    } else {
+        fprintf(stderr, "\r%s: %ld %s, %.1f %s/s ", prog, done, unit, rate, unit);
+    }
+}
+
+void we_progress_end(we_progress *p, long done, const char *unit)
+{
+    if (!p->enabled) return;
+    double t = we_now() - p->t0;
+    fprintf(stderr, "\r%s: %ld %s in %.1f s (%.1f %s/s)          \n", prog, done, unit, t, done / fmax(t, 1e-9), unit);
+}

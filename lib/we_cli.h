@@ -1,0 +1,51 @@
+/* we_cli.h - the skeleton every tool shares: program name, fatal errors
+ * with sysexits codes, warnings, the terminal check, progress lines.
+ *
+ * This is the one library module that may print or exit; it is meant for
+ * tools only (tools/), never called from the rest of lib/.
+ */
+#ifndef WE_CLI_H
+#define WE_CLI_H
+
+#include <stdio.h>
+#include <stdnoreturn.h>
+
+#include "we_err.h"
+
+/* Remember the program name (basename of argv0) and restore SIGPIPE's
+ * default, so a reader that closes the pipe (`| head`) ends us quietly. */
+void we_cli_init(const char *argv0);
+const char *we_cli_prog(void);
+
+/* "prog: message" on stderr, then exit with the status's sysexits code. */
+noreturn void we_cli_die(we_status s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Die with the library's last status and detail: "prog: detail". */
+noreturn void we_cli_die_status(we_status s, const char *context);
+/* Usage error: message plus "try 'prog --help'", exit 64. */
+noreturn void we_cli_usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void we_cli_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Refuse to write a binary stream to a terminal (exit 64). */
+void we_cli_refuse_tty(FILE *out);
+
+/* Flush stdout and die with EX_IOERR if that fails (call before exit 0). */
+void we_cli_finish_output(void);
+
+/* Numbers from option arguments, with the option named in the error. */
+long we_cli_parse_long(const char *opt, const char *arg, long lo, long hi);
+double we_cli_parse_double(const char *opt, const char *arg, double lo, double hi);
+
+/* Progress on stderr when stderr is a terminal (or WE_PROGRESS=1):
+ * "prog: 120/1000 items, 35.2 items/s, ETA 0:25". total <= 0: unknown. */
+typedef struct {
+    double t0, last;
+    int enabled;
+} we_progress;
+void we_progress_start(we_progress *p);
+void we_progress_update(we_progress *p, long done, long total, const char *unit);
+void we_progress_end(we_progress *p, long done, const char *unit);
+
+/* Monotonic seconds. */
+double we_now(void);
+
+#endif

@@ -1,0 +1,56 @@
+/* we_image.h - image files <-> u8 tensors, and pixel conversions.
+ *
+ * Decoded images are u8 tensors C x H x W (planar, C order), C = 1 (gray)
+ * or 3 (RGB). The format comes from the magic bytes, never the file name:
+ *   JPEG: baseline, progressive, grayscale, CMYK/YCCK (converted to RGB),
+ *         EXIF orientation applied.
+ *   PNG:  gray, gray+alpha, RGB, RGBA, palette, 16-bit, interlaced; alpha is
+ *         dropped (documented in imgread(1)), 16-bit is rounded to 8.
+ * Anything else (WebP, GIF, BMP, ...) is WE_EUNSUPP with a detail naming
+ * the format when it is recognised ("WebP images are not supported").
+ * Decoding refuses images above WE_IMAGE_MAX_PIXELS before allocating.
+ */
+#ifndef WE_IMAGE_H
+#define WE_IMAGE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "we_tensor.h"
+
+#define WE_IMAGE_MAX_PIXELS (1ull << 28) /* 268 Mpx; decompression bombs are refused */
+
+typedef enum { WE_IMG_UNKNOWN, WE_IMG_PNG, WE_IMG_JPEG } we_image_format;
+
+/* Format from the first bytes (needs >= 12 bytes for a sure answer). */
+we_image_format we_image_sniff(const uint8_t *buf, size_t n);
+
+/* Decode an image held in memory into a new u8 C x H x W tensor. */
+we_status we_image_decode(const uint8_t *buf, size_t n, we_tensor *out);
+/* Read a whole file ("-" = stdin) and decode it. WE_ENOINPUT if missing. */
+we_status we_image_read_file(const char *path, we_tensor *out);
+
+/* Encode a u8 C x H x W tensor (C = 1 or 3) into a malloc'd buffer. */
+we_status we_image_encode_png(const we_tensor *img, uint8_t **buf, size_t *n);
+we_status we_image_encode_jpeg(const we_tensor *img, int quality, uint8_t **buf, size_t *n);
+/* Write atomically (temp file + rename, so a failure never leaves a
+ * half-written file under the final name); "-" writes to stdout. */
+we_status we_image_write_file(const char *path, const we_tensor *img, we_image_format fmt, int quality);
+
+/* u8 [0,255] -> f32 [-1,1]: v/127.5 - 1. */
+we_status we_image_u8_to_f32(const we_tensor *in, we_tensor *out);
+/* f32 [-1,1] -> u8: round((v+1)*127.5), clamped. Exact inverse of the above
+ * on u8 values. */
+we_status we_image_f32_to_u8(const we_tensor *in, we_tensor *out);
+/* Any image frame tensor (u8 or f32) to u8. */
+we_status we_image_to_u8(const we_tensor *in, we_tensor *out);
+
+/* Resize C x H x W (u8 or f32) to C x oh x ow: area averaging when
+ * shrinking, bilinear (half-pixel centres) when enlarging. */
+we_status we_image_resize(const we_tensor *in, int64_t oh, int64_t ow, we_tensor *out);
+
+/* RGB <-> gray: 3 -> 1 channel with ITU-R BT.601 luma weights; 1 -> 3 by
+ * copying. Same dtype out as in. */
+we_status we_image_to_channels(const we_tensor *in, int c, we_tensor *out);
+
+#endif

@@ -1,0 +1,116 @@
+/* we_stream.h - the WES1 tensor stream (see man/wes.5, design/stream.md).
+ *
+ *   WES1 <name> <dtype> <d0> ... <dn-1>\n
+ *   <key>=<value>\n        (zero or more)
+ *   \n
+ *   <payload: prod(d) * sizeof(dtype) bytes, little-endian, C order>
+ *
+ * A frame owns its tensor and its key/value strings. Frames that share the
+ * `id` key and stand next to each other form one item (one face).
+ */
+#ifndef WE_STREAM_H
+#define WE_STREAM_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+#include "we_tensor.h"
+
+#define WE_NAME_MAX 64          /* frame name, including the NUL */
+#define WE_HEADER_LINE_MAX 65536 /* one header line, including the newline */
+#define WE_HEADER_KEYS_MAX 1024  /* metadata lines per frame */
+#define WE_DEFAULT_MAX_BYTES (4ull << 30) /* payload limit, 4 GiB */
+
+typedef struct {
+    char *key;
+    char *val;
+} we_kv;
+
+typedef struct {
+    char name[WE_NAME_MAX];
+    we_tensor t;
+    int nkv, cap;
+    we_kv *kv;      /* in header order; set() of an existing key keeps its place */
+} we_frame;
+
+/* Zero a frame (no allocation). */
+void we_frame_init(we_frame *fr);
+/* Free the tensor and all keys; the frame is left initialised and empty. */
+void we_frame_free(we_frame *fr);
+/* Move: dst takes src's contents (dst must be empty), src becomes empty. */
+void we_frame_move(we_frame *dst, we_frame *src);
+/* Deep copy into an empty dst. */
+we_status we_frame_copy(we_frame *dst, const we_frame *src);
+
+/* Set the name; returns WE_EUSAGE if it is not [a-z][a-z0-9_]* or too long. */
+we_status we_frame_set_name(we_frame *fr, const char *name);
+/* Value of key, or NULL. */
+const char *we_frame_get(const we_frame *fr, const char *key);
+/* Set (replace or append) key=val. Validates key ([a-z][a-z0-9_.]*) and val
+ * (UTF-8, no newline, no NUL): WE_EUSAGE otherwise. */
+we_status we_frame_set(we_frame *fr, const char *key, const char *val);
+we_status we_frame_setf(we_frame *fr, const char *key, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+/* Remove key if present. */
+void we_frame_unset(we_frame *fr, const char *key);
+/* Copy every key of src into dst (replacing same keys); "transforms copy the
+ * item's metadata to their output frame and add their own keys". */
+we_status we_frame_copy_keys(we_frame *dst, const we_frame *src);
+/* Parse a key as a number: WE_OK, or WE_EDATA if missing/not a number. */
+we_status we_frame_get_double(const we_frame *fr, const char *key, double *out);
+
+/* Validators, exposed for tools that accept names/keys on the command line. */
+int we_valid_name(const char *s);
+int we_valid_key(const char *s);
+int we_valid_value(const char *s);
+
+/* Reader: a FILE plus position for error messages plus one frame of
+ * lookahead for item grouping. */
+typedef struct {
+    FILE *f;
+    const char *label;     /* "stdin" or a path, for messages */
+    uint64_t max_bytes;    /* payload limit, default WE_DEFAULT_MAX_BYTES or $WE_MAX_BYTES */
+    long frames;           /* frames read so far */
+    uint64_t offset;       /* bytes consumed so far */
+    we_frame ahead;
+    int have_ahead;
+} we_reader;
+
+/* Init with the default limit (or the WE_MAX_BYTES environment variable). */
+void we_reader_init(we_reader *r, FILE *f, const char *label);
+void we_reader_free(we_reader *r);
+
+/* Read the next frame into fr (which must be empty/initialised; it is
+ * freed first). Returns WE_OK, WE_EOF at a clean end (EOF exactly between
+ * frames), or an error with a detail naming the frame number and offset:
+ * WE_ETRUNC, WE_EDATA, WE_ELIMIT, WE_ENOMEM, WE_EIO. */
+we_status we_reader_frame(we_reader *r, we_frame *fr);
+
+/* An item: the contiguous frames sharing one `id` (a frame without `id` is
+ * an item by itself). */
+typedef struct {
+    we_frame *f;
+    int n, cap;
+} we_item;
+
+void we_item_init(we_item *it);
+void we_item_free(we_item *it);          /* frees frames, keeps nothing */
+/* Read the next item. WE_EOF when no frames are left. */
+we_status we_reader_item(we_reader *r, we_item *it);
+/* First frame of the item with this name, or NULL. */
+we_frame *we_item_find(we_item *it, const char *name);
+/* The item's id ("" if its frames carry none). */
+const char *we_item_id(const we_item *it);
+/* Append a frame (moved in). */
+we_status we_item_push(we_item *it, we_frame *fr);
+
+/* Write one frame. Returns WE_EIO on a write error (EPIPE included, with
+ * errno left as the OS set it). The frame is validated first (name, keys,
+ * values), so a tool can never emit a stream another tool rejects. */
+we_status we_frame_write(FILE *f, const we_frame *fr);
+we_status we_item_write(FILE *f, const we_item *it);
+
+/* Serialise a frame's header to a malloc'd string (used by tsinfo, tests). */
+char *we_frame_header_string(const we_frame *fr);
+
+#endif
