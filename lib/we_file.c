@@ -1,0 +1,96 @@
+/* we_file.c - whole-file reads and atomic (temp + rename) writes. */
+#include "we_file.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+we_status we_file_read_all(const char *path, uint64_t max_bytes, uint8_t **buf, size_t *n)
+{
+    int is_stdin = strcmp(path, "-") == 0;
+    FILE *f = is_stdin ? stdin : fopen(path, "rb");
+    if (!f) return we_err_set(WE_ENOINPUT, "%s: %s", path, strerror(errno));
+    size_t cap = 1 << 16, len = 0;
+    uint8_t *b = malloc(cap + 1);
+    we_status s = WE_OK;
+    if (!b) { s = we_err_set(WE_ENOMEM, "out of memory"); goto done; }
+    for (;;) {
+        if (len == cap) {
+            if (cap >= max_bytes) { s = we_err_set(WE_ELIMIT, "%s: larger than %llu bytes", path, (unsigned long long)max_bytes); goto done; }
+            size_t nc = cap * 2;
+            uint8_t *nb = realloc(b, nc + 1);
+            if (!nb) { s = we_err_set(WE_ENOMEM, "out of memory"); goto done; }
+            b = nb;
+            cap = nc;
+        }
+        size_t got = fread(b + len, 1, cap - len, f);
+        len += got;
+        if (got == 0) break;
+    }
+    if (ferror(f)) { s = we_err_set(WE_EIO, "%s: read error: %s", path, strerror(errno)); goto done; }
+    if (len > max_bytes) { s = we_err_set(WE_ELIMIT, "%s: larger than %llu bytes", path, (unsigned long long)max_bytes); goto done; }
+    b[len] = 0;
+done:
+    if (!is_stdin) fclose(f);
+    if (s) { free(b); return s; }
+    *buf = b;
+    *n = len;
+    return WE_OK;
+}
+
+we_status we_file_atomic_open(const char *path, char *tmp, size_t tmpcap, FILE **f)
+{
+    if ((size_t)snprintf(tmp, tmpcap, "%s.tmp.%ld", path, (long)getpid()) >= tmpcap)
+        return we_err_set(WE_EUSAGE, "path too long: %.64s...", path);
+    *f = fopen(tmp, "wb");
+    if (!*f) return we_err_set(WE_EIO, "cannot create %s: %s", tmp, strerror(errno));
+    return WE_OK;
+}
+
+we_status we_file_atomic_commit(FILE *f, const char *tmp, const char *path)
+{
+    int bad = fflush(f) != 0 || ferror(f) || fsync(fileno(f)) != 0;
+    int e = errno;
+    if (fclose(f) != 0 && !bad) { bad = 1; e = errno; }
+    if (bad) {
+        unlink(tmp);
+        return we_err_set(WE_EIO, "write error on %s: %s", path, strerror(e));
+    }
+    if (rename(tmp, path) != 0) {
+        e = errno;
+        unlink(tmp);
+        return we_err_set(WE_EIO, "cannot rename %s to %s: %s", tmp, path, strerror(e));
+    }
+    return WE_OK;
+}
+
+void we_file_atomic_abort(FILE *f, const char *tmp)
+{
+    if (f) fclose(f);
+    unlink(tmp);
+}
+
+we_status we_file_write_atomic(const char *path, const void *buf, size_t n)
+{
+    if (strcmp(path, "-") == 0) {
+        if (fwrite(buf, 1, n, stdout) != n || fflush(stdout) != 0)
+            return we_err_set(WE_EIO, "write error on stdout: %s", strerror(errno));
+        return WE_OK;
+    }
+    size_t cap = strlen(path) + 32;
+    char *tmp = malloc(cap);
+    if (!tmp) return we_err_set(WE_ENOMEM, "out of memory");
+    FILE *f;
+    we_status s = we_file_atomic_open(path, tmp, cap, &f);
+    if (!s) {
+        if (n && fwrite(buf, 1, n, f) != n) {
+            s = we_err_set(WE_EIO, "write error on %s: %s", path, strerror(errno));
+            we_file_atomic_abort(f, tmp);
+        } else {
+            s = we_file_atomic_commit(f, tmp, path);
+        }
+    }
+    free(tmp);
+    return s;
+}

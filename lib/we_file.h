@@ -1,0 +1,31 @@
+/* we_file.h - whole-file reads and atomic writes.
+ *
+ * Atomic write: the data goes to "<path>.tmp.<pid>" in the same directory,
+ * is flushed, and is renamed over <path> only when complete, so a reader
+ * never sees a half-written file under the final name.
+ */
+#ifndef WE_FILE_H
+#define WE_FILE_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "we_err.h"
+
+/* Read a whole file ("-" = stdin) into a malloc'd buffer (NUL-terminated
+ * one byte past *n, for text parsers). WE_ENOINPUT if it cannot be opened,
+ * WE_ELIMIT above max_bytes, WE_EIO on a read error. */
+we_status we_file_read_all(const char *path, uint64_t max_bytes, uint8_t **buf, size_t *n);
+
+/* Write buf to path atomically ("-" = stdout, written directly). */
+we_status we_file_write_atomic(const char *path, const void *buf, size_t n);
+
+/* Open a temp file beside path for an atomic write of unknown length;
+ * finish with we_file_atomic_commit (rename) or _abort (unlink).
+ * tmp must hold at least strlen(path) + 32 bytes. */
+we_status we_file_atomic_open(const char *path, char *tmp, size_t tmpcap, FILE **f);
+we_status we_file_atomic_commit(FILE *f, const char *tmp, const char *path);
+void we_file_atomic_abort(FILE *f, const char *tmp);
+
+#endif
