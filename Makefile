@@ -58,11 +58,16 @@ LIB     := build/libwe.a
 TOOLS   := $(patsubst tools/%.c,bin/%,$(wildcard tools/*.c))
 UNIT    := $(patsubst tests/unit/%.c,build/tests/%,$(wildcard tests/unit/test_*.c))
 FUZZ_SRC := $(wildcard tests/fuzz/fuzz_*.c)
+FUZZ_CC    ?= clang
+FUZZ_FLAGS := -g -O1 -fno-omit-frame-pointer -fsanitize=address,undefined
+FUZZ_OBJ   := $(patsubst lib/%.c,build/fuzz/lib/%.o,$(LIB_C))
+FUZZ_BIN   := $(patsubst tests/fuzz/%.c,build/fuzz/%,$(FUZZ_SRC))
+FUZZ_REPLAY := $(patsubst tests/fuzz/%.c,build/tests/replay_%,$(FUZZ_SRC))
 MAN1    := $(wildcard man/*.1)
 MAN5    := $(wildcard man/*.5)
 
 .PHONY: all tools tests test bench demo install clean deps fuzz buildinfo
-all: buildinfo $(TOOLS) $(UNIT)
+all: buildinfo $(TOOLS) $(UNIT) $(FUZZ_REPLAY)
 
 buildinfo:
 	@echo "waveemotion: building $(BUILD_KIND)"
@@ -103,12 +108,23 @@ bench: all
 demo: all
 	@sh pipelines/demo.sh
 
-# libFuzzer builds of every tests/fuzz/fuzz_*.c (needs clang); see tests/fuzz/README.
-fuzz: | build/fuzz
-	@for f in $(FUZZ_SRC); do n=$$(basename $$f .c); \
-	  echo "clang -fsanitize=fuzzer,address $$f -> build/fuzz/$$n"; \
-	  clang -g -O1 -fsanitize=fuzzer,address,undefined $(CPPFLAGS) -o build/fuzz/$$n $$f \
-	    $(filter-out build/lib/%.o,) $(LIB_C) -ljpeg -lpng -lm -lpthread || exit 1; done
+# Fuzzing. `make fuzz` builds a libFuzzer binary per tests/fuzz/fuzz_X.c
+# (clang, ASan + UBSan) against an instrumented archive of lib/*.c; run them
+# as tests/fuzz/README says. Every harness is also built without libFuzzer
+# (tests/fuzz/driver.c reads files) so `make test` replays the seeds and the
+# kept crashers in tests/fuzz/seed/X and tests/fuzz/regress/X.
+fuzz: $(FUZZ_BIN)
+build/fuzz/lib/%.o: lib/%.c $(wildcard lib/*.h) | build/fuzz/lib
+	$(FUZZ_CC) -Ilib -D_GNU_SOURCE -std=c11 $(FUZZ_FLAGS) -fsanitize=fuzzer-no-link -c -o $@ $<
+build/fuzz/libwe_fuzz.a: $(FUZZ_OBJ)
+	rm -f $@
+	ar rcs $@ $^
+build/fuzz/%: tests/fuzz/%.c build/fuzz/libwe_fuzz.a
+	$(FUZZ_CC) -Ilib -D_GNU_SOURCE $(FUZZ_FLAGS) -fsanitize=fuzzer -o $@ $< build/fuzz/libwe_fuzz.a -ljpeg -lpng -lopenblas -lm -lpthread
+build/tests/replay_%: tests/fuzz/%.c tests/fuzz/driver.c $(LIB) | build/tests
+	$(CC) $(CPPFLAGS) $(CFLAGS) -Wno-missing-prototypes -o $@ $< tests/fuzz/driver.c $(LIB) $(LDFLAGS) $(LDLIBS)
+build/fuzz/lib:
+	mkdir -p $@
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1 $(DESTDIR)$(PREFIX)/share/man/man5
