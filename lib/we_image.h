@@ -53,4 +53,29 @@ we_status we_image_resize(const we_tensor *in, int64_t oh, int64_t ow, we_tensor
  * copying. Same dtype out as in. */
 we_status we_image_to_channels(const we_tensor *in, int c, we_tensor *out);
 
+/* ---- additions (images engineer) ---------------------------------------- */
+
+/* we_image_decode with a caller-chosen pixel limit (fuzzers use a small one
+ * so a huge header fails fast instead of allocating). */
+we_status we_image_decode_max(const uint8_t *buf, size_t n, uint64_t max_pixels, we_tensor *out);
+/* Name of a recognised format from the magic bytes ("WebP", "GIF", "BMP",
+ * "TIFF", "HEIF", "AVIF", "PNM", "HTML", ...), or NULL when unknown. For
+ * error messages only: decodable formats are decided by we_image_sniff. */
+const char *we_image_format_guess(const uint8_t *buf, size_t n);
+/* PNG or JPEG from a file name's extension (.png, .jpg, .jpeg; any case),
+ * WE_IMG_UNKNOWN otherwise. */
+we_image_format we_image_format_from_name(const char *path);
+
+/* Whole file ("-" = stdin) into a malloc'd buffer (caller frees); files
+ * above 1 GiB are WE_ELIMIT, a missing file or a directory WE_ENOINPUT. */
+we_status we_image_read_bytes(const char *path, uint8_t **buf, size_t *n);
+/* Bytes to a file atomically (temp + rename); "-" writes to stdout. */
+we_status we_image_write_bytes(const char *path, const uint8_t *buf, size_t n);
+/* Encode to PNG or JPEG (quality 1..100, ignored for PNG); u8 or f32
+ * input (f32 goes through we_image_to_u8). Caller frees *buf. */
+we_status we_image_encode(const we_tensor *img, we_image_format fmt, int quality, uint8_t **buf, size_t *n);
+
+/* Centre crop to a square of side min(H, W) (new tensor, same dtype). */
+we_status we_image_crop_square(const we_tensor *in, we_tensor *out);
+
 #endif

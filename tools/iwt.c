@@ -1,0 +1,318 @@
+/* iwt - `wavelet` frames back to images (inverse 2-D DWT, periodization):
+ * a PNG/JPEG on stdout, one file per item, or an `image` stream.
+ * See man/iwt.1. */
+#include <fcntl.h>
+#include <getopt.h>
+#include <malloc.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "we_cli.h"
+#include "we_dwt.h"
+#include "we_dwt_cuda.h"
+#include "we_image.h"
+#include "we_stream.h"
+#include "we_wavelet.h"
+
+typedef enum { OUT_IMAGE, OUT_STREAM } out_mode;
+
+typedef struct {
+    out_mode mode;
+    int fmt_set;
+    we_image_format fmt;
+    int quality;
+    const char *pattern; /* -o */
+    int dtype;           /* -t: -1 = as image.dtype says (default f32), else we_dtype */
+    const char *device;
+    int nthreads;
+} opts;
+
+static void usage(FILE *f)
+{
+    fprintf(f,
+            "Usage: iwt [OPTION]...\n"
+            "Read a WES1 stream on stdin and invert every `wavelet` frame (keys wavelet,\n"
+            "levels, mode=periodization) back to an image C x H x W.\n"
+            "Default: write the image as PNG to stdout; the stream must hold exactly one\n"
+            "wavelet frame. Other frames are dropped, except with -t.\n"
+            "\n"
+            "  -f, --format=FMT    png (default) or jpeg; with -o, default from the pattern's\n"
+            "                      extension (.jpg/.jpeg = jpeg)\n"
+            "  -q, --quality=Q     JPEG quality 1..100 (default 90)\n"
+            "  -o, --output=PAT    one file per wavelet frame, written atomically; %%s = the\n"
+            "                      frame's id made safe for a file name, %%d = index of the\n"
+            "                      frame (0-based, %%05d pads), %%%% = %%\n"
+            "  -t, --stream        write `image` frames instead (stdout, WES1); the dtype is\n"
+            "                      the one recorded by dwt (image.dtype), f32 if none; other\n"
+            "                      frames pass through\n"
+            "  -u, --u8            with -t: write u8 pixels (round((v+1)*127.5), clamped)\n"
+            "  -F, --f32           with -t: write f32 pixels in [-1,1]\n"
+            "  -d, --device=DEV    cpu, cuda or auto (default auto, or $WE_DEVICE)\n"
+            "  -T, --threads=N     CPU threads, 0 = all cores (default 0)\n"
+            "  -h, --help          show this help and exit\n");
+}
+
+/* An f32 C x H x W tensor without zero-filling (every value is written by
+ * the transform; calloc's memset is measurable at 200 KB per frame). */
+static we_status alloc_f32(we_tensor *t, int64_t c, int64_t h, int64_t w)
+{
+    memset(t, 0, sizeof *t);
+    t->dtype = WE_F32;
+    t->rank = 3;
+    t->shape[0] = c, t->shape[1] = h, t->shape[2] = w;
+    t->data = malloc((size_t)(c * h * w) * sizeof(float));
+    return t->data ? WE_OK : we_err_set(WE_ENOMEM, "cannot allocate %lldx%lldx%lld floats", (long long)c,
+                                        (long long)h, (long long)w);
+}
+
+/* Frames come and go at the same size: keep freed memory in the heap
+ * instead of returning it to the OS and faulting it in again per frame
+ * (that was most of the time spent on 3x128x128 frames). */
+static void keep_heap(void)
+{
+    mallopt(M_MMAP_THRESHOLD, 256 << 20);
+    mallopt(M_TRIM_THRESHOLD, 512 << 20);
+}
+
+static void grow_pipe(int fd)
+{
+#ifdef F_SETPIPE_SZ
+    fcntl(fd, F_SETPIPE_SZ, 1 << 20);
+#else
+    (void)fd;
+#endif
+}
+
+/* Validate the pattern once: only %s, %d (with an optional 0-padded
+ * width) and %%. Returns 0 if bad. */
+static int pattern_ok(const char *p)
+{
+    int conv = 0;
+    for (; *p; p++) {
+        if (*p != '%') continue;
+        p++;
+        if (*p == '%') continue;
+        while (*p >= '0' && *p <= '9') p++;
+        if (*p != 's' && *p != 'd') return 0;
+        conv++;
+    }
+    return conv > 0;
+}
+
+/* Expand the pattern for one item into buf (n bytes). */
+static void pattern_fill(char *buf, size_t n, const char *p, const char *id, long index)
+{
+    size_t o = 0;
+    char safe[256];
+    size_t k = 0;
+    for (const char *c = id; *c && k + 1 < sizeof safe; c++) {
+        unsigned char u = (unsigned char)*c;
+        int good = (u >= 'a' && u <= 'z') || (u >= 'A' && u <= 'Z') || (u >= '0' && u <= '9') || u == '-' ||
+                   u == '_' || u == '.' || u == '#' || u == '+';
+        safe[k++] = good ? (char)u : '_';
+    }
+    safe[k] = 0;
+    if (k == 0) snprintf(safe, sizeof safe, "%ld", index);
+    if (safe[0] == '.') safe[0] = '_'; /* no hidden files, no ".." */
+    for (; *p && o + 1 < n; p++) {
+        if (*p != '%') {
+            buf[o++] = *p;
+            continue;
+        }
+        p++;
+        if (*p == '%') {
+            buf[o++] = '%';
+            continue;
+        }
+        char spec[16] = "%";
+        size_t sl = 1;
+        while (*p >= '0' && *p <= '9' && sl < 10) spec[sl++] = *p++;
+        spec[sl++] = *p == 's' ? 's' : 'l';
+        if (*p == 'd') spec[sl++] = 'd';
+        spec[sl] = 0;
+        int m = *p == 's' ? snprintf(buf + o, n - o, spec, safe) : snprintf(buf + o, n - o, spec, index);
+        if (m > 0) o += (size_t)m < n - o ? (size_t)m : n - o - 1;
+    }
+    buf[o] = 0;
+}
+
+/* Parse wavelet/levels/mode and the shape of a wavelet frame. Dies with 65
+ * and a message naming the frame on any inconsistency. */
+static void frame_params(const we_frame *fr, long fno, const we_wavelet **w, int *J, int *C, int *H, int *W)
+{
+    const we_tensor *t = &fr->t;
+    if (t->rank != 3 || t->dtype != WE_F32)
+        we_cli_die(WE_EDATA, "frame %ld: wavelet frame must be f32 with 3 dims, got %s with %d", fno,
+                   we_dtype_name(t->dtype), t->rank);
+    const char *name = we_frame_get(fr, "wavelet");
+    if (!name) we_cli_die(WE_EDATA, "frame %ld: wavelet frame has no 'wavelet' key (which wavelet?)", fno);
+    if (we_wavelet_parse(name, w)) we_cli_die(WE_EDATA, "frame %ld: %s", fno, we_err_detail());
+    const char *lv = we_frame_get(fr, "levels");
+    if (!lv) we_cli_die(WE_EDATA, "frame %ld: wavelet frame has no 'levels' key", fno);
+    char *end;
+    long l = strtol(lv, &end, 10);
+    if (*end || end == lv || l < 1 || l > WE_DWT_MAX_LEVELS)
+        we_cli_die(WE_EDATA, "frame %ld: levels=%.20s is not an integer in 1..%d", fno, lv, WE_DWT_MAX_LEVELS);
+    const char *mode = we_frame_get(fr, "mode");
+    if (mode && strcmp(mode, "periodization") != 0)
+        we_cli_die(WE_EDATA, "frame %ld: mode=%.30s not supported (only periodization)", fno, mode);
+    *J = (int)l;
+    int64_t groups = (int64_t)1 << (2 * l);
+    if (t->shape[0] % groups)
+        we_cli_die(WE_EDATA, "frame %ld: %lld channels is not a multiple of 4^%ld", fno, (long long)t->shape[0], l);
+    int64_t c = t->shape[0] / groups, h = t->shape[1] << l, wd = t->shape[2] << l;
+    if (t->shape[1] > (INT32_MAX >> l) || t->shape[2] > (INT32_MAX >> l) || we_dwt2_check(c, h, wd, (int)l))
+        we_cli_die(WE_EDATA, "frame %ld: bad wavelet frame size: %s", fno, we_err_detail());
+    *C = (int)c;
+    *H = (int)h;
+    *W = (int)wd;
+}
+
+int main(int argc, char **argv)
+{
+    we_cli_init(argv[0]);
+    opts o = {OUT_IMAGE, 0, WE_IMG_PNG, 90, NULL, -1, NULL, 0};
+    int want_u8 = 0, want_f32 = 0, q_set = 0;
+    static const struct option lo[] = {
+        {"format", required_argument, 0, 'f'}, {"quality", required_argument, 0, 'q'},
+        {"output", required_argument, 0, 'o'}, {"stream", no_argument, 0, 't'},
+        {"u8", no_argument, 0, 'u'},           {"f32", no_argument, 0, 'F'},
+        {"device", required_argument, 0, 'd'}, {"threads", required_argument, 0, 'T'},
+        {"help", no_argument, 0, 'h'},         {0, 0, 0, 0},
+    };
+    int ch;
+    while ((ch = getopt_long(argc, argv, "f:q:o:tuFd:T:h", lo, NULL)) != -1) {
+        switch (ch) {
+        case 'f':
+            if (!strcmp(optarg, "png")) o.fmt = WE_IMG_PNG;
+            else if (!strcmp(optarg, "jpeg") || !strcmp(optarg, "jpg")) o.fmt = WE_IMG_JPEG;
+            else we_cli_usage_error("option -f: '%s' is not a format (png or jpeg)", optarg);
+            o.fmt_set = 1;
+            break;
+        case 'q': o.quality = (int)we_cli_parse_long("-q", optarg, 1, 100), q_set = 1; break;
+        case 'o': o.pattern = optarg; break;
+        case 't': o.mode = OUT_STREAM; break;
+        case 'u': want_u8 = 1; break;
+        case 'F': want_f32 = 1; break;
+        case 'd': o.device = optarg; break;
+        case 'T': o.nthreads = (int)we_cli_parse_long("-T", optarg, 0, 1024); break;
+        case 'h': usage(stdout); return 0;
+        default: we_cli_usage_error("unknown option");
+        }
+    }
+    if (optind < argc) we_cli_usage_error("unexpected argument '%s' (iwt reads stdin only)", argv[optind]);
+    if (o.mode == OUT_STREAM && (o.pattern || o.fmt_set || q_set))
+        we_cli_usage_error("-t writes a stream: it does not combine with -o, -f or -q");
+    if (o.mode != OUT_STREAM && (want_u8 || want_f32)) we_cli_usage_error("-u and -F only apply with -t");
+    if (want_u8 && want_f32) we_cli_usage_error("-u and -F contradict each other");
+    if (want_u8) o.dtype = WE_U8;
+    if (want_f32) o.dtype = WE_F32;
+    if (o.pattern && !pattern_ok(o.pattern))
+        we_cli_usage_error("option -o: '%s' needs %%s or %%d (and no other %% conversion)", o.pattern);
+    if (o.pattern && !o.fmt_set) {
+        const char *dot = strrchr(o.pattern, '.');
+        if (dot && (!strcasecmp(dot, ".jpg") || !strcasecmp(dot, ".jpeg"))) o.fmt = WE_IMG_JPEG;
+    }
+    if (q_set && o.fmt != WE_IMG_JPEG) we_cli_usage_error("-q applies to JPEG output only (add -f jpeg)");
+    we_device dev;
+    we_status s = we_device_resolve(o.device, &dev);
+    if (s == WE_EUSAGE) we_cli_usage_error("option --device: %s", we_err_detail());
+    if (s) we_cli_die_status(s, NULL);
+    if (!o.pattern) we_cli_refuse_tty(stdout);
+    keep_heap();
+    grow_pipe(0);
+    if (o.mode == OUT_STREAM) grow_pipe(1);
+
+    we_reader r;
+    we_reader_init(&r, stdin, "stdin");
+    we_frame in, out;
+    we_frame_init(&in);
+    we_tensor single = {0}; /* default mode: the one image */
+    int have_single = 0;
+    long index = 0;
+    float *work = NULL;
+    size_t work_n = 0;
+    we_progress pg;
+    we_progress_start(&pg);
+    while ((s = we_reader_frame(&r, &in)) == WE_OK) {
+        if (strcmp(in.name, "wavelet") != 0) {
+            if (o.mode == OUT_STREAM && we_frame_write(stdout, &in)) we_cli_die(WE_EIO, "write error on stdout");
+            continue;
+        }
+        const we_wavelet *w;
+        int J, C, H, W;
+        frame_params(&in, r.frames, &w, &J, &C, &H, &W);
+        if (o.mode == OUT_IMAGE && !o.pattern && have_single)
+            we_cli_die(WE_EUSAGE, "the stream holds more than one wavelet frame: use -o PATTERN or -t");
+        if (o.mode == OUT_IMAGE && C != 1 && C != 3)
+            we_cli_die(WE_EDATA, "frame %ld: %d channels cannot be written as PNG/JPEG (1 or 3); use -t", r.frames, C);
+        we_frame_init(&out);
+        we_frame_set_name(&out, "image");
+        if ((s = alloc_f32(&out.t, C, H, W))) we_cli_die_status(s, "allocating the image");
+        size_t need = we_dwt2_work_floats(C, H, W, w, J, o.nthreads);
+        if (dev == WE_DEV_CPU && need > work_n) {
+            free(work);
+            work = malloc(need * sizeof *work);
+            if (!work) we_cli_die(WE_ENOMEM, "out of memory (%zu floats of workspace)", need);
+            work_n = need;
+        }
+        if ((s = we_dwt2_run(dev, 1, out.t.data, work, in.t.data, C, H, W, w, J, o.nthreads)))
+            we_cli_die_status(s, NULL);
+        if (o.mode == OUT_STREAM) {
+            int dt = o.dtype;
+            if (dt < 0) {
+                const char *d = we_frame_get(&in, "image.dtype");
+                dt = d && !strcmp(d, "u8") ? WE_U8 : WE_F32;
+            }
+            if (dt == WE_U8) {
+                we_tensor u8;
+                if ((s = we_image_f32_to_u8(&out.t, &u8))) we_cli_die_status(s, "converting to u8");
+                we_tensor_free(&out.t);
+                out.t = u8;
+            }
+            s = we_frame_copy_keys(&out, &in);
+            if (s) we_cli_die_status(s, "copying keys");
+            we_frame_unset(&out, "wavelet");
+            we_frame_unset(&out, "levels");
+            we_frame_unset(&out, "mode");
+            we_frame_unset(&out, "image.dtype");
+            if (we_frame_write(stdout, &out)) we_cli_die(WE_EIO, "write error on stdout");
+        } else {
+            we_tensor u8;
+            if ((s = we_image_f32_to_u8(&out.t, &u8))) we_cli_die_status(s, "converting to u8");
+            if (o.pattern) {
+                char path[4096];
+                pattern_fill(path, sizeof path, o.pattern, we_frame_get(&in, "id") ? we_frame_get(&in, "id") : "",
+                             index);
+                if ((s = we_image_write_file(path, &u8, o.fmt, o.quality))) we_cli_die_status(s, path);
+                we_tensor_free(&u8);
+            } else {
+                single = u8;
+                have_single = 1;
+            }
+        }
+        we_frame_free(&out);
+        index++;
+        we_progress_update(&pg, index, 0, "images");
+    }
+    if (s != WE_EOF) we_cli_die_status(s, NULL);
+    we_progress_end(&pg, index, "images");
+    if (o.mode == OUT_IMAGE && !o.pattern) {
+        if (!have_single) we_cli_die(WE_EDATA, "no wavelet frame in the input (nothing to write)");
+        uint8_t *buf = NULL;
+        size_t n = 0;
+        s = o.fmt == WE_IMG_JPEG ? we_image_encode_jpeg(&single, o.quality, &buf, &n)
+                                 : we_image_encode_png(&single, &buf, &n);
+        if (s) we_cli_die_status(s, "encoding the image");
+        if (fwrite(buf, 1, n, stdout) != n) we_cli_die(WE_EIO, "write error on stdout");
+        free(buf);
+        we_tensor_free(&single);
+    }
+    we_frame_free(&in);
+    we_reader_free(&r);
+    free(work);
+    we_cli_finish_output();
+    return 0;
+}
