@@ -105,7 +105,7 @@ test: all
 bench: all
 	@sh bench/run.sh
 
-demo: all
+demo: deps all
 	@sh pipelines/demo.sh
 
 # Fuzzing. `make fuzz` builds a libFuzzer binary per tests/fuzz/fuzz_X.c

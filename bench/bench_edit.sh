@@ -1,0 +1,35 @@
+#!/bin/sh
+# bench/bench_edit.sh - latency of one 64x64 emotion edit with wdenoise at
+# the default settings (40 DDIM inversion steps + 40 guided steps, i.e. 120
+# UNet passes) on a randomly initialised model of the design's default size
+# (nf 64, mult 1,2,2,2, written by build/tests/test_edit --write-model ...
+# full). The weights do not change the cost, so this is the cost of the
+# shipped model's edit as well. Reports wall and CPU seconds per edit for
+# C = 1 (luminance) and C = 3 (RGB), and per-item time in a batch of 8.
+# BENCH_THREADS (default 0 = BLAS default) sets wdenoise -T; BENCH_EDIT_QUICK=1
+# times a single C = 1 edit only.
+cd "$(dirname "$0")/.." || exit 70
+export PATH="$PWD/bin:$PATH"
+helper=build/tests/test_edit
+photo=third_party/face-api/demo/sample1.jpg
+[ -x "$helper" ] && [ -x bin/wdenoise ] || { echo "bench_edit: run make first"; exit 1; }
+[ -f "$photo" ] || { echo "bench_edit: $photo missing (sh scripts/setup.sh)"; exit 1; }
+th=${BENCH_THREADS:-0}
+tmp=$(mktemp -d) && trap 'rm -rf "$tmp"' EXIT
+now() { date +%s.%N; }
+Cs="1 3"; whats="one eight"
+[ -n "${BENCH_EDIT_QUICK:-}" ] && Cs=1 whats=one   # one C=1 edit only
+for C in $Cs; do
+    $helper --write-model "$tmp/m$C.st" $C 0 0 full || exit 1
+    imgread -s 64 -c $C "$photo" | dwt -w haar > "$tmp/one$C.wes"
+    for i in 1 2 3 4 5 6 7 8; do cat "$tmp/one$C.wes"; done > "$tmp/eight$C.wes"
+    for what in $whats; do
+        n=1; [ $what = eight ] && n=8
+        t0=$(now)
+        /usr/bin/time -f "%U %S" -o "$tmp/t" wdenoise -m "$tmp/m$C.st" -e sad -T "$th" -b 8 \
+            < "$tmp/$what$C.wes" > "$tmp/out.wes" || exit 1
+        t1=$(now)
+        awk -v a="$t0" -v b="$t1" -v n=$n -v C=$C -v th="$th" '{ printf "edit C=%d batch %d: %.2f s wall, %.2f s CPU per face (threads %s)\n", C, n, (b - a) / n, ($1 + $2) / n, th }' "$tmp/t"
+    done
+done
+echo "load after: $(cut -d' ' -f1-3 /proc/loadavg)"

@@ -1,0 +1,261 @@
+/* we_edit.c - model loading, channel adaptation and one batch of edits
+ * (see we_edit.h). */
+#include "we_edit.h"
+
+#include <limits.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "we_color.h"
+#include "we_dwt.h"
+#include "we_faceapi.h"
+#include "we_wavelet.h"
+
+void we_edit_params_init(we_edit_params *p)
+{
+    memset(p, 0, sizeof *p);
+    p->steps = 40;
+    p->strength = 0.5;
+    p->t0 = -1;
+    p->g_low = p->g_high = 4.0;
+    p->eta = 0;
+    p->seed = 1;
+    p->faith = 0;
+    p->faith_levels = 1;
+}
+
+int we_edit_t0(const we_edit_params *p, int T)
+{
+    long t0 = p->t0 >= 0 ? p->t0 : lround(p->strength * T);
+    if (t0 > T - 1) t0 = T - 1;
+    if (t0 < 1) t0 = 1;
+    return (int)t0;
+}
+
+we_status we_edit_params_check(const we_edit_params *p, int T)
+{
+    if (p->t0 >= T) return we_err_set(WE_EUSAGE, "t0 %d is not below the model's T = %d", p->t0, T);
+    if (p->t0 < 0 && !(p->strength > 0 && p->strength <= 1))
+        return we_err_set(WE_EUSAGE, "strength %g is not in (0, 1]", p->strength);
+    int t0 = we_edit_t0(p, T);
+    if (p->steps < 1 || p->steps > t0 + 1)
+        return we_err_set(WE_EUSAGE, "steps %d not in 1..%d (t0 + 1 for t0 = %d)", p->steps, t0 + 1, t0);
+    if (!(p->eta >= 0)) return we_err_set(WE_EUSAGE, "eta %g is negative", p->eta);
+    if (!(p->faith >= 0 && p->faith <= 1)) return we_err_set(WE_EUSAGE, "faithfulness %g not in [0, 1]", p->faith);
+    if (p->faith_levels < 0 || p->faith_levels > 12)
+        return we_err_set(WE_EUSAGE, "faithfulness levels %d not in 0..12", p->faith_levels);
+    return WE_OK;
+}
+
+void we_edit_model_path(char *buf, size_t cap, const char *request)
+{
+    if (request) { snprintf(buf, cap, "%s", request); return; }
+    const char *env = getenv("WE_MODEL");
+    if (env && *env) { snprintf(buf, cap, "%s", env); return; }
+    char exe[PATH_MAX];
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    if (n > 0) {
+        exe[n] = 0;
+        char *sl = strrchr(exe, '/');
+        if (sl) {
+            *sl = 0;                       /* .../bin */
+            char cand[PATH_MAX + 64];
+            snprintf(cand, sizeof cand, "%s/../%s", exe, WE_EDIT_DEFAULT_MODEL);
+            if (access(cand, F_OK) == 0) { snprintf(buf, cap, "%s", cand); return; }
+        }
+    }
+    snprintf(buf, cap, "%s", WE_EDIT_DEFAULT_MODEL);
+}
+
+static int meta_lists(const we_st_file *f, const char *key, const char *word)
+{
+    const char *v = we_st_meta(f, key);
+    size_t n = strlen(word);
+    while (v && *v) {
+        while (*v == ',' || *v == ' ') v++;
+        size_t k = strcspn(v, ", ");
+        if (k == n && !strncmp(v, word, n)) return 1;
+        v += k;
+    }
+    return 0;
+}
+
+void we_edit_model_free(we_edit_model *em)
+{
+    we_cond_free(&em->cond);
+    we_sched_free(&em->sch);
+    we_unet_free(&em->m);
+    free(em->x); free(em->heat); free(em->va);
+    free(em->tgt); free(em->src); free(em->vk);
+    memset(em, 0, sizeof *em);
+}
+
+we_status we_edit_model_load(we_edit_model *em, const char *path, int maxN, int use_ema)
+{
+    memset(em, 0, sizeof *em);
+    we_st_file f;
+    we_status s = we_st_read(&f, path);
+    if (s == WE_ENOINPUT || s == WE_ENOMEM) return s;
+    if (s) return we_err_set(WE_EDATA, "%s is not a safetensors checkpoint: %s", path, we_err_detail());
+    s = we_unet_config_from_meta(&em->cfg, &f);
+    if (!s) s = we_unet_config_validate(&em->cfg);
+    if (s) {
+        we_st_free(&f);
+        return we_err_set(WE_EDATA, "%s: %s", path, we_err_detail());
+    }
+    em->has_va = meta_lists(&f, "conditions", "va");
+    if ((s = we_unet_create(&em->m, &em->cfg, maxN))) { we_st_free(&f); return s; }
+    const char *prefix = (use_ema && we_st_find(&f, "ema.conv_in.weight")) ? "ema." : "";
+    s = we_unet_load(&em->m, &f, prefix);
+    we_st_free(&f);
+    if (s) {
+        we_unet_free(&em->m);
+        return we_err_set(WE_EDATA, "%s: %s", path, we_err_detail());
+    }
+    em->maxN = maxN;
+    em->h = em->cfg.S / 2;
+    em->per = (size_t)4 * em->cfg.C * em->h * em->h;
+    size_t hw = (size_t)em->h * em->h;
+    if ((s = we_sched_init(&em->sch, em->cfg.schedule, em->cfg.T)) || (s = we_cond_init(&em->cond, &em->m, maxN))) {
+        we_edit_model_free(em);
+        return s;
+    }
+    em->x = malloc(sizeof(float) * em->per * (size_t)maxN);
+    em->heat = em->cfg.K ? malloc(sizeof(float) * (size_t)em->cfg.K * hw * (size_t)maxN) : NULL;
+    em->va = malloc(sizeof(float) * 2 * (size_t)maxN);
+    em->tgt = malloc(sizeof(int32_t) * (size_t)maxN);
+    em->src = malloc(sizeof(int32_t) * (size_t)maxN);
+    em->vk = calloc((size_t)maxN, sizeof(int32_t));
+    if (!em->x || (em->cfg.K && !em->heat) || !em->va || !em->tgt || !em->src || !em->vk) {
+        we_edit_model_free(em);
+        return we_err_set(WE_ENOMEM, "out of memory for a batch of %d items", maxN);
+    }
+    return WE_OK;
+}
+
+we_status we_edit_run(we_edit_model *em, const we_edit_params *p, float *x, const int32_t *src_label,
+                      int tgt_label, const float *va, const float *heat, int N, we_rng *rng)
+{
+    if (N < 1 || N > em->maxN) return we_err_set(WE_EUSAGE, "edit: batch %d not in 1..%d", N, em->maxN);
+    we_status s = we_edit_params_check(p, em->cfg.T);
+    if (s) return s;
+    if (va && !em->has_va)
+        return we_err_set(WE_EUSAGE, "the model was trained without valence/arousal (its metadata "
+                          "'conditions' does not list 'va'); -V/-A cannot be used with it");
+    size_t n = em->per * (size_t)N;
+    float sc = em->cfg.data_scale;
+    for (size_t i = 0; i < n; i++) x[i] *= sc;
+    for (int b = 0; b < N; b++) {
+        em->tgt[b] = tgt_label;
+        em->src[b] = src_label[b];
+        em->vk[b] = va != NULL;
+        em->va[2 * b] = va ? va[0] : 0;
+        em->va[2 * b + 1] = va ? va[1] : 0;
+    }
+    we_cond *c = &em->cond;
+    c->tgt_label = em->tgt;
+    c->src_label = em->src;
+    c->tgt_va = em->va;
+    c->tgt_va_known = em->vk;
+    c->src_va = NULL;           /* the source's valence/arousal is unknown: NULL */
+    c->src_va_known = NULL;
+    c->heat = heat;
+    we_sampler sp;
+    we_sampler_init(&sp);
+    sp.fn = we_cond_eps;
+    sp.ctx = c;
+    sp.sched = &em->sch;
+    sp.N = N;
+    sp.C = em->cfg.C;
+    sp.h = em->h;
+    sp.s_low = (float)p->g_low;
+    sp.s_high = (float)p->g_high;
+    if (p->per_cond) {
+        sp.ncond = WE_COND_COUNT;
+        sp.cond_scales = p->cond_scales;
+    }
+    sp.region = em->cfg.region;
+    sp.eta = (float)p->eta;
+    s = we_sampler_edit(&sp, x, p->steps, we_edit_t0(p, em->cfg.T), (float)p->faith, p->faith_levels, rng);
+    for (size_t i = 0; i < n; i++) x[i] /= sc;
+    return s;
+}
+
+void we_edit_to_model(float *dst, float *keep, const float *src, int Ci, int Cm, size_t hw)
+{
+    if (Ci == Cm) {
+        memcpy(dst, src, sizeof(float) * 4 * (size_t)Ci * hw);
+        return;
+    }
+    for (int b = 0; b < 4; b++) {
+        if (Ci == 3) {               /* RGB item, luminance model: Y to the model, CbCr kept */
+            float *tmp = keep + (size_t)b * 2 * hw; /* reuse keep: write Cb, Cr there */
+            const float *r = src + (size_t)b * 3 * hw, *g = r + hw, *bl = g + hw;
+            for (size_t i = 0; i < hw; i++) {
+                float in[3] = {r[i], g[i], bl[i]}, out[3];
+                we_color_rgb_to_ycbcr(out, in, 1);
+                dst[(size_t)b * hw + i] = out[0];
+                tmp[i] = out[1];
+                tmp[hw + i] = out[2];
+            }
+        } else {                     /* grey item, RGB model: R = G = B */
+            for (int c = 0; c < 3; c++)
+                memcpy(dst + ((size_t)b * 3 + c) * hw, src + (size_t)b * hw, sizeof(float) * hw);
+        }
+    }
+}
+
+void we_edit_from_model(float *dst, const float *edited, const float *keep, int Ci, int Cm, size_t hw)
+{
+    if (Ci == Cm) {
+        memcpy(dst, edited, sizeof(float) * 4 * (size_t)Ci * hw);
+        return;
+    }
+    for (int b = 0; b < 4; b++) {
+        if (Ci == 3) {
+            const float *cb = keep + (size_t)b * 2 * hw, *cr = cb + hw;
+            float *r = dst + (size_t)b * 3 * hw, *g = r + hw, *bl = g + hw;
+            for (size_t i = 0; i < hw; i++) {
+                float in[3] = {edited[(size_t)b * hw + i], cb[i], cr[i]}, out[3];
+                we_color_ycbcr_to_rgb(out, in, 1);
+                r[i] = out[0], g[i] = out[1], bl[i] = out[2];
+            }
+        } else {
+            const float *r = edited + (size_t)b * 3 * hw, *g = r + hw, *bl = g + hw;
+            for (size_t i = 0; i < hw; i++)
+                dst[(size_t)b * hw + i] = (float)(0.299 * r[i] + 0.587 * g[i] + 0.114 * bl[i]);
+        }
+    }
+}
+
+we_status we_edit_source_net(struct we_fa_net *net, const float *coef, int C, int h, const char *wavelet,
+                             int *label)
+{
+    const we_wavelet *w;
+    we_status s = we_wavelet_parse(wavelet, &w);
+    if (s) return s;
+    int S = 2 * h;
+    size_t n = (size_t)C * S * S;
+    float *img = malloc(sizeof(float) * n);
+    if (!img) return we_err_set(WE_ENOMEM, "out of memory for the source estimate");
+    s = we_dwt2_inverse(img, NULL, coef, C, S, S, w, 1, 1);
+    if (!s) {
+        for (size_t i = 0; i < n; i++) {
+            float v = img[i] < -1 ? -1 : img[i] > 1 ? 1 : img[i];
+            img[i] = (v + 1.0f) * 127.5f;
+        }
+        float prob[WE_FA_NCLASS];
+        s = we_fa_run_pixels(net, prob, img, C, S, S);
+        if (!s) {
+            int best = 0;
+            for (int k = 1; k < WE_FA_NCLASS; k++)
+                if (prob[k] > prob[best]) best = k;
+            s = we_unet_label_parse(we_fa_expr_vocab[best], label);
+        }
+    }
+    free(img);
+    return s;
+}

@@ -1,0 +1,68 @@
+# pipelines/eval.mk - how well the model edits held-out faces:
+#
+#   make -f pipelines/eval.mk [MODEL=models/default.safetensors] [G=4] [STRENGTH=0.5]
+#
+# table:  edits the held-out faces of both datasets (the shards named in
+#         EVAL_SHARD, default test-00, of each set
+#         under WORK, made by pipelines/dataset.mk through pipelines/train.mk)
+#         to each target emotion at the given settings and prints the
+#         femetrics table (expression accuracy by face-api's expression net,
+#         identity cosine, PSNR, SSIM, landmark NME, FID) per set and
+#         emotion, with n-weighted means: OUT/table.csv, OUT/table.txt.
+# curves: the same over G_LIST (at STRENGTH) and STRENGTH_LIST (at G):
+#         OUT/sweep.dat and OUT/tradeoff.png (gnuplot): accuracy against
+#         identity for each setting, and both against the guidance scale
+#         and the strength.
+# Every missing piece (model, tools, held-out shards, gnuplot) stops the
+# run with a message naming it. Edited streams are kept under OUT and
+# reused while newer than the model (directories are named by G, STRENGTH
+# and STEPS: remove OUT after changing WDENOISE_FLAGS).
+
+MODEL         ?= models/default.safetensors
+WORK          ?= data/train
+SETS          ?= facial_expressions fer2013
+EVAL_SHARD    ?= test-00
+EMOTIONS      ?= happy sad surprise anger fear disgust
+G             ?= 4
+STRENGTH      ?= 0.5
+STEPS         ?= 40
+G_LIST        ?= 1 2 3 4 6 8
+STRENGTH_LIST ?= 0.3 0.4 0.5 0.6 0.7
+WDENOISE_FLAGS ?=
+OUT           ?= out/eval
+BIN           ?= bin
+export BIN MODEL WORK SETS EVAL_SHARD EMOTIONS STEPS WDENOISE_FLAGS
+
+.PHONY: all check table curves
+all: table curves
+
+check:
+	@[ -f $(MODEL) ] || { echo "eval.mk: no model at $(MODEL): no default model is shipped yet (issue 6);" \
+	  "train one with 'make -f pipelines/train.mk' or give MODEL=ckpt" >&2; exit 66; }
+	@for t in dwt iwt wdenoise femetrics; do [ -x $(BIN)/$$t ] || { \
+	  echo "eval.mk: $(BIN)/$$t is missing: run 'make' first" >&2; exit 66; }; done
+	@for s in $(SETS); do for h in $(EVAL_SHARD); do [ -s $(WORK)/$$s/$$h.wes ] || { \
+	  echo "eval.mk: held-out faces $(WORK)/$$s/$$h.wes are missing: run" \
+	    "'make -f pipelines/train.mk datasets' (pipelines/dataset.mk) first" >&2; exit 66; }; done; done
+
+table: check
+	@mkdir -p $(OUT)
+	@sh pipelines/eval_run.sh $(OUT)/g$(G)_s$(STRENGTH)_n$(STEPS).csv $(G) $(STRENGTH)
+	@cp $(OUT)/g$(G)_s$(STRENGTH)_n$(STEPS).csv $(OUT)/table.csv
+	@{ echo "model $(MODEL), g $(G), strength $(STRENGTH), $(STEPS) steps, held-out $(EVAL_SHARD) of $(SETS)"; \
+	   awk -F, '{ printf "%-19s %-9s %5s %7s %7s %7s %7s %8s %7s\n", $$1, $$2, $$3, $$4, $$5, $$6, $$7, $$8, $$9 }' $(OUT)/table.csv; } | tee $(OUT)/table.txt
+
+curves: check
+	@command -v gnuplot >/dev/null || { echo "eval.mk: gnuplot is missing (apt-get install gnuplot-nox)" >&2; exit 69; }
+	@mkdir -p $(OUT)
+	@echo "# sweep param value acc csim psnr" > $(OUT)/sweep.dat.tmp
+	@for g in $(G_LIST); do sh pipelines/eval_run.sh $(OUT)/g$${g}_s$(STRENGTH)_n$(STEPS).csv $$g $(STRENGTH) || exit $$?; \
+	   awk -F, -v g=$$g '$$1 == "all" { print "guidance", g, $$4, $$5, $$6 }' $(OUT)/g$${g}_s$(STRENGTH)_n$(STEPS).csv \
+	     >> $(OUT)/sweep.dat.tmp; done
+	@echo >> $(OUT)/sweep.dat.tmp; echo >> $(OUT)/sweep.dat.tmp
+	@for s in $(STRENGTH_LIST); do sh pipelines/eval_run.sh $(OUT)/g$(G)_s$${s}_n$(STEPS).csv $(G) $$s || exit $$?; \
+	   awk -F, -v s=$$s '$$1 == "all" { print "strength", s, $$4, $$5, $$6 }' $(OUT)/g$(G)_s$${s}_n$(STEPS).csv \
+	     >> $(OUT)/sweep.dat.tmp; done
+	@mv $(OUT)/sweep.dat.tmp $(OUT)/sweep.dat
+	@gnuplot -e "dat='$(OUT)/sweep.dat'; out='$(OUT)/tradeoff.png'; title='$(notdir $(MODEL)): g sweep at strength $(STRENGTH), strength sweep at g $(G)'" \
+	   pipelines/eval_plot.gp && echo "eval.mk: wrote $(OUT)/tradeoff.png and $(OUT)/sweep.dat"

@@ -1,0 +1,100 @@
+# tests/sh/test_wdenoise.sh - wdenoise on a tiny random model written by
+# build/tests/test_edit --write-model: output shapes and keys, determinism,
+# pass-through, prompts, luminance model on RGB input, and invalid calls.
+. tests/sh/lib.sh
+helper=build/tests/test_edit
+photo=third_party/face-api/demo/sample1.jpg
+if [ ! -x "$helper" ] || [ ! -f "$photo" ]; then
+    echo "skip: needs $helper (make) and $photo (sh scripts/setup.sh)"
+    summary; exit
+fi
+ok "tiny luminance model" $helper --write-model "$T/m1.st" 1 0 0
+ok "tiny RGB model with heatmaps and va" $helper --write-model "$T/m3.st" 3 2 1
+imgread -s 16 -c 1 "$photo" | dwt -w haar > "$T/g.wes"
+imgread -s 16 "$photo" | dwt -w haar > "$T/rgb.wes"
+imgread -s 32 -c 1 "$photo" | dwt -w haar > "$T/big.wes"
+imgread -s 16 -c 1 "$photo" | dwt -w bior4.4 > "$T/bior.wes"
+W="wdenoise -m $T/m1.st -n 5"
+
+ok "edit to sad" sh -c "$W -e sad < $T/g.wes > $T/o1.wes"
+is "one wavelet frame 4x8x8" "$(tsinfo -k "$T/o1.wes" | cut -d' ' -f2-4)" "wavelet f32 4x8x8"
+info=$(tsinfo "$T/o1.wes")
+case "$info" in *" emotion=sad"*) r=0 ;; *) r=1 ;; esac
+is "emotion key set to the target" "$r" 0
+case "$info" in *"source_emotion=null"*"edit.model=m1.st"*"edit.t0=50"*"edit.steps=5"*) r=0 ;; *) r=1 ;; esac
+is "source_emotion, edit.* keys" "$r" 0
+case "$info" in *"id=sample1.jpg"*"wavelet=haar"*) r=0 ;; *) r=1 ;; esac
+is "input keys kept" "$r" 0
+ok "same call again" sh -c "$W -e sad < $T/g.wes > $T/o2.wes"
+ok "deterministic: identical bytes" cmp -s "$T/o1.wes" "$T/o2.wes"
+ok "another target" sh -c "$W -e happy < $T/g.wes > $T/o3.wes"
+is "happy differs from sad" "$(cmp -s "$T/o1.wes" "$T/o3.wes"; echo $?)" 1
+ok "eta 1 seed 3" sh -c "$W -e sad --eta 1 -S 3 < $T/g.wes > $T/e1.wes"
+ok "eta 1 seed 3 again" sh -c "$W -e sad --eta 1 -S 3 < $T/g.wes > $T/e2.wes"
+ok "eta 1: same seed, identical" cmp -s "$T/e1.wes" "$T/e2.wes"
+
+# pass-through: an item without a wavelet frame stays as it is, in order
+imgread -s 8 "$photo" > "$T/img.wes"
+cat "$T/img.wes" "$T/g.wes" "$T/img.wes" "$T/g.wes" > "$T/mix.wes"
+ok "mixed stream, batch 1" sh -c "$W -b 1 -e sad < $T/mix.wes > $T/mix1.wes"
+ok "mixed stream, batch 4" sh -c "$W -b 4 -e sad < $T/mix.wes > $T/mix4.wes"
+is "frames in order" "$(tsinfo -k "$T/mix4.wes" | cut -d' ' -f2 | tr '\n' ' ')" "image wavelet image wavelet "
+n=$(wc -c < "$T/img.wes")
+is "image frame passed through unchanged" "$(head -c "$n" "$T/mix4.wes" | cmp -s - "$T/img.wes"; echo $?)" 0
+ok "batch size does not change the result" cmp -s "$T/mix1.wes" "$T/mix4.wes"
+
+# -s: source emotion from the key or given
+ok "source from -s" sh -c "$W -e sad -s happy < $T/g.wes > $T/s.wes"
+case "$(tsinfo "$T/s.wes")" in *"source_emotion=happy"*) r=0 ;; *) r=1 ;; esac
+is "source_emotion=happy" "$r" 0
+
+if [ -f third_party/face-api/model/face_expression_model-weights_manifest.json ]; then
+    ok "source from the expression net" sh -c "$W -e sad -s net < $T/rgb.wes > $T/sn.wes"
+    case "$(tsinfo "$T/sn.wes")" in *"source_emotion=null"*|*"source_emotion= "*) r=1 ;; *"source_emotion="*) r=0 ;; *) r=1 ;; esac
+    is "source_emotion estimated (not null)" "$r" 0
+else
+    echo "skip: -s net needs third_party/face-api/model (sh scripts/setup.sh)"
+fi
+
+# prompts
+ok "prompt in Vietnamese" sh -c "$W -p 'cười tươi lên' < $T/g.wes > $T/p.wes"
+case "$(tsinfo "$T/p.wes")" in *" emotion=happy"*"edit.intensity=0.85"*) r=0 ;; *) r=1 ;; esac
+is "prompt -> happy, intensity 0.85" "$r" 0
+ok "prompt command" sh -c "$W -p 'anything' --prompt-cmd 'echo fear 0.5' < $T/g.wes > $T/pc.wes"
+case "$(tsinfo "$T/pc.wes")" in *" emotion=fear"*"edit.g_low=4 "*"edit.intensity=0.5"*) r=0 ;; *) r=1 ;; esac
+is "prompt command -> fear 0.5, guidance unchanged" "$r" 0
+
+# luminance model on an RGB stream keeps 12 channels
+ok "RGB input, luminance model" sh -c "$W -e sad < $T/rgb.wes > $T/rgbo.wes"
+is "12 channels out" "$(tsinfo -k "$T/rgbo.wes" | cut -d' ' -f4)" "12x8x8"
+# RGB model with heatmaps missing: warns, NULL heatmaps; valence/arousal
+ok "RGB model, valence/arousal target" sh -c "wdenoise -m $T/m3.st -n 3 -V 0.5 -A -0.2 < $T/rgb.wes > $T/va.wes"
+case "$(tsinfo "$T/va.wes")" in *"valence=0.5"*"arousal=-0.2"*) r=0 ;; *) r=1 ;; esac
+is "valence/arousal keys" "$r" 0
+
+# invalid calls: exit code, empty stdout, a message
+fails 64 "no target" sh -c "$W < $T/g.wes"
+fails 64 "unknown emotion" sh -c "$W -e joy < $T/g.wes"
+fails 64 "-e and -p together" sh -c "$W -e sad -p happy < $T/g.wes"
+fails 64 "-V without -A" sh -c "$W -V 0.5 < $T/g.wes"
+fails 64 "valence out of range" sh -c "$W -V 2 -A 0 < $T/g.wes"
+fails 64 "-V/-A on a model trained without them" sh -c "$W -e sad -V 0.5 -A 0.5 < $T/g.wes"
+fails 64 "prompt without an emotion" sh -c "$W -p 'make it a cat' < $T/g.wes"
+fails 64 "--prompt-cmd without -p" sh -c "$W --prompt-cmd 'echo sad 1' -e sad < $T/g.wes"
+fails 65 "prompt command with a bad answer" sh -c "$W -p x --prompt-cmd 'echo joy 2' < $T/g.wes"
+fails 70 "prompt command that fails" sh -c "$W -p x --prompt-cmd false < $T/g.wes"
+fails 66 "prompt command that does not exist" sh -c "$W -p x --prompt-cmd /nonexistent/llm < $T/g.wes"
+fails 64 "steps above t0+1" sh -c "wdenoise -m $T/m1.st -e sad -n 80 < $T/g.wes"
+fails 64 "-g with --g-low" sh -c "$W -e sad -g 3 --g-low 2 < $T/g.wes"
+fails 64 "bad -s" sh -c "$W -e sad -s maybe < $T/g.wes"
+fails 64 "stray argument" sh -c "$W -e sad file.wes < $T/g.wes"
+fails 66 "missing -m file" sh -c "wdenoise -m $T/none.st -e sad < $T/g.wes"
+fails 66 "no default model yet" sh -c "cd $T && WE_MODEL= $PWD/bin/wdenoise -e sad < $T/g.wes"
+grep -q "no default model is shipped yet" "$T/.err"; is "message says no default model is shipped" $? 0
+grep -q "pipelines/train.mk" "$T/.err"; is "message says how to train one" $? 0
+printf 'garbage' > "$T/bad.st"
+fails 65 "not a checkpoint" sh -c "wdenoise -m $T/bad.st -e sad < $T/g.wes"
+fails 65 "wavelet of another size" sh -c "$W -e sad < $T/big.wes"
+fails 65 "another wavelet than the model's" sh -c "$W -e sad < $T/bior.wes"
+
+summary

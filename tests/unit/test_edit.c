@@ -1,0 +1,232 @@
+/* test_edit.c - the editing glue (lib/we_edit.c) on a tiny randomly
+ * initialised UNet: parameters, model loading, channel adaptation, real
+ * edits (shape, determinism, target dependence, eta + seed, faithfulness,
+ * valence/arousal refusal, luminance model keeps CbCr).
+ *
+ * Also the test helper of tests/sh/test_wdenoise.sh:
+ *   test_edit --write-model PATH [C K va [full]]   writes a random checkpoint
+ * (tiny: S 16, nf 8, T 100; full: model.md's default size, for timings)
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "check.h"
+#include "we_color.h"
+#include "we_edit.h"
+#include "we_safetensors.h"
+#include "we_unet.h"
+
+/* A tiny model: S 16, nf 8, mult 1,2, one res block, attention at level 1,
+ * T 100. Every parameter gets small noise on top of the initialisation so
+ * the zero-initialised output layer does not make eps identically 0. */
+static int write_model(const char *path, int C, int K, int with_va, int full)
+{
+    we_unet_config cfg;
+    we_unet_config_init(&cfg);
+    cfg.C = C, cfg.K = K;
+    if (!full) {  /* full: model.md's default size (S 64, nf 64, T 1000), for timings */
+        cfg.S = 16, cfg.nf = 8, cfg.nlevels = 2;
+        cfg.mult[0] = 1, cfg.mult[1] = 2;
+        cfg.num_res = 1, cfg.nattn = 1, cfg.attn[0] = 1, cfg.T = 100;
+    }
+    if (we_unet_config_validate(&cfg)) return -1;
+    we_unet m;
+    if (we_unet_create(&m, &cfg, 1)) return -1;
+    we_rng r;
+    we_rng_seed(&r, 1234);
+    we_unet_init_params(&m, &r);
+    for (size_t i = 0; i < m.nparams; i++) m.params[i] += 0.05f * (float)we_rng_normal(&r);
+    we_st_writer w;
+    we_st_writer_init(&w);
+    we_status s = we_unet_config_to_meta(&cfg, &w);
+    s = s ? s : we_st_writer_meta(&w, "conditions", with_va ? "label,va" : "label");
+    s = s ? s : we_unet_add_tensors(&m, &w, "", m.params);
+    s = s ? s : we_st_writer_save(&w, path);
+    we_st_writer_free(&w);
+    we_unet_free(&m);
+    return s ? -1 : 0;
+}
+
+static void fill(float *x, size_t n, unsigned seed)
+{
+    we_rng r;
+    we_rng_seed(&r, seed);
+    for (size_t i = 0; i < n; i++) x[i] = 0.5f * (float)we_rng_normal(&r);
+}
+
+static double maxdiff(const float *a, const float *b, size_t n) { return check_max_abs_diff(a, b, n); }
+
+int main(int argc, char **argv)
+{
+    if (argc >= 3 && !strcmp(argv[1], "--write-model")) {
+        int C = argc > 3 ? atoi(argv[3]) : 1, K = argc > 4 ? atoi(argv[4]) : 0, va = argc > 5 ? atoi(argv[5]) : 0;
+        int full = argc > 6 && !strcmp(argv[6], "full");
+        if (write_model(argv[2], C, K, va, full)) {
+            fprintf(stderr, "test_edit: cannot write %s: %s\n", argv[2], we_err_detail());
+            return 1;
+        }
+        return 0;
+    }
+
+    /* parameters */
+    we_edit_params p;
+    we_edit_params_init(&p);
+    CHECK(p.steps == 40 && p.strength == 0.5 && p.g_low == 4 && p.g_high == 4 && p.eta == 0 && p.faith == 0,
+          "defaults: 40 steps, strength 0.5, guidance 4/4, eta 0, faithfulness 0");
+    CHECK(we_edit_t0(&p, 1000) == 500, "t0 = strength * T");
+    p.t0 = 120;
+    CHECK(we_edit_t0(&p, 1000) == 120, "explicit t0 wins");
+    p.t0 = -1, p.strength = 1.0;
+    CHECK(we_edit_t0(&p, 1000) == 999, "strength 1 -> t0 = T-1");
+    we_edit_params_init(&p);
+    p.steps = 600;
+    CHECK(we_edit_params_check(&p, 1000) == WE_EUSAGE, "steps above t0+1 refused");
+    we_edit_params_init(&p);
+    p.faith = 1.5;
+    CHECK(we_edit_params_check(&p, 1000) == WE_EUSAGE, "faithfulness above 1 refused");
+    we_edit_params_init(&p);
+    CHECK(we_edit_params_check(&p, 1000) == WE_OK, "defaults accepted for T = 1000");
+
+    char path[4096];
+    setenv("WE_MODEL", "/x/y.safetensors", 1);
+    we_edit_model_path(path, sizeof path, NULL);
+    CHECK(!strcmp(path, "/x/y.safetensors"), "$WE_MODEL is the default model");
+    we_edit_model_path(path, sizeof path, "a.safetensors");
+    CHECK(!strcmp(path, "a.safetensors"), "-m wins over $WE_MODEL");
+    unsetenv("WE_MODEL");
+
+    /* channel adaptation */
+    size_t hw = 8 * 8;
+    float *rgb = malloc(12 * hw * sizeof(float)), *y = malloc(4 * hw * sizeof(float)),
+          *keep = malloc(8 * hw * sizeof(float)), *back = malloc(12 * hw * sizeof(float));
+    fill(rgb, 12 * hw, 7);
+    we_edit_to_model(y, keep, rgb, 3, 1, hw);
+    we_edit_from_model(back, y, keep, 3, 1, hw);
+    CHECK(maxdiff(rgb, back, 12 * hw) < 1e-5, "RGB -> Y (+CbCr kept) -> RGB round trip");
+    float px[3] = {rgb[5], rgb[hw + 5], rgb[2 * hw + 5]}, ycc[3];
+    we_color_rgb_to_ycbcr(ycc, px, 1);
+    CHECK_CLOSE(y[5], ycc[0], 1e-6, "model channel is BT.601 Y of the LL subband");
+    float *g3 = malloc(12 * hw * sizeof(float)), *g1 = malloc(4 * hw * sizeof(float));
+    we_edit_to_model(g3, NULL, y, 1, 3, hw);
+    we_edit_from_model(g1, g3, NULL, 1, 3, hw);
+    CHECK(maxdiff(g1, y, 4 * hw) < 1e-6, "grey -> RGB model -> grey round trip");
+
+    /* real edits with a tiny random model */
+    char tmpl[] = "/tmp/test_edit_XXXXXX";
+    int fd = mkstemp(tmpl);
+    CHECK(fd >= 0, "temporary file");
+    close(fd);
+    CHECK(write_model(tmpl, 1, 0, 0, 0) == 0, "write a tiny random model (C 1, K 0)");
+    we_edit_model em;
+    we_status s = we_edit_model_load(&em, tmpl, 2, 1);
+    CHECK(s == WE_OK, "load it back");
+    if (s == WE_OK) {
+        CHECK(em.cfg.S == 16 && em.cfg.C == 1 && em.h == 8 && em.per == 4 * hw && !em.has_va, "config read back");
+        size_t n = 2 * em.per;
+        float *x0 = malloc(n * sizeof(float)), *a = malloc(n * sizeof(float)), *b = malloc(n * sizeof(float));
+        fill(x0, n, 3);
+        int32_t src[2] = {WE_UNET_NULL_LABEL, 0};
+        we_rng r;
+        we_edit_params_init(&p);
+        p.steps = 10;
+        memcpy(a, x0, n * sizeof(float));
+        we_rng_seed(&r, 1);
+        CHECK(we_edit_run(&em, &p, a, src, 2, NULL, NULL, 2, &r) == WE_OK, "edit 2 items to sad");
+        int finite = 1;
+        for (size_t i = 0; i < n; i++) finite &= isfinite(a[i]) != 0;
+        CHECK(finite, "edited coefficients are finite");
+        double d0 = maxdiff(a, x0, n);
+        printf("     max |edit - source| = %.4g\n", d0);
+        CHECK(d0 > 1e-4, "the edit changes the coefficients");
+        memcpy(b, x0, n * sizeof(float));
+        we_rng_seed(&r, 1);
+        we_edit_run(&em, &p, b, src, 2, NULL, NULL, 2, &r);
+        CHECK(maxdiff(a, b, n) == 0, "deterministic (eta 0): same output twice");
+        memcpy(b, x0, n * sizeof(float));
+        we_edit_run(&em, &p, b, src, 1, NULL, NULL, 2, &r);
+        double dt = maxdiff(a, b, n);
+        printf("     max |sad - happy| = %.4g\n", dt);
+        CHECK(dt > 1e-5, "the target emotion changes the result");
+        /* one item alone gives the same as in a batch of two */
+        memcpy(b, x0, n * sizeof(float));
+        we_edit_run(&em, &p, b, src, 2, NULL, NULL, 1, &r);
+        CHECK(maxdiff(a, b, em.per) < 1e-4, "batch of 1 equals the first item of a batch of 2");
+        /* eta > 0: the seed decides */
+        p.eta = 1.0;
+        float *c1 = malloc(n * sizeof(float)), *c2 = malloc(n * sizeof(float));
+        memcpy(c1, x0, n * sizeof(float));
+        memcpy(c2, x0, n * sizeof(float));
+        we_rng_seed(&r, 5);
+        we_edit_run(&em, &p, c1, src, 2, NULL, NULL, 2, &r);
+        we_rng_seed(&r, 5);
+        we_edit_run(&em, &p, c2, src, 2, NULL, NULL, 2, &r);
+        CHECK(maxdiff(c1, c2, n) == 0, "eta 1: same seed, same output");
+        memcpy(c2, x0, n * sizeof(float));
+        we_rng_seed(&r, 6);
+        we_edit_run(&em, &p, c2, src, 2, NULL, NULL, 2, &r);
+        CHECK(maxdiff(c1, c2, n) > 1e-5, "eta 1: another seed, another output");
+        /* faithfulness keeps the coarse LL closer to the source */
+        we_edit_params_init(&p);
+        p.steps = 10;
+        p.g_low = p.g_high = 8;
+        memcpy(c1, x0, n * sizeof(float));
+        we_edit_run(&em, &p, c1, src, 2, NULL, NULL, 2, &r);
+        p.faith = 1.0;
+        p.faith_levels = 3; /* 8x8 blocks = the mean of each LL channel */
+        memcpy(c2, x0, n * sizeof(float));
+        we_edit_run(&em, &p, c2, src, 2, NULL, NULL, 2, &r);
+        double m0 = 0, m1 = 0, ms = 0;
+        for (size_t i = 0; i < hw; i++) m0 += c1[i], m1 += c2[i], ms += x0[i];
+        printf("     LL mean: source %.4f, edit %.4f, edit with faithfulness %.4f\n", ms / hw, m0 / hw, m1 / hw);
+        CHECK(fabs(m1 - ms) <= fabs(m0 - ms) + 1e-6, "faithfulness: LL mean at least as close to the source");
+        CHECK(maxdiff(c1, c2, n) > 1e-6, "faithfulness changes the result");
+        /* per-condition guidance runs */
+        we_edit_params_init(&p);
+        p.steps = 5;
+        p.per_cond = 1;
+        p.cond_scales[0] = 3;
+        memcpy(c1, x0, n * sizeof(float));
+        CHECK(we_edit_run(&em, &p, c1, src, 3, NULL, NULL, 2, &r) == WE_OK, "per-condition guidance edit");
+        /* valence/arousal on a model without them */
+        float va[2] = {0.5f, 0.5f};
+        memcpy(c1, x0, n * sizeof(float));
+        we_edit_params_init(&p);
+        p.steps = 5;
+        CHECK(we_edit_run(&em, &p, c1, src, 1, va, NULL, 2, &r) == WE_EUSAGE && strstr(we_err_detail(), "valence"),
+              "-V/-A refused for a model trained without them");
+        CHECK(we_edit_run(&em, &p, c1, src, 1, NULL, NULL, 3, &r) == WE_EUSAGE, "batch above maxN refused");
+        free(c1); free(c2); free(x0); free(a); free(b);
+        we_edit_model_free(&em);
+    }
+    /* heatmap model with va */
+    CHECK(write_model(tmpl, 3, 2, 1, 0) == 0, "write a tiny RGB model with 2 heatmap channels and va");
+    s = we_edit_model_load(&em, tmpl, 1, 1);
+    CHECK(s == WE_OK && em.has_va && em.cfg.K == 2 && em.cfg.C == 3, "RGB + heatmap + va model loads");
+    if (s == WE_OK) {
+        float *x = malloc(em.per * sizeof(float)), *ht = calloc(2 * hw, sizeof(float));
+        fill(x, em.per, 9);
+        for (size_t i = 0; i < hw; i++) ht[i] = 1.0f;
+        int32_t src[1] = {WE_UNET_NULL_LABEL};
+        float va[2] = {-0.5f, 0.8f};
+        we_rng r;
+        we_rng_seed(&r, 1);
+        we_edit_params_init(&p);
+        p.steps = 5;
+        CHECK(we_edit_run(&em, &p, x, src, WE_UNET_NULL_LABEL, va, ht, 1, &r) == WE_OK,
+              "edit with valence/arousal and heatmaps only");
+        free(x); free(ht);
+        we_edit_model_free(&em);
+    }
+    /* not a checkpoint / missing */
+    FILE *f = fopen(tmpl, "wb");
+    fputs("not a safetensors file", f);
+    fclose(f);
+    CHECK(we_edit_model_load(&em, tmpl, 1, 1) == WE_EDATA, "garbage file -> WE_EDATA");
+    unlink(tmpl);
+    CHECK(we_edit_model_load(&em, tmpl, 1, 1) == WE_ENOINPUT, "missing file -> WE_ENOINPUT");
+    free(rgb); free(y); free(keep); free(back); free(g3); free(g1);
+    return check_summary();
+}
