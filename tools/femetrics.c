@@ -1,0 +1,289 @@
+/* femetrics - score an edited stream against its source stream, item by
+ * item (joined on `id`): expression accuracy against the target label,
+ * identity cosine (CSIM), PSNR, SSIM, landmark NME on the non-mouth points,
+ * and FID of the edited set against the source set. See man/femetrics.1. */
+#include <errno.h>
+#include <getopt.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "we_cli.h"
+#include "we_device.h"
+#include "we_faceapi.h"
+#include "we_fid.h"
+#include "we_metrics.h"
+#include "we_stream.h"
+
+#define PSNR_CAP 100.0 /* dB reported for identical images */
+
+typedef struct {
+    char *id;
+    we_tensor pix;        /* f32 0..255 */
+    float desc[128], lm[136];
+    int used;
+} src_item;
+
+typedef struct {
+    long n, nacc, correct;
+    double csim, psnr, ssim, nme;
+} row;
+
+typedef struct {
+    const char *csv, *items, *models, *key;
+    we_fa_crop_mode crop;
+} opts;
+
+static void usage(FILE *f)
+{
+    fprintf(f,
+            "Usage: femetrics [OPTION]... EDITED SOURCE\n"
+            "Compare an edited stream with its source stream item by item (frames with\n"
+            "the same `id`) and print a table per target emotion: expression accuracy\n"
+            "(face-api's top class vs the edited frame's `emotion` key), identity cosine\n"
+            "similarity (CSIM), PSNR, SSIM, landmark NME on the 48 non-mouth points, and\n"
+            "the FID of the edited set against the source set (identity features).\n"
+            "EDITED or SOURCE may be \"-\" (stdin), not both.\n"
+            "\n"
+            "  -o, --csv=FILE      also write the table as CSV to FILE\n"
+            "  -I, --items=FILE    write one CSV row per item to FILE\n"
+            "  -c, --crop=MODE     whole (default) or align (see femo(1))\n"
+            "  -m, --models=DIR    face-api model folder (default: $WE_FACEAPI_DIR or\n"
+            "                      third_party/face-api/model)\n"
+            "  -d, --device=DEV    cpu, cuda or auto for the face-api nets (default auto;\n"
+            "                      $WE_DEVICE)\n"
+            "  -h, --help          show this help and exit\n"
+            "\n"
+            "Exit status: 0 ok, 64 usage, 65 bad input (no matching items, image sizes\n"
+            "differ), 66 missing input or weights, 74 I/O.\n");
+}
+
+static FILE *open_atomic(const char *path, char *tmp, size_t n)
+{
+    snprintf(tmp, n, "%s.tmp.%ld", path, (long)getpid());
+    FILE *f = fopen(tmp, "w");
+    if (!f) we_cli_die(WE_EIO, "cannot write %s: %s", tmp, strerror(errno));
+    return f;
+}
+
+static void close_atomic(FILE *f, const char *tmp, const char *path)
+{
+    if (fclose(f) != 0 || rename(tmp, path) != 0) {
+        unlink(tmp);
+        we_cli_die(WE_EIO, "cannot write %s: %s", path, strerror(errno));
+    }
+}
+
+static void analyse(we_fa_net **net, we_fa_crop_mode crop, const we_tensor *pix, we_fa_result *r, const char *where,
+                    const char *id)
+{
+    we_status st = we_fa_analyse(net[0], net[1], net[2], crop, pix->data, (int)pix->shape[0], (int)pix->shape[1],
+                                 (int)pix->shape[2], r);
+    if (st) {
+        char d[300];
+        snprintf(d, sizeof d, "%s", we_err_detail());
+        we_cli_die(st, "%s: item %s: %s", where, id, d);
+    }
+}
+
+static void row_add(row *r, int has_target, int correct, double csim, double psnr, double ssim, double nme)
+{
+    r->n++;
+    if (has_target) { r->nacc++; r->correct += correct; }
+    r->csim += csim;
+    r->psnr += psnr;
+    r->ssim += ssim;
+    r->nme += nme;
+}
+
+static void print_row(FILE *f, int csv, const char *name, const row *r, double fid)
+{
+    double n = r->n ? (double)r->n : 1;
+    double acc = r->nacc ? (double)r->correct / r->nacc : NAN;
+    if (csv) {
+        fprintf(f, "%s,%ld,%.4f,%.4f,%.3f,%.4f,%.5f,", name, r->n, acc, r->csim / n, r->psnr / n, r->ssim / n, r->nme / n);
+        if (isnan(fid)) fprintf(f, "\n");
+        else fprintf(f, "%.4f\n", fid);
+    } else {
+        fprintf(f, "%-10s %6ld  %6.3f  %6.4f  %6.2f  %6.4f  %7.4f\n", name, r->n, acc, r->csim / n, r->psnr / n,
+                r->ssim / n, r->nme / n);
+    }
+}
+
+int main(int argc, char **argv)
+{
+    we_cli_init(argv[0]);
+    opts o = {NULL, NULL, NULL, "id", WE_FA_CROP_WHOLE};
+    const char *device = NULL;
+    static const struct option lo[] = {
+        {"csv", required_argument, 0, 'o'},    {"items", required_argument, 0, 'I'},
+        {"crop", required_argument, 0, 'c'},   {"models", required_argument, 0, 'm'},
+        {"device", required_argument, 0, 'd'}, {"help", no_argument, 0, 'h'},         {0, 0, 0, 0},
+    };
+    int ch;
+    while ((ch = getopt_long(argc, argv, "o:I:c:m:d:h", lo, NULL)) != -1) {
+        switch (ch) {
+        case 'o': o.csv = optarg; break;
+        case 'I': o.items = optarg; break;
+        case 'c':
+            if (!strcmp(optarg, "whole")) o.crop = WE_FA_CROP_WHOLE;
+            else if (!strcmp(optarg, "align")) o.crop = WE_FA_CROP_ALIGN;
+            else we_cli_usage_error("option --crop: '%s' is not whole or align", optarg);
+            break;
+        case 'm': o.models = optarg; break;
+        case 'd': device = optarg; break;
+        case 'h': usage(stdout); return 0;
+        default: we_cli_usage_error("unknown option");
+        }
+    }
+    if (argc - optind != 2) we_cli_usage_error("need EDITED and SOURCE (got %d arguments)", argc - optind);
+    const char *E = argv[optind], *S = argv[optind + 1];
+    if (!strcmp(E, "-") && !strcmp(S, "-")) we_cli_usage_error("only one of EDITED and SOURCE can be stdin");
+    we_fa_net *net[3] = {0};
+    we_device dev;
+    we_status st = we_device_resolve(device, &dev);
+    if (st) we_cli_die_status(st, "--device");
+    for (int k = 0; k < 3; k++) {
+        if ((st = we_fa_net_load(&net[k], (we_fa_kind)k, o.models))) we_cli_die_status(st, NULL);
+        if ((st = we_fa_net_to_device(net[k], dev))) we_cli_die_status(st, "--device");
+    }
+
+    /* the source set, with its features */
+    we_fid_src *src;
+    if ((st = we_fid_src_open(&src, S))) we_cli_die_status(st, NULL);
+    src_item *items = NULL;
+    int ns = 0, cap = 0;
+    we_tensor t;
+    char id[512];
+    while ((st = we_fid_src_next(src, "image", &t, id, sizeof id)) == WE_OK) {
+        if (ns == cap) {
+            cap = cap ? 2 * cap : 256;
+            items = realloc(items, sizeof *items * (size_t)cap);
+            if (!items) we_cli_die(WE_ENOMEM, "out of memory (%d source items)", ns);
+        }
+        src_item *it = &items[ns];
+        memset(it, 0, sizeof *it);
+        if ((st = we_fa_image_to_pixels(&t, &it->pix))) we_cli_die_status(st, S);
+        we_tensor_free(&t);
+        we_fa_result r;
+        analyse(net, o.crop, &it->pix, &r, S, id);
+        memcpy(it->desc, r.id, sizeof r.id);
+        memcpy(it->lm, r.lm, sizeof r.lm);
+        it->id = strdup(id);
+        ns++;
+    }
+    if (st != WE_EOF) we_cli_die_status(st, S);
+    we_fid_src_close(src);
+
+    FILE *fi = NULL;
+    char itmp[4200];
+    if (o.items) {
+        fi = open_atomic(o.items, itmp, sizeof itmp);
+        fprintf(fi, "id,target,top,p_target,csim,psnr,ssim,nme\n");
+    }
+    row rows[WE_FA_NCLASS + 1], all = {0};
+    memset(rows, 0, sizeof rows);
+    float *fe = NULL, *fs = NULL;
+    int nm = 0;
+    unsigned char use[68];
+    we_metrics_nonmouth(use);
+    long unmatched = 0;
+    /* the edited set is a stream: its frames carry the target `emotion` */
+    FILE *ef = strcmp(E, "-") ? fopen(E, "rb") : stdin;
+    if (!ef) we_cli_die(WE_ENOINPUT, "%s: %s", E, strerror(errno));
+    we_reader rd;
+    we_reader_init(&rd, ef, strcmp(E, "-") ? E : "stdin");
+    we_frame fr;
+    we_frame_init(&fr);
+    int hint = 0;
+    while ((st = we_reader_frame(&rd, &fr)) == WE_OK) {
+        if (strcmp(fr.name, "image")) continue;
+        const char *fid_ = we_frame_get(&fr, o.key);
+        const char *eid = fid_ ? fid_ : "";
+        src_item *si = NULL;
+        for (int k = 0; k < ns && !si; k++) {
+            int j = (hint + k) % ns;
+            if (!items[j].used && !strcmp(items[j].id, eid)) { si = &items[j]; hint = j + 1; }
+        }
+        if (!si) {
+            unmatched++;
+            continue;
+        }
+        si->used = 1;
+        we_tensor pix;
+        if ((st = we_fa_image_to_pixels(&fr.t, &pix))) we_cli_die_status(st, E);
+        if (pix.shape[0] != si->pix.shape[0] || pix.shape[1] != si->pix.shape[1] || pix.shape[2] != si->pix.shape[2])
+            we_cli_die(WE_EDATA, "item %s: edited image %lldx%lldx%lld differs from the source's %lldx%lldx%lld", eid,
+                       (long long)pix.shape[0], (long long)pix.shape[1], (long long)pix.shape[2],
+                       (long long)si->pix.shape[0], (long long)si->pix.shape[1], (long long)si->pix.shape[2]);
+        we_fa_result r;
+        analyse(net, o.crop, &pix, &r, E, eid);
+        const char *target = we_frame_get(&fr, "emotion");
+        int ti = we_fa_expr_index(target), top = we_fa_expr_top(r.expr);
+        double csim = we_metrics_cosine(r.id, si->desc, 128);
+        double psnr = we_metrics_psnr(pix.data, si->pix.data, we_tensor_count(&pix));
+        if (psnr > PSNR_CAP) psnr = PSNR_CAP;
+        double ssim = NAN, nme = NAN;
+        if ((st = we_metrics_ssim(&ssim, pix.data, si->pix.data, (int)pix.shape[0], (int)pix.shape[1],
+                                  (int)pix.shape[2])))
+            we_cli_die_status(st, eid);
+        if ((st = we_metrics_nme(&nme, r.lm, si->lm, si->lm, use))) we_cli_die_status(st, eid);
+        row_add(&all, ti >= 0, ti == top, csim, psnr, ssim, nme);
+        if (ti >= 0) row_add(&rows[ti], 1, ti == top, csim, psnr, ssim, nme);
+        else row_add(&rows[WE_FA_NCLASS], 0, 0, csim, psnr, ssim, nme);
+        if (fi)
+            fprintf(fi, "\"%s\",%s,%s,%.5f,%.5f,%.3f,%.5f,%.5f\n", eid, target ? target : "",
+                    we_fa_expr_vocab[top], ti >= 0 ? r.expr[ti] : NAN, csim, psnr, ssim, nme);
+        fe = realloc(fe, sizeof(float) * 128 * (size_t)(nm + 1));
+        fs = realloc(fs, sizeof(float) * 128 * (size_t)(nm + 1));
+        if (!fe || !fs) we_cli_die(WE_ENOMEM, "out of memory");
+        memcpy(fe + (size_t)nm * 128, r.id, sizeof r.id);
+        memcpy(fs + (size_t)nm * 128, si->desc, sizeof si->desc);
+        nm++;
+        we_tensor_free(&pix);
+    }
+    we_frame_free(&fr);
+    if (st != WE_EOF) we_cli_die_status(st, E);
+    we_reader_free(&rd);
+    if (ef != stdin) fclose(ef);
+    if (!nm) {
+        if (fi) { fclose(fi); unlink(itmp); }
+        we_cli_die(WE_EDATA, "no edited item matches a source item by `%s` (%ld edited images unmatched)", o.key,
+                   unmatched);
+    }
+    if (unmatched) we_cli_warn("warning: %ld edited image(s) have no source item with the same %s", unmatched, o.key);
+
+    double fid = NAN;
+    if (nm >= 2) {
+        double *mu1 = malloc(sizeof(double) * 128), *mu2 = malloc(sizeof(double) * 128);
+        double *c1 = malloc(sizeof(double) * 128 * 128), *c2 = malloc(sizeof(double) * 128 * 128);
+        if (we_fid_stats(mu1, c1, fe, nm, 128) || we_fid_stats(mu2, c2, fs, nm, 128) ||
+            we_fid_frechet(&fid, mu1, c1, mu2, c2, 128))
+            fid = NAN;
+        if (fid < 0 && fid > -1e-6) fid = 0;
+        free(mu1); free(mu2); free(c1); free(c2);
+    }
+    printf("%-10s %6s  %6s  %6s  %6s  %6s  %7s\n", "emotion", "n", "acc", "csim", "psnr", "ssim", "nme");
+    for (int k = 0; k <= WE_FA_NCLASS; k++)
+        if (rows[k].n) print_row(stdout, 0, k < WE_FA_NCLASS ? we_fa_expr_vocab[k] : "(other)", &rows[k], NAN);
+    print_row(stdout, 0, "all", &all, NAN);
+    printf("fid %.4f (identity features, %d edited vs %d matching source items%s)\n", fid, nm, nm,
+           nm <= 128 ? "; fewer than 129 items: biased" : "");
+    if (o.csv) {
+        char tmp[4200];
+        FILE *f = open_atomic(o.csv, tmp, sizeof tmp);
+        fprintf(f, "emotion,n,acc,csim,psnr,ssim,nme,fid\n");
+        for (int k = 0; k <= WE_FA_NCLASS; k++)
+            if (rows[k].n) print_row(f, 1, k < WE_FA_NCLASS ? we_fa_expr_vocab[k] : "other", &rows[k], NAN);
+        print_row(f, 1, "all", &all, fid);
+        close_atomic(f, tmp, o.csv);
+    }
+    if (fi) close_atomic(fi, itmp, o.items);
+    for (int k = 0; k < ns; k++) { free(items[k].id); we_tensor_free(&items[k].pix); }
+    free(items); free(fe); free(fs);
+    for (int k = 0; k < 3; k++) we_fa_net_free(net[k]);
+    we_cli_finish_output();
+    return 0;
+}
