@@ -1,0 +1,290 @@
+/* we_face_align.c - detect, landmark, fit and warp the faces of a photo. */
+#include "we_face_align.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "we_align.h"
+#include "we_warp.h"
+
+void we_face_align_params_init(we_face_align_params *p)
+{
+    memset(p, 0, sizeof *p);
+    p->size = 128;
+    p->margin = 0.3;
+    p->channels = 3;
+    p->all = 0;
+    p->min_face = 32;
+    p->upsample = 0;
+    p->threshold = 0.25;
+    p->work_min = 160;
+    p->whole_frame = 0;
+    p->frame_inset[0] = 0.05;
+    p->frame_inset[1] = 0.10;
+    p->frame_inset[2] = 0.05;
+    p->frame_inset[3] = 0.0;
+    p->refine = 2;
+}
+
+const char *we_face_method_name(we_face_method m)
+{
+    static const char *names[] = {
+#define WE_X_FM(e, s) s,
+        WE_FACE_METHOD_LIST(WE_X_FM)
+#undef WE_X_FM
+    };
+    return (unsigned)m < WE_FACE_METHOD_COUNT ? names[m] : "?";
+}
+
+void we_face_aligned_free(we_face_aligned *faces, int n)
+{
+    if (!faces) return;
+    for (int i = 0; i < n; i++) we_tensor_free(&faces[i].image);
+    free(faces);
+}
+
+/* Gray u8 working image, enlarged by integer factor k (bilinear). */
+static we_status work_gray(const we_tensor *img, int k, uint8_t **out, int *oh, int *ow)
+{
+    int C = (int)img->shape[0], H = (int)img->shape[1], W = (int)img->shape[2];
+    const uint8_t *s = img->data;
+    size_t plane = (size_t)H * W;
+    float *g = malloc(plane * sizeof *g);
+    if (!g) return we_err_set(WE_ENOMEM, "out of memory (%dx%d image)", W, H);
+    for (size_t i = 0; i < plane; i++)
+        g[i] = C == 3 ? 0.299f * s[i] + 0.587f * s[plane + i] + 0.114f * s[2 * plane + i] : s[i];
+    int h2 = H * k, w2 = W * k;
+    uint8_t *o = malloc((size_t)h2 * w2);
+    if (!o) { free(g); return we_err_set(WE_ENOMEM, "out of memory (%dx%d image)", w2, h2); }
+    if (k == 1) {
+        for (size_t i = 0; i < plane; i++) o[i] = (uint8_t)lrintf(g[i] < 0 ? 0 : g[i] > 255 ? 255 : g[i]);
+    } else {
+        /* out pixel x -> in pixel (x + 0.5)/k - 0.5 */
+        float A[6] = {1.f / k, 0, 0.5f / k - 0.5f, 0, 1.f / k, 0.5f / k - 0.5f};
+        float *t = malloc((size_t)h2 * w2 * sizeof *t);
+        if (!t) { free(g); free(o); return we_err_set(WE_ENOMEM, "out of memory"); }
+        we_warp_affine_forward(t, g, A, 1, H, W, h2, w2, 1, WE_BORDER_CLAMP);
+        for (size_t i = 0; i < (size_t)h2 * w2; i++)
+            o[i] = (uint8_t)lrintf(t[i] < 0 ? 0 : t[i] > 255 ? 255 : t[i]);
+        free(t);
+    }
+    free(g);
+    *out = o;
+    *oh = h2;
+    *ow = w2;
+    return WE_OK;
+}
+
+/* Detection on copies of the work image rotated by +-p->rotate degrees, for
+ * faces tilted beyond the upright detector's reach. New faces (centre not
+ * inside an earlier box) are appended with rot = 1 or 2: their boxes stay
+ * in the rotated copy's pixels (gr[rot-1]; Ar maps them to the work image)
+ * so the landmark model sees them upright. Boxes are re-sorted by area. */
+static we_status detect_rotated(we_face_model *m, const uint8_t *g, int gh, int gw, int k,
+                                const we_face_align_params *p, we_face_box **boxes, int *nb,
+                                int **rot, uint8_t *gr[2], float Ar[2][6])
+{
+    int n = *nb;
+    int *r = calloc((size_t)n + 1, sizeof *r);
+    float *gf = malloc((size_t)gh * gw * sizeof *gf), *tf = malloc((size_t)gh * gw * sizeof *tf);
+    we_status st = WE_OK;
+    if (!r || !gf || !tf) { free(r); free(gf); free(tf); return we_err_set(WE_ENOMEM, "out of memory"); }
+    for (size_t i = 0; i < (size_t)gh * gw; i++) gf[i] = g[i];
+    double cx = (gw - 1) / 2.0, cy = (gh - 1) / 2.0;
+    for (int a = 0; a < 2 && st == WE_OK; a++) {
+        double th = (a == 0 ? 1 : -1) * p->rotate * 3.14159265358979 / 180;
+        float *A = Ar[a];
+        A[0] = (float)cos(th); A[1] = (float)-sin(th); A[2] = (float)(cx - cos(th) * cx + sin(th) * cy);
+        A[3] = (float)sin(th); A[4] = (float)cos(th);  A[5] = (float)(cy - sin(th) * cx - cos(th) * cy);
+        we_warp_affine_forward(tf, gf, A, 1, gh, gw, gh, gw, 1, WE_BORDER_REFLECT);
+        if (!(gr[a] = malloc((size_t)gh * gw))) { st = we_err_set(WE_ENOMEM, "out of memory"); break; }
+        for (size_t i = 0; i < (size_t)gh * gw; i++)
+            gr[a][i] = (uint8_t)lrintf(tf[i] < 0 ? 0 : tf[i] > 255 ? 255 : tf[i]);
+        we_face_box *b = NULL;
+        int nr = 0;
+        if ((st = we_face_detect(m, gr[a], gh, gw, p->upsample, p->threshold, &b, &nr)) != WE_OK) break;
+        for (int i = 0; i < nr; i++) {
+            if ((b[i].x1 - b[i].x0) / k < p->min_face) continue;
+            float c[2] = {(float)((b[i].x0 + b[i].x1) / 2), (float)((b[i].y0 + b[i].y1) / 2)};
+            we_align_apply(A, c, 1);
+            if (c[0] < 0 || c[1] < 0 || c[0] > gw - 1 || c[1] > gh - 1) continue; /* in the reflected border */
+            int dup = 0;
+            for (int j = 0; j < n && !dup; j++) {
+                double jx = (*boxes)[j].x0, jy = (*boxes)[j].y0, jw = (*boxes)[j].x1 - jx, jh = (*boxes)[j].y1 - jy;
+                if (r[j]) { /* an earlier rotated box: compare centres */
+                    float d[2] = {(float)(jx + jw / 2), (float)(jy + jh / 2)};
+                    we_align_apply(Ar[r[j] - 1], d, 1);
+                    dup = fabs(d[0] - c[0]) < jw / 2 && fabs(d[1] - c[1]) < jh / 2;
+                } else {
+                    dup = c[0] >= jx && c[0] <= jx + jw && c[1] >= jy && c[1] <= jy + jh;
+                }
+            }
+            if (dup) continue;
+            we_face_box *nbx = realloc(*boxes, (size_t)(n + 1) * sizeof *nbx);
+            int *nr2 = realloc(r, (size_t)(n + 2) * sizeof *nr2);
+            if (nbx) *boxes = nbx;
+            if (nr2) r = nr2;
+            if (!nbx || !nr2) { st = we_err_set(WE_ENOMEM, "out of memory"); break; }
+            (*boxes)[n] = b[i];
+            r[n++] = a + 1;
+        }
+        free(b);
+    }
+    free(gf);
+    free(tf);
+    if (st != WE_OK) { free(r); return st; }
+    /* Largest first (insertion sort keeps the detector's order on ties). */
+    for (int i = 1; i < n; i++) {
+        we_face_box bv = (*boxes)[i];
+        int rv = r[i], j = i - 1;
+        double av = (bv.x1 - bv.x0) * (bv.y1 - bv.y0);
+        while (j >= 0 && ((*boxes)[j].x1 - (*boxes)[j].x0) * ((*boxes)[j].y1 - (*boxes)[j].y0) < av) {
+            (*boxes)[j + 1] = (*boxes)[j];
+            r[j + 1] = r[j];
+            j--;
+        }
+        (*boxes)[j + 1] = bv;
+        r[j + 1] = rv;
+    }
+    *nb = n;
+    *rot = r;
+    return WE_OK;
+}
+
+we_status we_face_align_image(we_face_model *m, const we_tensor *img,
+                              const we_face_align_params *p,
+                              we_face_aligned **faces, int *n)
+{
+    *faces = NULL;
+    *n = 0;
+    if (img->dtype != WE_U8 || img->rank != 3 || (img->shape[0] != 1 && img->shape[0] != 3))
+        return we_err_set(WE_EDATA, "face alignment needs a u8 image of 1 or 3 channels");
+    if (p->channels != 1 && p->channels != 3)
+        return we_err_set(WE_EUSAGE, "channels must be 1 or 3, not %d", p->channels);
+    if (p->size < 8 || p->size > 4096)
+        return we_err_set(WE_EUSAGE, "crop size %d out of range 8..4096", p->size);
+    int C = (int)img->shape[0], H = (int)img->shape[1], W = (int)img->shape[2];
+    int shortest = H < W ? H : W;
+    int k = 1;
+    if (p->work_min > 0 && shortest < p->work_min) {
+        k = (p->work_min + shortest - 1) / shortest;
+        if (k > 8) k = 8;
+    }
+    uint8_t *g = NULL, *gr[2] = {NULL, NULL};
+    float Ar[2][6];
+    int *rot = NULL; /* per box: 0 upright, 1 or 2 found in gr[rot-1] */
+    int gh = 0, gw = 0;
+    we_status st = work_gray(img, k, &g, &gh, &gw);
+    if (st != WE_OK) return st;
+
+    we_face_box *boxes = NULL;
+    int nb = 0;
+    we_face_method method = WE_FACE_HOG;
+    if (p->whole_frame < 2 &&
+        (st = we_face_detect(m, g, gh, gw, p->upsample, p->threshold, &boxes, &nb)) != WE_OK) goto out;
+    /* Drop boxes below the minimum size (photo pixels). */
+    int kept = 0;
+    for (int i = 0; i < nb; i++)
+        if ((boxes[i].x1 - boxes[i].x0) / k >= p->min_face) boxes[kept++] = boxes[i];
+    nb = kept;
+    if (p->rotate > 0 && p->whole_frame < 2 &&
+        (st = detect_rotated(m, g, gh, gw, k, p, &boxes, &nb, &rot, gr, Ar)) != WE_OK) goto out;
+    if (nb == 0 && p->whole_frame) {
+        free(boxes);
+        free(rot);
+        rot = NULL;
+        boxes = malloc(sizeof *boxes);
+        if (!boxes) { st = we_err_set(WE_ENOMEM, "out of memory"); goto out; }
+        boxes[0].x0 = gw * p->frame_inset[0];
+        boxes[0].y0 = gh * p->frame_inset[1];
+        boxes[0].x1 = gw * (1 - p->frame_inset[2]);
+        boxes[0].y1 = gh * (1 - p->frame_inset[3]);
+        boxes[0].score = 0;
+        nb = 1;
+        method = WE_FACE_WHOLE;
+    }
+    if (nb == 0) goto out;
+    if (!p->all) nb = 1;
+    we_face_aligned *f = calloc((size_t)nb, sizeof *f);
+    if (!f) { st = we_err_set(WE_ENOMEM, "out of memory"); goto out; }
+
+    /* Photo as float planes in the output's channel count. */
+    size_t plane = (size_t)H * W;
+    int Co = p->channels;
+    float *ph = malloc((size_t)Co * plane * sizeof *ph);
+    if (!ph) { free(f); st = we_err_set(WE_ENOMEM, "out of memory"); goto out; }
+    const uint8_t *s = img->data;
+    for (int c = 0; c < Co; c++)
+        for (size_t i = 0; i < plane; i++) {
+            float v;
+            if (C == Co) v = s[c * plane + i];
+            else if (C == 1) v = s[i];
+            else v = 0.299f * s[i] + 0.587f * s[plane + i] + 0.114f * s[2 * plane + i];
+            ph[c * plane + i] = v;
+        }
+
+    int done = 0;
+    for (int i = 0; i < nb; i++) {
+        we_face_aligned *a = &f[i];
+        a->method = method;
+        float wp[2 * WE_FACE_NPTS];
+        int ri = rot ? rot[i] : 0;
+        if ((st = we_face_landmarks(m, ri ? gr[ri - 1] : g, gh, gw, &boxes[i], wp)) != WE_OK) break;
+        if (ri) { /* landmarks of a rotated copy back to the work image */
+            we_align_apply(Ar[ri - 1], wp, WE_FACE_NPTS);
+            float cx[4] = {(float)boxes[i].x0, (float)boxes[i].x1, (float)boxes[i].x0, (float)boxes[i].x1};
+            float cy[4] = {(float)boxes[i].y0, (float)boxes[i].y0, (float)boxes[i].y1, (float)boxes[i].y1};
+            float c[8];
+            for (int j = 0; j < 4; j++) { c[2 * j] = cx[j]; c[2 * j + 1] = cy[j]; }
+            we_align_apply(Ar[ri - 1], c, 4);
+            boxes[i].x0 = fminf(fminf(c[0], c[2]), fminf(c[4], c[6]));
+            boxes[i].x1 = fmaxf(fmaxf(c[0], c[2]), fmaxf(c[4], c[6]));
+            boxes[i].y0 = fminf(fminf(c[1], c[3]), fminf(c[5], c[7]));
+            boxes[i].y1 = fmaxf(fmaxf(c[1], c[3]), fmaxf(c[5], c[7]));
+        }
+        for (int r = 0; method == WE_FACE_WHOLE && r < p->refine; r++) {
+            float lx0 = wp[0], lx1 = wp[0], ly0 = wp[1], ly1 = wp[1];
+            for (int j = 1; j < WE_FACE_NPTS; j++) {
+                lx0 = fminf(lx0, wp[2 * j]); lx1 = fmaxf(lx1, wp[2 * j]);
+                ly0 = fminf(ly0, wp[2 * j + 1]); ly1 = fmaxf(ly1, wp[2 * j + 1]);
+            }
+            float lh = ly1 - ly0;
+            if (!(lx1 - lx0 > 4 && lh > 4)) break;
+            boxes[i].x0 = lx0;
+            boxes[i].x1 = lx1;
+            boxes[i].y0 = ly0 - 0.11f * lh;
+            boxes[i].y1 = ly1 - 0.05f * lh;
+            if ((st = we_face_landmarks(m, g, gh, gw, &boxes[i], wp)) != WE_OK) break;
+        }
+        if (st != WE_OK) break;
+        for (int j = 0; j < 2 * WE_FACE_NPTS; j++) a->photo_pts[j] = (wp[j] + 0.5f) / k - 0.5f;
+        a->box.x0 = boxes[i].x0 / k;
+        a->box.y0 = boxes[i].y0 / k;
+        a->box.x1 = boxes[i].x1 / k;
+        a->box.y1 = boxes[i].y1 / k;
+        a->box.score = boxes[i].score;
+        if ((st = we_align_face(a->affine, a->crop_pts, a->photo_pts, p->size, p->margin)) != WE_OK) break;
+        a->residual = we_align_residual(a->crop_pts, p->size, p->margin);
+        if ((st = we_tensor_alloc3(&a->image, WE_F32, Co, p->size, p->size)) != WE_OK) break;
+        float *o = a->image.data;
+        int ss = we_warp_supersample(we_align_scale(a->affine));
+        we_warp_affine_forward(o, ph, a->affine, Co, H, W, p->size, p->size, ss, WE_BORDER_REFLECT);
+        for (size_t j = 0; j < (size_t)Co * p->size * p->size; j++) {
+            float v = o[j] / 127.5f - 1.f;
+            o[j] = v < -1 ? -1 : v > 1 ? 1 : v;
+        }
+        done++;
+    }
+    free(ph);
+    if (st != WE_OK) { we_face_aligned_free(f, nb); goto out; }
+    *faces = f;
+    *n = done;
+out:
+    free(boxes);
+    free(rot);
+    free(gr[0]);
+    free(gr[1]);
+    free(g);
+    return st;
+}

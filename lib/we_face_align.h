@@ -1,0 +1,72 @@
+/* we_face_align.h - from a decoded photo to aligned face crops.
+ *
+ * Detection (dlib HOG) -> 68 landmarks (dlib shape predictor) ->
+ * similarity fit to the canonical template (we_align.h) -> S x S crop by
+ * bilinear warping with reflected borders (we_warp.h). Small images are
+ * first enlarged by an integer factor so that their short side is at least
+ * `work_min` pixels: the detector's window is 80 px and dlib rounds
+ * landmarks to whole pixels, so a 48 x 48 face needs the zoom both to be
+ * found and to be located to a fraction of a pixel.
+ */
+#ifndef WE_FACE_ALIGN_H
+#define WE_FACE_ALIGN_H
+
+#include "we_face.h"
+#include "we_tensor.h"
+
+typedef struct {
+    int size;          /* S, output crop is S x S (default 128) */
+    double margin;     /* template margin, fraction of the template per side (0.3) */
+    int channels;      /* 1 or 3 (3) */
+    int all;           /* 1: every face, 0: the largest only (0) */
+    double min_face;   /* smallest detector box side to keep, photo pixels (32) */
+    int upsample;      /* dlib pyramid-up steps for detection (0) */
+    double threshold;  /* detector score threshold (0.25; dlib's default 0 lets logos in) */
+    double rotate;     /* also detect on copies rotated by +-rotate degrees, for
+                          tilted heads; 3x the detection time (0 = off) */
+    int work_min;      /* enlarge images whose short side is below this (160) */
+    int whole_frame;   /* 1: landmarks on the whole frame when nothing is detected,
+                          2: always (skip the detector) (0) */
+    double frame_inset[4]; /* whole-frame box insets, fractions of w/h: left, top, right, bottom */
+    int refine;        /* whole frame: re-run the predictor this many times on the
+                          detector-like box derived from its landmarks (2) */
+} we_face_align_params;
+
+/* Defaults as commented above. */
+void we_face_align_params_init(we_face_align_params *p);
+
+/* Which way a face was found. */
+#define WE_FACE_METHOD_LIST(X) X(WE_FACE_HOG, "hog") X(WE_FACE_WHOLE, "whole")
+typedef enum {
+#define WE_X_FM(e, s) e,
+    WE_FACE_METHOD_LIST(WE_X_FM)
+#undef WE_X_FM
+    WE_FACE_METHOD_COUNT
+} we_face_method;
+const char *we_face_method_name(we_face_method m);
+
+typedef struct {
+    we_face_method method;
+    we_face_box box;            /* photo pixels */
+    float photo_pts[2 * WE_FACE_NPTS]; /* landmarks in photo pixels */
+    float crop_pts[2 * WE_FACE_NPTS];  /* landmarks in crop pixels */
+    float affine[6];            /* crop pixel -> photo pixel */
+    double residual;            /* we_align_residual of crop_pts */
+    we_tensor image;            /* f32 C x S x S in [-1,1] (owned) */
+} we_face_aligned;
+
+/* Align the faces of img (u8 C x H x W, C = 1 or 3). *faces is a malloc'd
+ * array of *n faces (largest detector box first; *n = 0 and *faces = NULL
+ * when none), freed with we_face_aligned_free. If no face is detected and
+ * p->whole_frame is set, the whole frame (inset by p->frame_inset) is taken
+ * as the face box and the result has method WE_FACE_WHOLE; the box is then
+ * refined p->refine times to where dlib's detector would have put it for
+ * the landmarks found (the detector's box spans the landmarks' x range and
+ * from 0.11 of their height above the brows to 0.05 above the chin,
+ * measured on facial_expressions). */
+we_status we_face_align_image(we_face_model *m, const we_tensor *img,
+                              const we_face_align_params *p,
+                              we_face_aligned **faces, int *n);
+void we_face_aligned_free(we_face_aligned *faces, int n);
+
+#endif

@@ -1,0 +1,23 @@
+/* we_face_paste.h - put an aligned (edited) face back into its photo. */
+#ifndef WE_FACE_PASTE_H
+#define WE_FACE_PASTE_H
+
+#include "we_err.h"
+
+/* Paste one face into a photo, in place.
+ *   photo: Cp x H x W floats (0..255), Cp = 1 or 3
+ *   face:  Cf x S x S floats (0..255), Cf = 1 or 3
+ *   crop_to_photo: the item's affine (face pixels -> photo pixels)
+ *   pts, npts: the face's landmarks in face pixels (x,y pairs); the blend
+ *          mask is their convex hull feathered inwards by `feather` face
+ *          pixels (< 0: S/16). npts = 0: the whole face square.
+ * A gray face on a colour photo is pasted into the photo's BT.601 luma and
+ * the change is added to every channel (the photo's colour is kept); a
+ * colour face on a gray photo is converted to gray. Photo pixels where the
+ * mask is 0 are left bit-identical. Allocates scratch (mask, luma).
+ * Returns WE_EUSAGE for bad channel counts, WE_EDATA for a singular
+ * affine, WE_ENOMEM. */
+we_status we_face_paste(float *photo, int Cp, int H, int W, const float *face, int Cf, int S,
+                        const float crop_to_photo[6], const float *pts, int npts, double feather);
+
+#endif

@@ -1,0 +1,72 @@
+#!/bin/sh
+# facealign: faces on the demo photos, crops of the requested size and type,
+# whole-frame landmarks on a pre-cropped face, labels, invalid calls.
+# The shape predictor loads in ~1 s per call: few calls, one batch run.
+. tests/sh/lib.sh
+DEMO=third_party/face-api/demo
+PRED=${WE_DLIB_PREDICTOR:-/usr/share/dlib/shape_predictor_68_face_landmarks.dat}
+
+ok "--help exits 0" facealign --help
+grep -q -- '--whole-frame' "$T/.out"; is "--help lists --whole-frame" $? 0
+fails 64 "unknown option" facealign --bogus x.jpg
+fails 64 "--size out of range" facealign -s 4 x.jpg
+fails 64 "--channels 2" facealign -c 2 x.jpg
+fails 64 "--dtype bad" facealign -t f64 x.jpg
+fails 64 "stdin twice" facealign - -L -
+fails 66 "missing predictor" facealign -p /nonexistent/sp.dat x.jpg
+fails 66 "missing labels" facealign -e /nonexistent/labels.csv x.jpg
+
+if [ ! -f "$DEMO/sample1.jpg" ] || [ ! -f "$PRED" ]; then
+    echo "skip: demo photos or shape predictor missing (run scripts/setup.sh)"
+    summary; exit $?
+fi
+
+# One batch over the six demo photos, every face, with a report.
+ok "six demo photos, all faces" facealign -a -r "$T/rep.tsv" "$DEMO"/sample1.jpg "$DEMO"/sample2.jpg \
+    "$DEMO"/sample3.jpg "$DEMO"/sample4.jpg "$DEMO"/sample5.jpg "$DEMO"/sample6.jpg
+cp "$T/.out" "$T/all.wes"
+is "faces per photo (report)" "$(cut -f3 "$T/rep.tsv" | tr '\n' ' ')" "3 1 3 3 5 4 "
+is "three frames per face" "$(tsinfo -c "$T/all.wes" | grep -o '[0-9]* frames')" "57 frames"
+tsinfo "$T/all.wes" > "$T/info"
+is "image frames 3x128x128 f32" "$(grep -c ' image f32 3x128x128 ' "$T/info")" 19
+is "landmarks 68x2" "$(grep -c ' landmarks f32 68x2 ' "$T/info")" 19
+is "affine 2x3" "$(grep -c ' affine f32 2x3 ' "$T/info")" 19
+is "ids file#index" "$(grep ' image ' "$T/info" | grep -o 'id=[^ ]*' | sed -n '1p;4p;19p' | tr '\n' ' ')" \
+   "id=sample1.jpg#0 id=sample2.jpg#0 id=sample6.jpg#3 "
+grep -q "src=$DEMO/sample5.jpg" "$T/info"; is "src key" $? 0
+grep -q 'detector=hog' "$T/info"; is "detector key" $? 0
+tsinfo -s "$T/all.wes" | awk '/ image /{ for (i = 1; i <= NF; i++) if ($i ~ /^(min|max)=/) { split($i, a, "="); if (a[2] < -1 || a[2] > 1) bad = 1 } } END { exit bad }'
+is "pixels in [-1,1]" $? 0
+# A photo on stdin: the largest face, id stdin#0.
+facealign -q < "$DEMO"/sample3.jpg > "$T/s3.wes" 2>/dev/null
+is "stdin: largest face only, id and src" "$(tsinfo "$T/s3.wes" | grep ' image ' | grep -o 'id=[^ ]* src=[^ ]*')" \
+   "id=stdin#0 src=stdin"
+
+# Small gray u8 crops, a pre-cropped tiny face, labels, no face, corrupt file.
+convert "$DEMO/sample2.jpg" -crop 180x180+1448+214 +repage -resize 48x48 -colorspace Gray "$T/tiny.png" 2>/dev/null
+convert -size 96x96 xc:gray50 "$T/flat.png" 2>/dev/null
+head -c 3000 "$DEMO/sample2.jpg" > "$T/corrupt.jpg"
+printf 'not an image at all' > "$T/text.jpg"
+printf 'image,emotion\nsample2.jpg,Happiness\ntiny.png,angry\nflat.png,sadness\n' > "$T/labels.csv"
+facealign -s 64 -c 1 -t u8 -W -e "$T/labels.csv" -r "$T/rep2.tsv" "$DEMO/sample2.jpg" "$T/tiny.png" \
+    "$T/flat.png" "$T/corrupt.jpg" "$T/text.jpg" "$T/missing.jpg" > "$T/small.wes" 2> "$T/small.err"
+is "batch with failures exits 0" $? 0
+tsinfo "$T/small.wes" > "$T/info2"
+is "u8 1x64x64 crops" "$(grep -c ' image u8 1x64x64 ' "$T/info2")" 3
+grep ' image ' "$T/info2" | grep 'id=sample2.jpg#0' | grep -q 'emotion=happy'; is "label word mapped (Happiness -> happy)" $? 0
+grep ' image ' "$T/info2" | grep 'id=tiny.png#0' | grep -q 'emotion=anger'; is "label angry -> anger" $? 0
+grep -q 'detector=whole' "$T/info2"; is "whole-frame landmarks say so" $? 0
+is "report statuses" "$(cut -f2 "$T/rep2.tsv" | tr '\n' ' ')" "ok ok ok corrupt unsupported missing "
+grep -q 'facealign: 6 files: 3 faces written' "$T/small.err"; is "summary line counts" $? 0
+is "one warning per bad file" "$(grep -c -e corrupt.jpg -e text.jpg -e missing.jpg "$T/small.err")" 3
+
+# A head tilted by 65 degrees: beyond the detector, found with --rotate.
+convert "$DEMO/sample2.jpg" -crop 500x500+1288+54 +repage -background gray -rotate 65 -resize 400x400 "$T/tilt.jpg" 2>/dev/null
+fails 65 "65-degree tilt: not found upright" facealign "$T/tilt.jpg"
+ok "65-degree tilt: found with --rotate 45" facealign -R 45 "$T/tilt.jpg"
+is "one upright face" "$(tsinfo "$T/.out" | grep -c ' image f32 3x128x128 ')" 1
+
+# Without -W the flat image has no face: exit 65, nothing written.
+fails 65 "no face anywhere: exit 65, empty stdout" facealign "$T/flat.png"
+fails 66 "missing only: exit 66" facealign "$T/missing.jpg"
+summary

@@ -1,0 +1,312 @@
+/* facealign - photos in, aligned faces out: image + landmarks + affine
+ * frames per face (see facealign(1)). */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "we_cli.h"
+#include "we_face.h"
+#include "we_face_align.h"
+#include "we_face_labels.h"
+#include "we_image.h"
+#include "we_stream.h"
+
+static void usage(void)
+{
+    printf("Usage: %s [OPTION]... [FILE]...\n"
+           "Find faces in JPEG/PNG photos (stdin if no FILE and no --list), align each to a\n"
+           "canonical template and write per face an `image` (S x S), `landmarks` (68 x 2, crop\n"
+           "pixels) and `affine` (2 x 3, crop -> photo pixels) frame, sharing id=FILE#INDEX.\n"
+           "  -s, --size S          crop side in pixels (default 128; e.g. 64, 256)\n"
+           "  -m, --margin F        template margin per side, fraction (default 0.3)\n"
+           "  -c, --channels C      output channels, 1 (gray) or 3 (RGB) (default 3)\n"
+           "  -t, --dtype T         f32 (values in [-1,1]) or u8 (default f32)\n"
+           "  -a, --all             every face (default: the largest only)\n"
+           "  -n, --min-face PX     ignore detections narrower than PX photo pixels (default 32)\n"
+           "  -u, --upsample N      detector pyramid-up steps, 0..3, 4x time each (default 0)\n"
+           "  -R, --rotate DEG      also look for heads tilted by about +-DEG degrees (e.g. 30;\n"
+           "                        3x the detection time; default 0 = off)\n"
+           "  -T, --threshold T     detector score threshold (default 0.25; dlib's own is 0)\n"
+           "  -w, --whole-frame     when no face is detected, run the landmark model on the\n"
+           "                        whole frame (for pre-cropped faces); marks detector=whole\n"
+           "  -W, --whole-frame-only  skip the detector: every file is one cropped face\n"
+           "  -e, --labels CSV      join emotion labels by file name (columns image,emotion)\n"
+           "  -L, --list FILE       read input paths from FILE, one per line ('-' = stdin)\n"
+           "  -p, --predictor PATH  dlib 68-point shape predictor (default $WE_DLIB_PREDICTOR or\n"
+           "                        " WE_FACE_PREDICTOR_DEFAULT ")\n"
+           "  -r, --report FILE     write one tab-separated line per input file:\n"
+           "                        file, status, faces, detector, emotion, detail\n"
+           "  -q, --quiet           no summary line on stderr\n"
+           "  -h, --help            this help\n",
+           we_cli_prog());
+}
+
+/* Outcome of one input file, as counted in the summary and the report. */
+#define STATUS_LIST(X) X(ST_OK, "ok") X(ST_NOFACE, "noface") X(ST_MISSING, "missing") \
+    X(ST_UNSUPP, "unsupported") X(ST_CORRUPT, "corrupt") X(ST_ERROR, "error")
+enum {
+#define X_ENUM(e, s) e,
+    STATUS_LIST(X_ENUM)
+#undef X_ENUM
+    ST_COUNT
+};
+static const char *status_names[] = {
+#define X_NAME(e, s) s,
+    STATUS_LIST(X_NAME)
+#undef X_NAME
+};
+
+typedef struct {
+    we_face_align_params p;
+    int u8;
+    const char *labels_path, *list_path, *predictor, *report_path;
+    int quiet;
+} opts;
+
+static const char *base_name(const char *p)
+{
+    const char *b = strrchr(p, '/');
+    return b ? b + 1 : p;
+}
+
+/* Metadata common to the three frames of a face. */
+static void set_keys(we_frame *fr, const char *id, const char *src, int idx, const we_face_aligned *a,
+                     const char *emotion, const opts *o, int pw, int ph)
+{
+    we_status s = WE_OK;
+    s |= we_frame_set(fr, "id", id);
+    s |= we_frame_set(fr, "src", src);
+    s |= we_frame_setf(fr, "face", "%d", idx);
+    s |= we_frame_set(fr, "detector", we_face_method_name(a->method));
+    s |= we_frame_setf(fr, "score", "%.4f", a->box.score);
+    s |= we_frame_setf(fr, "fit", "%.4f", a->residual);
+    s |= we_frame_setf(fr, "box", "%.1f,%.1f,%.1f,%.1f", a->box.x0, a->box.y0, a->box.x1, a->box.y1);
+    s |= we_frame_setf(fr, "photo", "%dx%d", pw, ph);
+    s |= we_frame_setf(fr, "size", "%d", o->p.size);
+    s |= we_frame_setf(fr, "margin", "%g", o->p.margin);
+    if (emotion) s |= we_frame_set(fr, "emotion", emotion);
+    if (s != WE_OK) we_cli_die(WE_EINTERNAL, "cannot set frame keys for %s", id);
+}
+
+static void emit(we_frame *fr)
+{
+    if (we_frame_write(stdout, fr) != WE_OK) we_cli_die_status(WE_EIO, "stdout");
+    we_frame_free(fr);
+}
+
+/* Align one file, write its frames. Returns the file status; *nfaces set. */
+static int do_file(we_face_model *model, const char *path, const opts *o, const we_face_labels *labels,
+                   int *nfaces, const char **method, const char **emotion, char *detail, size_t dlen)
+{
+    *nfaces = 0;
+    *method = "-";
+    *emotion = NULL;
+    detail[0] = '\0';
+    const char *src = strcmp(path, "-") == 0 ? "stdin" : path;
+    if (labels) {
+        const char *word = we_face_labels_find(labels, src);
+        if (!word) {
+            snprintf(detail, dlen, "no label");
+        } else if (!(*emotion = we_face_emotion_map(word))) {
+            snprintf(detail, dlen, "unknown label '%.60s'", word);
+        }
+    }
+    we_tensor img;
+    we_err_clear();
+    we_status s = we_image_read_file(path, &img);
+    if (s != WE_OK) {
+        snprintf(detail, dlen, "%s", *we_err_detail() ? we_err_detail() : we_err_str(s));
+        we_cli_warn("%s: %s", src, detail);
+        return s == WE_ENOINPUT ? ST_MISSING : s == WE_EUNSUPP ? ST_UNSUPP
+             : (s == WE_EDATA || s == WE_ETRUNC || s == WE_ELIMIT) ? ST_CORRUPT : ST_ERROR;
+    }
+    int pw = (int)img.shape[2], ph = (int)img.shape[1];
+    we_face_aligned *faces = NULL;
+    int n = 0;
+    we_err_clear();
+    s = we_face_align_image(model, &img, &o->p, &faces, &n);
+    we_tensor_free(&img);
+    if (s != WE_OK) {
+        snprintf(detail, dlen, "%s", *we_err_detail() ? we_err_detail() : we_err_str(s));
+        we_cli_warn("%s: %s", src, detail);
+        return ST_ERROR;
+    }
+    if (n == 0) {
+        snprintf(detail, dlen, "no face found (%dx%d)", pw, ph);
+        we_cli_warn("%s: %s", src, detail);
+        return ST_NOFACE;
+    }
+    if (labels && !*emotion) we_cli_warn("%s: %s", src, detail);
+    const char *name = strcmp(path, "-") == 0 ? "stdin" : base_name(path);
+    for (int i = 0; i < n; i++) {
+        we_face_aligned *a = &faces[i];
+        char id[1024];
+        snprintf(id, sizeof id, "%s#%d", name, i);
+        we_frame fr;
+        /* image */
+        we_frame_init(&fr);
+        we_frame_set_name(&fr, "image");
+        if (o->u8) {
+            if ((s = we_image_f32_to_u8(&a->image, &fr.t)) != WE_OK) we_cli_die_status(s, id);
+        } else {
+            fr.t = a->image;
+            memset(&a->image, 0, sizeof a->image);
+        }
+        set_keys(&fr, id, src, i, a, *emotion, o, pw, ph);
+        emit(&fr);
+        /* landmarks */
+        we_frame_init(&fr);
+        we_frame_set_name(&fr, "landmarks");
+        if ((s = we_tensor_alloc(&fr.t, WE_F32, 2, (int64_t[]){WE_FACE_NPTS, 2})) != WE_OK) we_cli_die_status(s, id);
+        memcpy(fr.t.data, a->crop_pts, sizeof a->crop_pts);
+        set_keys(&fr, id, src, i, a, *emotion, o, pw, ph);
+        emit(&fr);
+        /* affine */
+        we_frame_init(&fr);
+        we_frame_set_name(&fr, "affine");
+        if ((s = we_tensor_alloc(&fr.t, WE_F32, 2, (int64_t[]){2, 3})) != WE_OK) we_cli_die_status(s, id);
+        memcpy(fr.t.data, a->affine, sizeof a->affine);
+        set_keys(&fr, id, src, i, a, *emotion, o, pw, ph);
+        emit(&fr);
+        *method = we_face_method_name(a->method);
+    }
+    we_face_aligned_free(faces, n);
+    *nfaces = n;
+    return ST_OK;
+}
+
+/* Input paths: arguments, then --list lines; stdin when there are none. */
+typedef struct {
+    char **v;
+    int n, cap;
+} paths;
+
+static void paths_add(paths *p, const char *s)
+{
+    if (p->n == p->cap) {
+        p->cap = p->cap ? 2 * p->cap : 64;
+        p->v = realloc(p->v, (size_t)p->cap * sizeof *p->v);
+        if (!p->v) we_cli_die(WE_ENOMEM, "out of memory");
+    }
+    if (!(p->v[p->n++] = strdup(s))) we_cli_die(WE_ENOMEM, "out of memory");
+}
+
+int main(int argc, char **argv)
+{
+    we_cli_init(argv[0]);
+    opts o;
+    memset(&o, 0, sizeof o);
+    we_face_align_params_init(&o.p);
+    static const struct option lo[] = {
+        {"size", 1, 0, 's'}, {"margin", 1, 0, 'm'}, {"channels", 1, 0, 'c'}, {"dtype", 1, 0, 't'},
+        {"all", 0, 0, 'a'}, {"min-face", 1, 0, 'n'}, {"upsample", 1, 0, 'u'}, {"whole-frame", 0, 0, 'w'}, {"whole-frame-only", 0, 0, 'W'}, {"threshold", 1, 0, 'T'}, {"rotate", 1, 0, 'R'},
+        {"labels", 1, 0, 'e'}, {"list", 1, 0, 'L'}, {"predictor", 1, 0, 'p'}, {"report", 1, 0, 'r'},
+        {"quiet", 0, 0, 'q'}, {"help", 0, 0, 'h'}, {0, 0, 0, 0}};
+    for (int c; (c = getopt_long(argc, argv, "s:m:c:t:an:u:T:R:wWe:L:p:r:qh", lo, NULL)) != -1;) {
+        switch (c) {
+        case 's': o.p.size = (int)we_cli_parse_long("--size", optarg, 8, 2048); break;
+        case 'm': o.p.margin = we_cli_parse_double("--margin", optarg, 0, 2); break;
+        case 'c':
+            o.p.channels = (int)we_cli_parse_long("--channels", optarg, 1, 3);
+            if (o.p.channels == 2) we_cli_usage_error("option --channels: 2 is not 1 or 3");
+            break;
+        case 't':
+            if (strcmp(optarg, "f32") == 0) o.u8 = 0;
+            else if (strcmp(optarg, "u8") == 0) o.u8 = 1;
+            else we_cli_usage_error("option --dtype: '%s' is not f32 or u8", optarg);
+            break;
+        case 'a': o.p.all = 1; break;
+        case 'n': o.p.min_face = we_cli_parse_double("--min-face", optarg, 0, 1e6); break;
+        case 'u': o.p.upsample = (int)we_cli_parse_long("--upsample", optarg, 0, 3); break;
+        case 'w': o.p.whole_frame = 1; break;
+        case 'W': o.p.whole_frame = 2; break;
+        case 'R': o.p.rotate = we_cli_parse_double("--rotate", optarg, 0, 90); break;
+        case 'T': o.p.threshold = we_cli_parse_double("--threshold", optarg, -10, 10); break;
+        case 'e': o.labels_path = optarg; break;
+        case 'L': o.list_path = optarg; break;
+        case 'p': o.predictor = optarg; break;
+        case 'r': o.report_path = optarg; break;
+        case 'q': o.quiet = 1; break;
+        case 'h': usage(); return 0;
+        default: we_cli_usage_error("unknown option");
+        }
+    }
+    paths in = {0};
+    for (int i = optind; i < argc; i++) paths_add(&in, argv[i]);
+    int stdin_used = 0;
+    for (int i = 0; i < in.n; i++) stdin_used += strcmp(in.v[i], "-") == 0;
+    if (o.list_path && strcmp(o.list_path, "-") == 0) stdin_used++;
+    if (stdin_used > 1) we_cli_usage_error("stdin ('-') can be read only once");
+    we_cli_refuse_tty(stdout);
+
+    if (o.list_path) {
+        FILE *lf = strcmp(o.list_path, "-") == 0 ? stdin : fopen(o.list_path, "r");
+        if (!lf) we_cli_die(WE_ENOINPUT, "cannot open list %s", o.list_path);
+        char *line = NULL;
+        size_t cap = 0;
+        ssize_t len;
+        while ((len = getline(&line, &cap, lf)) >= 0) {
+            while (len && (line[len - 1] == '\n' || line[len - 1] == '\r')) line[--len] = '\0';
+            if (len) paths_add(&in, line);
+        }
+        free(line);
+        if (lf != stdin) fclose(lf);
+    } else if (in.n == 0) {
+        paths_add(&in, "-");
+    }
+
+    we_face_labels *labels = NULL;
+    we_status s;
+    if (o.labels_path && (s = we_face_labels_load(o.labels_path, &labels)) != WE_OK)
+        we_cli_die_status(s, "labels");
+    FILE *report = NULL;
+    char report_tmp[4096];
+    if (o.report_path) {
+        snprintf(report_tmp, sizeof report_tmp, "%s.tmp%ld", o.report_path, (long)getpid());
+        if (!(report = fopen(report_tmp, "w"))) we_cli_die(WE_EIO, "cannot write report %s", report_tmp);
+    }
+    we_face_model *model = NULL;
+    if ((s = we_face_model_load(o.predictor, &model)) != WE_OK) we_cli_die_status(s, "predictor");
+
+    long count[ST_COUNT] = {0}, faces = 0, whole = 0, unlabelled = 0;
+    we_progress prog;
+    we_progress_start(&prog);
+    for (int i = 0; i < in.n; i++) {
+        int nf;
+        const char *method, *emotion;
+        char detail[512];
+        int st = do_file(model, in.v[i], &o, labels, &nf, &method, &emotion, detail, sizeof detail);
+        count[st]++;
+        faces += nf;
+        if (nf && strcmp(method, "whole") == 0) whole += nf;
+        if (labels && !emotion && st == ST_OK) unlabelled++;
+        if (report)
+            fprintf(report, "%s\t%s\t%d\t%s\t%s\t%s\n", in.v[i], status_names[st], nf, method,
+                    emotion ? emotion : "-", detail[0] ? detail : "-");
+        we_progress_update(&prog, i + 1, in.n, "files");
+        free(in.v[i]);
+    }
+    we_progress_end(&prog, in.n, "files");
+    free(in.v);
+    we_cli_finish_output();
+    if (report) {
+        if (fclose(report) != 0 || rename(report_tmp, o.report_path) != 0)
+            we_cli_die(WE_EIO, "cannot write report %s", o.report_path);
+    }
+    if (!o.quiet) {
+        fprintf(stderr, "%s: %d files: %ld faces written (%ld from whole-frame landmarks), %ld without a face, "
+                "%ld missing, %ld unsupported, %ld corrupt, %ld failed",
+                we_cli_prog(), in.n, faces, whole, count[ST_NOFACE], count[ST_MISSING], count[ST_UNSUPP],
+                count[ST_CORRUPT], count[ST_ERROR]);
+        if (labels) fprintf(stderr, ", %ld faces' files without a usable label", unlabelled);
+        fputc('\n', stderr);
+    }
+    we_face_model_free(model);
+    we_face_labels_free(labels);
+    if (faces > 0) return 0;
+    int failed = in.n - (int)count[ST_OK];
+    if (failed > 0 && count[ST_MISSING] == failed) return 66;
+    return 65;
+}

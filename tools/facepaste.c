@@ -1,0 +1,162 @@
+/* facepaste - put edited aligned faces back into their photo (see
+ * facepaste(1)): inverse warp with each item's affine, blended with a
+ * feathered mask from the landmarks' convex hull. */
+#include <getopt.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "we_face_paste.h"
+#include "we_cli.h"
+#include "we_image.h"
+#include "we_stream.h"
+
+static void usage(void)
+{
+    printf("Usage: %s [OPTION]... PHOTO [STREAM]\n"
+           "Paste the edited faces of a WES1 stream (stdin if no STREAM) back into PHOTO, the\n"
+           "photo facealign read, and write the photo (PNG or JPEG). Every item with an\n"
+           "`image` and an `affine` frame is warped back with its affine and blended with a\n"
+           "mask from the convex hull of its `landmarks` (or the whole crop if it has none),\n"
+           "feathered inwards; pixels outside the mask keep their exact values.\n"
+           "  -o, --output FILE    write here, atomically (default stdout)\n"
+           "  -f, --format FMT     png or jpeg (default: from FILE's extension, else PHOTO's format)\n"
+           "  -q, --quality Q      JPEG quality 1..100 (default 95)\n"
+           "  -F, --feather PX     mask feather width in crop pixels (default S/16)\n"
+           "  -h, --help           this help\n",
+           we_cli_prog());
+}
+
+/* Affine and points of an item whose image is S x S while its affine was
+ * made for a crop of `size` pixels: crop pixel x of S <-> (x+0.5)*size/S-0.5. */
+static void rescale(float A[6], float *pts, int npts, double size, int S)
+{
+    if (size <= 0 || (int)size == S) return;
+    double k = size / S, o = 0.5 * k - 0.5; /* x_old = k*x + o */
+    float B[6] = {(float)(A[0] * k), (float)(A[1] * k), (float)(A[0] * o + A[1] * o + A[2]),
+                  (float)(A[3] * k), (float)(A[4] * k), (float)(A[3] * o + A[4] * o + A[5])};
+    memcpy(A, B, sizeof B);
+    for (int i = 0; i < 2 * npts; i++) pts[i] = (float)((pts[i] - o) / k);
+}
+
+int main(int argc, char **argv)
+{
+    we_cli_init(argv[0]);
+    const char *out = "-", *format = NULL;
+    int quality = 95;
+    double feather = -1;
+    static const struct option lo[] = {{"output", 1, 0, 'o'}, {"format", 1, 0, 'f'}, {"quality", 1, 0, 'q'},
+                                       {"feather", 1, 0, 'F'}, {"help", 0, 0, 'h'}, {0, 0, 0, 0}};
+    for (int c; (c = getopt_long(argc, argv, "o:f:q:F:h", lo, NULL)) != -1;) {
+        switch (c) {
+        case 'o': out = optarg; break;
+        case 'f':
+            if (strcmp(optarg, "png") && strcmp(optarg, "jpeg") && strcmp(optarg, "jpg"))
+                we_cli_usage_error("option --format: '%s' is not png or jpeg", optarg);
+            format = optarg;
+            break;
+        case 'q': quality = (int)we_cli_parse_long("--quality", optarg, 1, 100); break;
+        case 'F': feather = we_cli_parse_double("--feather", optarg, 0, 1e4); break;
+        case 'h': usage(); return 0;
+        default: we_cli_usage_error("unknown option");
+        }
+    }
+    int nargs = argc - optind;
+    if (nargs < 1) we_cli_usage_error("missing PHOTO");
+    if (nargs > 2) we_cli_usage_error("too many arguments (PHOTO [STREAM])");
+    const char *photo_path = argv[optind], *stream_path = nargs == 2 ? argv[optind + 1] : "-";
+    if (strcmp(photo_path, "-") == 0 && strcmp(stream_path, "-") == 0)
+        we_cli_usage_error("PHOTO and STREAM cannot both be stdin");
+    if (strcmp(out, "-") == 0) we_cli_refuse_tty(stdout);
+
+    we_tensor img;
+    we_status s = we_image_read_file(photo_path, &img);
+    if (s != WE_OK) we_cli_die_status(s, photo_path);
+    we_image_format fmt = WE_IMG_PNG;
+    if (format) {
+        fmt = strcmp(format, "png") == 0 ? WE_IMG_PNG : WE_IMG_JPEG;
+    } else {
+        const char *dot = strcmp(out, "-") ? strrchr(out, '.') : NULL;
+        if (dot && (!strcasecmp(dot, ".jpg") || !strcasecmp(dot, ".jpeg"))) fmt = WE_IMG_JPEG;
+        else if (dot && !strcasecmp(dot, ".png")) fmt = WE_IMG_PNG;
+        else {
+            FILE *pf = strcmp(photo_path, "-") ? fopen(photo_path, "rb") : NULL;
+            uint8_t head[16] = {0};
+            size_t n = pf ? fread(head, 1, sizeof head, pf) : 0;
+            if (pf) fclose(pf);
+            if (we_image_sniff(head, n) == WE_IMG_JPEG) fmt = WE_IMG_JPEG;
+        }
+    }
+    int Cp = (int)img.shape[0], H = (int)img.shape[1], W = (int)img.shape[2];
+    size_t plane = (size_t)H * W;
+    float *ph = malloc((size_t)Cp * plane * sizeof *ph);
+    if (!ph) we_cli_die(WE_ENOMEM, "out of memory (%dx%d photo)", W, H);
+    const uint8_t *pd = img.data;
+    for (size_t i = 0; i < (size_t)Cp * plane; i++) ph[i] = pd[i];
+
+    FILE *in = strcmp(stream_path, "-") == 0 ? stdin : fopen(stream_path, "rb");
+    if (!in) we_cli_die(WE_ENOINPUT, "cannot open %s", stream_path);
+    we_reader r;
+    we_reader_init(&r, in, in == stdin ? "stdin" : stream_path);
+    we_item it;
+    we_item_init(&it);
+    long pasted = 0;
+    while ((s = we_reader_item(&r, &it)) == WE_OK) {
+        we_frame *fi = we_item_find(&it, "image"), *fa = we_item_find(&it, "affine");
+        we_frame *fl = we_item_find(&it, "landmarks");
+        const char *id = *we_item_id(&it) ? we_item_id(&it) : "(no id)";
+        if (!fi) { we_item_free(&it); continue; }
+        if (!fa) we_cli_die(WE_EDATA, "item %s: image without an affine frame", id);
+        if (fa->t.dtype != WE_F32 || fa->t.rank != 2 || fa->t.shape[0] != 2 || fa->t.shape[1] != 3)
+            we_cli_die(WE_EDATA, "item %s: affine must be f32 2x3", id);
+        if (fi->t.rank != 3 || (fi->t.shape[0] != 1 && fi->t.shape[0] != 3) || fi->t.shape[1] != fi->t.shape[2])
+            we_cli_die(WE_EDATA, "item %s: image must be C x S x S with C = 1 or 3", id);
+        if (fi->t.dtype != WE_F32 && fi->t.dtype != WE_U8)
+            we_cli_die(WE_EDATA, "item %s: image must be f32 or u8", id);
+        const char *pk = we_frame_get(fa, "photo");
+        int pw = 0, phh = 0;
+        if (pk && sscanf(pk, "%dx%d", &pw, &phh) == 2 && (pw != W || phh != H))
+            we_cli_die(WE_EDATA, "item %s: aligned from a %dx%d photo, %s is %dx%d", id, pw, phh, photo_path, W, H);
+        int Cf = (int)fi->t.shape[0], S = (int)fi->t.shape[1];
+        float A[6], pts[2 * 68];
+        int npts;
+        memcpy(A, fa->t.data, sizeof A);
+        if (fl && fl->t.dtype == WE_F32 && fl->t.rank == 2 && fl->t.shape[0] == 68 && fl->t.shape[1] == 2) {
+            memcpy(pts, fl->t.data, sizeof pts);
+            npts = 68;
+        } else {
+            float corners[8] = {0, 0, (float)(S - 1), 0, 0, (float)(S - 1), (float)(S - 1), (float)(S - 1)};
+            memcpy(pts, corners, sizeof corners);
+            npts = 4;
+        }
+        double size;
+        if (we_frame_get_double(fa, "size", &size) == WE_OK && npts == 68) rescale(A, pts, npts, size, S);
+        else if (we_frame_get_double(fa, "size", &size) == WE_OK) rescale(A, pts, 0, size, S);
+        size_t fplane = (size_t)S * S;
+        float *face = malloc((size_t)Cf * fplane * sizeof *face);
+        if (!face) we_cli_die(WE_ENOMEM, "out of memory");
+        for (size_t i = 0; i < (size_t)Cf * fplane; i++)
+            face[i] = fi->t.dtype == WE_F32 ? (((const float *)fi->t.data)[i] + 1.f) * 127.5f
+                                             : ((const uint8_t *)fi->t.data)[i];
+        if ((s = we_face_paste(ph, Cp, H, W, face, Cf, S, A, pts, npts, feather)) != WE_OK) we_cli_die_status(s, id);
+        free(face);
+        pasted++;
+        we_item_free(&it);
+    }
+    if (s != WE_EOF) we_cli_die_status(s, stream_path);
+    we_reader_free(&r);
+    if (in != stdin) fclose(in);
+    uint8_t *od = img.data;
+    for (size_t i = 0; i < (size_t)Cp * plane; i++) {
+        float v = roundf(ph[i]);
+        od[i] = (uint8_t)(v < 0 ? 0 : v > 255 ? 255 : v);
+    }
+    free(ph);
+    if (pasted == 0) we_cli_warn("no face in the stream; writing the photo unchanged");
+    if ((s = we_image_write_file(out, &img, fmt, quality)) != WE_OK) we_cli_die_status(s, out);
+    we_tensor_free(&img);
+    we_cli_finish_output();
+    return 0;
+}

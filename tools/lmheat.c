@@ -1,0 +1,109 @@
+/* lmheat - 68 landmarks -> K region heatmaps per item (see lmheat(1)). */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "we_cli.h"
+#include "we_heatmap.h"
+#include "we_stream.h"
+
+static void usage(void)
+{
+    printf("Usage: %s [OPTION]... [FILE]\n"
+           "Add a `heatmap` frame (f32 K x H x W in [0,1]) to every item of a WES1 stream that\n"
+           "has `landmarks` (68 x 2): one Gaussian boundary heatmap per region\n"
+           "(jaw,brow_l,brow_r,nose,eye_l,eye_r,lips_outer,lips_inner) and optionally the face's\n"
+           "hull mask. Other frames pass through unchanged; an existing heatmap is replaced.\n"
+           "Reads FILE or stdin.\n"
+           "  -s, --size N     heatmap side (default: half the item's image side, S/2)\n"
+           "  -g, --sigma F    Gaussian sigma in heatmap pixels (default 1.5)\n"
+           "  -m, --mask       add a 9th channel: the landmarks' convex hull, edge smoothed by sigma\n"
+           "  -h, --help       this help\n",
+           we_cli_prog());
+}
+
+/* Side of the image the landmarks refer to: the item's image frame, else
+ * the landmarks' `size` key. 0 if unknown. */
+static void source_size(we_item *it, const we_frame *lm, int *h, int *w)
+{
+    we_frame *img = we_item_find(it, "image");
+    *h = *w = 0;
+    if (img && img->t.rank == 3) {
+        *h = (int)img->t.shape[1];
+        *w = (int)img->t.shape[2];
+        return;
+    }
+    double s;
+    if (we_frame_get_double(lm, "size", &s) == WE_OK && s >= 1 && s <= 1e5) *h = *w = (int)s;
+}
+
+int main(int argc, char **argv)
+{
+    we_cli_init(argv[0]);
+    int size = 0, mask = 0;
+    double sigma = 1.5;
+    static const struct option lo[] = {{"size", 1, 0, 's'}, {"sigma", 1, 0, 'g'}, {"mask", 0, 0, 'm'},
+                                       {"help", 0, 0, 'h'}, {0, 0, 0, 0}};
+    for (int c; (c = getopt_long(argc, argv, "s:g:mh", lo, NULL)) != -1;) {
+        switch (c) {
+        case 's': size = (int)we_cli_parse_long("--size", optarg, 1, 4096); break;
+        case 'g': sigma = we_cli_parse_double("--sigma", optarg, 0.05, 1000); break;
+        case 'm': mask = 1; break;
+        case 'h': usage(); return 0;
+        default: we_cli_usage_error("unknown option");
+        }
+    }
+    if (argc - optind > 1) we_cli_usage_error("at most one input file (got %d)", argc - optind);
+    const char *path = optind < argc ? argv[optind] : "-";
+    we_cli_refuse_tty(stdout);
+    FILE *in = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
+    if (!in) we_cli_die(WE_ENOINPUT, "cannot open %s", path);
+    we_reader r;
+    we_reader_init(&r, in, in == stdin ? "stdin" : path);
+    we_item it;
+    we_item_init(&it);
+    we_status s;
+    long items = 0, maps = 0;
+    int K = WE_HEATMAP_REGIONS + mask;
+    we_progress prog;
+    we_progress_start(&prog);
+    while ((s = we_reader_item(&r, &it)) == WE_OK) {
+        we_frame *lm = we_item_find(&it, "landmarks");
+        if (lm) {
+            const char *id = we_item_id(&it);
+            if (lm->t.dtype != WE_F32 || lm->t.rank != 2 || lm->t.shape[0] != 68 || lm->t.shape[1] != 2)
+                we_cli_die(WE_EDATA, "item %s: landmarks must be f32 68x2", *id ? id : "(no id)");
+            int sh, sw;
+            source_size(&it, lm, &sh, &sw);
+            if (!sh) we_cli_die(WE_EDATA, "item %s: no image frame or size key gives the landmarks' image size",
+                                *id ? id : "(no id)");
+            int H = size ? size : (sh / 2 > 0 ? sh / 2 : 1), W = size ? size : (sw / 2 > 0 ? sw / 2 : 1);
+            we_frame hm;
+            we_frame_init(&hm);
+            we_frame_set_name(&hm, "heatmap");
+            if ((s = we_tensor_alloc(&hm.t, WE_F32, 3, (int64_t[]){K, H, W})) != WE_OK) we_cli_die_status(s, id);
+            we_heatmap_forward(hm.t.data, lm->t.data, sh, sw, H, W, (float)sigma, mask);
+            if (we_frame_copy_keys(&hm, lm) != WE_OK || we_frame_set(&hm, "regions", we_heatmap_regions_key(mask)) ||
+                we_frame_setf(&hm, "sigma", "%g", sigma))
+                we_cli_die(WE_EINTERNAL, "item %s: cannot set heatmap keys", id);
+            we_frame *old = we_item_find(&it, "heatmap");
+            if (old) {
+                we_frame_free(old);
+                we_frame_move(old, &hm);
+            } else if ((s = we_item_push(&it, &hm)) != WE_OK) {
+                we_cli_die_status(s, id);
+            }
+            maps++;
+        }
+        if ((s = we_item_write(stdout, &it)) != WE_OK) we_cli_die_status(s, "stdout");
+        we_item_free(&it);
+        we_progress_update(&prog, ++items, 0, "items");
+    }
+    if (s != WE_EOF) we_cli_die_status(s, path);
+    we_progress_end(&prog, items, "items");
+    we_reader_free(&r);
+    if (in != stdin) fclose(in);
+    we_cli_finish_output();
+    return 0;
+}
