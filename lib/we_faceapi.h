@@ -212,6 +212,8 @@ we_fa_box we_fa_box_dlib(const float *lm, int W, int H);
 void we_fa_crop(float *out, const float *pix, int C, int H, int W, we_fa_box b);
 
 typedef enum { WE_FA_CROP_WHOLE, WE_FA_CROP_ALIGN } we_fa_crop_mode;
+/* Parse "whole" or "align" (the tools' --crop option); WE_EUSAGE otherwise. */
+we_status we_fa_crop_parse(const char *s, we_fa_crop_mode *out);
 
 typedef struct {
     int have_expr, have_lm, have_id;

@@ -110,3 +110,11 @@ int we_fa_expr_index(const char *label)
         if (!strcmp(label, we_fa_expr_vocab[i]) || !strcmp(label, we_fa_expr_names[i])) return i;
     return -1;
 }
+
+we_status we_fa_crop_parse(const char *s, we_fa_crop_mode *out)
+{
+    if (!strcmp(s, "whole")) *out = WE_FA_CROP_WHOLE;
+    else if (!strcmp(s, "align")) *out = WE_FA_CROP_ALIGN;
+    else return we_err_set(WE_EUSAGE, "option --crop: '%.32s' is not whole or align", s);
+    return WE_OK;
+}

@@ -72,7 +72,7 @@ we_status we_shape_bytes(we_dtype d, int rank, const int64_t *shape,
     return WE_OK;
 }
 
-we_status we_tensor_alloc(we_tensor *t, we_dtype d, int rank, const int64_t *shape)
+static we_status tensor_alloc(we_tensor *t, we_dtype d, int rank, const int64_t *shape, int zero)
 {
     uint64_t bytes;
     we_status s = we_shape_bytes(d, rank, shape, UINT64_MAX, &bytes);
@@ -81,9 +81,19 @@ we_status we_tensor_alloc(we_tensor *t, we_dtype d, int rank, const int64_t *sha
     t->dtype = d;
     t->rank = rank;
     memcpy(t->shape, shape, (size_t)rank * sizeof *shape);
-    t->data = calloc(1, bytes ? (size_t)bytes : 1);
+    t->data = zero ? calloc(1, bytes ? (size_t)bytes : 1) : malloc(bytes ? (size_t)bytes : 1);
     if (!t->data) return we_err_set(WE_ENOMEM, "cannot allocate %llu bytes", (unsigned long long)bytes);
     return WE_OK;
+}
+
+we_status we_tensor_alloc(we_tensor *t, we_dtype d, int rank, const int64_t *shape)
+{
+    return tensor_alloc(t, d, rank, shape, 1);
+}
+
+we_status we_tensor_alloc_uninit(we_tensor *t, we_dtype d, int rank, const int64_t *shape)
+{
+    return tensor_alloc(t, d, rank, shape, 0);
 }
 
 we_status we_tensor_alloc3(we_tensor *t, we_dtype d, int64_t c, int64_t h, int64_t w)

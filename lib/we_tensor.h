@@ -52,6 +52,9 @@ we_status we_shape_bytes(we_dtype d, int rank, const int64_t *shape,
 
 /* Allocate a zeroed tensor. t is overwritten (not freed first). */
 we_status we_tensor_alloc(we_tensor *t, we_dtype d, int rank, const int64_t *shape);
+/* Like we_tensor_alloc but the data is left uninitialised: for outputs
+ * that every element of is written (saves a memset per frame). */
+we_status we_tensor_alloc_uninit(we_tensor *t, we_dtype d, int rank, const int64_t *shape);
 /* Shorthand for rank 3 (C,H,W), the common image/wavelet case. */
 we_status we_tensor_alloc3(we_tensor *t, we_dtype d, int64_t c, int64_t h, int64_t w);
 void we_tensor_free(we_tensor *t);

@@ -1,8 +1,6 @@
 /* dwt - `image` frames to `wavelet` frames (2-D DWT, mode periodization).
  * See man/dwt.1. */
-#include <fcntl.h>
 #include <getopt.h>
-#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -40,38 +38,6 @@ static void usage(FILE *f)
             WE_DWT_MAX_LEVELS, names);
 }
 
-/* A bigger pipe means fewer wake-ups per 200 KB frame; failure is harmless. */
-/* An f32 C x H x W tensor without zero-filling (every value is written by
- * the transform; calloc's memset is measurable at 200 KB per frame). */
-static we_status alloc_f32(we_tensor *t, int64_t c, int64_t h, int64_t w)
-{
-    memset(t, 0, sizeof *t);
-    t->dtype = WE_F32;
-    t->rank = 3;
-    t->shape[0] = c, t->shape[1] = h, t->shape[2] = w;
-    t->data = malloc((size_t)(c * h * w) * sizeof(float));
-    return t->data ? WE_OK : we_err_set(WE_ENOMEM, "cannot allocate %lldx%lldx%lld floats", (long long)c,
-                                        (long long)h, (long long)w);
-}
-
-/* Frames come and go at the same size: keep freed memory in the heap
- * instead of returning it to the OS and faulting it in again per frame
- * (that was most of the time spent on 3x128x128 frames). */
-static void keep_heap(void)
-{
-    mallopt(M_MMAP_THRESHOLD, 256 << 20);
-    mallopt(M_TRIM_THRESHOLD, 512 << 20);
-}
-
-static void grow_pipe(int fd)
-{
-#ifdef F_SETPIPE_SZ
-    fcntl(fd, F_SETPIPE_SZ, 1 << 20);
-#else
-    (void)fd;
-#endif
-}
-
 int main(int argc, char **argv)
 {
     we_cli_init(argv[0]);
@@ -101,9 +67,6 @@ int main(int argc, char **argv)
     if (s == WE_EUSAGE) we_cli_usage_error("option --device: %s", we_err_detail());
     if (s) we_cli_die_status(s, NULL);
     we_cli_refuse_tty(stdout);
-    keep_heap();
-    grow_pipe(0);
-    grow_pipe(1);
 
     we_reader r;
     we_reader_init(&r, stdin, "stdin");
@@ -138,7 +101,7 @@ int main(int argc, char **argv)
         we_frame_set_name(&out, "wavelet");
         int64_t shape[3];
         we_dwt2_coef_shape(C, H, W, J, shape);
-        if ((s = alloc_f32(&out.t, shape[0], shape[1], shape[2]))) we_cli_die_status(s, "allocating coefficients");
+        if ((s = we_tensor_alloc_uninit(&out.t, WE_F32, 3, shape))) we_cli_die_status(s, "allocating coefficients");
         size_t need = we_dwt2_work_floats(C, H, W, w, J, nthreads);
         if (dev == WE_DEV_CPU && need > work_n) {
             free(work);

@@ -83,9 +83,7 @@ int main(int argc, char **argv)
         case 'i': o.identity = 1; break;
         case 'E': o.expr = 0; break;
         case 'c':
-            if (!strcmp(optarg, "whole")) o.crop = WE_FA_CROP_WHOLE;
-            else if (!strcmp(optarg, "align")) o.crop = WE_FA_CROP_ALIGN;
-            else we_cli_usage_error("option --crop: '%s' is not whole or align", optarg);
+            if (we_fa_crop_parse(optarg, &o.crop)) we_cli_usage_error("%s", we_err_detail());
             break;
         case 'm': o.models = optarg; break;
         case 'd': o.device = optarg; break;

@@ -1,9 +1,7 @@
 /* iwt - `wavelet` frames back to images (inverse 2-D DWT, periodization):
  * a PNG/JPEG on stdout, one file per item, or an `image` stream.
  * See man/iwt.1. */
-#include <fcntl.h>
 #include <getopt.h>
-#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -52,37 +50,6 @@ static void usage(FILE *f)
             "  -d, --device=DEV    cpu, cuda or auto (default auto, or $WE_DEVICE)\n"
             "  -T, --threads=N     CPU threads, 0 = all cores (default 0)\n"
             "  -h, --help          show this help and exit\n");
-}
-
-/* An f32 C x H x W tensor without zero-filling (every value is written by
- * the transform; calloc's memset is measurable at 200 KB per frame). */
-static we_status alloc_f32(we_tensor *t, int64_t c, int64_t h, int64_t w)
-{
-    memset(t, 0, sizeof *t);
-    t->dtype = WE_F32;
-    t->rank = 3;
-    t->shape[0] = c, t->shape[1] = h, t->shape[2] = w;
-    t->data = malloc((size_t)(c * h * w) * sizeof(float));
-    return t->data ? WE_OK : we_err_set(WE_ENOMEM, "cannot allocate %lldx%lldx%lld floats", (long long)c,
-                                        (long long)h, (long long)w);
-}
-
-/* Frames come and go at the same size: keep freed memory in the heap
- * instead of returning it to the OS and faulting it in again per frame
- * (that was most of the time spent on 3x128x128 frames). */
-static void keep_heap(void)
-{
-    mallopt(M_MMAP_THRESHOLD, 256 << 20);
-    mallopt(M_TRIM_THRESHOLD, 512 << 20);
-}
-
-static void grow_pipe(int fd)
-{
-#ifdef F_SETPIPE_SZ
-    fcntl(fd, F_SETPIPE_SZ, 1 << 20);
-#else
-    (void)fd;
-#endif
 }
 
 /* Validate the pattern once: only %s, %d (with an optional 0-padded
@@ -221,9 +188,6 @@ int main(int argc, char **argv)
     if (s == WE_EUSAGE) we_cli_usage_error("option --device: %s", we_err_detail());
     if (s) we_cli_die_status(s, NULL);
     if (!o.pattern) we_cli_refuse_tty(stdout);
-    keep_heap();
-    grow_pipe(0);
-    if (o.mode == OUT_STREAM) grow_pipe(1);
 
     we_reader r;
     we_reader_init(&r, stdin, "stdin");
@@ -250,7 +214,7 @@ int main(int argc, char **argv)
             we_cli_die(WE_EDATA, "frame %ld: %d channels cannot be written as PNG/JPEG (1 or 3); use -t", r.frames, C);
         we_frame_init(&out);
         we_frame_set_name(&out, "image");
-        if ((s = alloc_f32(&out.t, C, H, W))) we_cli_die_status(s, "allocating the image");
+        if ((s = we_tensor_alloc_uninit(&out.t, WE_F32, 3, (int64_t[3]){C, H, W}))) we_cli_die_status(s, "allocating the image");
         size_t need = we_dwt2_work_floats(C, H, W, w, J, o.nthreads);
         if (dev == WE_DEV_CPU && need > work_n) {
             free(work);

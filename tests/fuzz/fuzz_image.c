@@ -1,4 +1,4 @@
-/* fuzz_png.c - libFuzzer entry point for the PNG decoder (see README).
+/* fuzz_image.c - libFuzzer entry point for the image decoders, PNG and JPEG (see README).
  *
  * Decodes the input with we_image_decode_max (a 4 Mpx limit keeps each run
  * small) and, when it decodes, encodes the result to PNG and JPEG and checks
