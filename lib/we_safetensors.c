@@ -1,0 +1,706 @@
+/* we_safetensors.c - safetensors reader/writer (see we_safetensors.h). */
+#include "we_safetensors.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "we_file.h"
+
+static const char *st_names[] = {
+#define WE_X_STD(e, s, n) s,
+    WE_ST_DTYPE_LIST(WE_X_STD)
+#undef WE_X_STD
+};
+static const size_t st_sizes[] = {
+#define WE_X_STD(e, s, n) n,
+    WE_ST_DTYPE_LIST(WE_X_STD)
+#undef WE_X_STD
+};
+
+const char *we_st_dtype_name(we_st_dtype d)
+{
+    return (unsigned)d < WE_ST_DTYPE_COUNT ? st_names[d] : "?";
+}
+
+size_t we_st_dtype_size(we_st_dtype d)
+{
+    return (unsigned)d < WE_ST_DTYPE_COUNT ? st_sizes[d] : 0;
+}
+
+/* ---------------------------------------------------------------- JSON */
+
+typedef struct {
+    const char *p, *end;
+    const char *start;
+} js;
+
+static void js_ws(js *j)
+{
+    while (j->p < j->end && (*j->p == ' ' || *j->p == '\t' || *j->p == '\n' || *j->p == '\r')) j->p++;
+}
+
+static we_status js_err(js *j, const char *what)
+{
+    return we_err_set(WE_EDATA, "safetensors header: %s at byte %ld", what, (long)(j->p - j->start));
+}
+
+static we_status js_expect(js *j, char c)
+{
+    js_ws(j);
+    if (j->p >= j->end || *j->p != c) {
+        char m[32];
+        snprintf(m, sizeof m, "expected '%c'", c);
+        return js_err(j, m);
+    }
+    j->p++;
+    return WE_OK;
+}
+
+static void utf8_put(char *o, size_t *k, unsigned cp)
+{
+    if (cp < 0x80) o[(*k)++] = (char)cp;
+    else if (cp < 0x800) { o[(*k)++] = (char)(0xC0 | cp >> 6); o[(*k)++] = (char)(0x80 | (cp & 63)); }
+    else if (cp < 0x10000) {
+        o[(*k)++] = (char)(0xE0 | cp >> 12); o[(*k)++] = (char)(0x80 | ((cp >> 6) & 63));
+        o[(*k)++] = (char)(0x80 | (cp & 63));
+    } else {
+        o[(*k)++] = (char)(0xF0 | cp >> 18); o[(*k)++] = (char)(0x80 | ((cp >> 12) & 63));
+        o[(*k)++] = (char)(0x80 | ((cp >> 6) & 63)); o[(*k)++] = (char)(0x80 | (cp & 63));
+    }
+}
+
+static int hexv(char c)
+{
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+}
+
+static we_status js_hex4(js *j, unsigned *out)
+{
+    if (j->end - j->p < 4) return js_err(j, "short \\u escape");
+    unsigned v = 0;
+    for (int i = 0; i < 4; i++) {
+        int h = hexv(j->p[i]);
+        if (h < 0) return js_err(j, "bad \\u escape");
+        v = v * 16 + (unsigned)h;
+    }
+    j->p += 4;
+    *out = v;
+    return WE_OK;
+}
+
+/* Parse a string into a malloc'd NUL-terminated copy (NUL bytes refused). */
+static we_status js_string(js *j, char **out)
+{
+    js_ws(j);
+    if (j->p >= j->end || *j->p != '"') return js_err(j, "expected a string");
+    j->p++;
+    const char *q = j->p;
+    while (q < j->end && *q != '"') q += (*q == '\\') ? 2 : 1;
+    if (q >= j->end) return js_err(j, "unterminated string");
+    size_t cap = (size_t)(q - j->p) + 1;
+    char *o = malloc(cap);
+    if (!o) return we_err_set(WE_ENOMEM, "safetensors header: out of memory");
+    size_t k = 0;
+    while (j->p < j->end && *j->p != '"') {
+        char c = *j->p++;
+        if ((unsigned char)c < 0x20) { free(o); return js_err(j, "control character in string"); }
+        if (c != '\\') { o[k++] = c; continue; }
+        if (j->p >= j->end) break;
+        char e = *j->p++;
+        unsigned cp;
+        switch (e) {
+        case '"': o[k++] = '"'; break;
+        case '\\': o[k++] = '\\'; break;
+        case '/': o[k++] = '/'; break;
+        case 'b': o[k++] = '\b'; break;
+        case 'f': o[k++] = '\f'; break;
+        case 'n': o[k++] = '\n'; break;
+        case 'r': o[k++] = '\r'; break;
+        case 't': o[k++] = '\t'; break;
+        case 'u': {
+            we_status s = js_hex4(j, &cp);
+            if (s) { free(o); return s; }
+            if (cp >= 0xD800 && cp < 0xDC00) {
+                unsigned lo;
+                if (j->end - j->p < 6 || j->p[0] != '\\' || j->p[1] != 'u') {
+                    free(o);
+                    return js_err(j, "lone surrogate");
+                }
+                j->p += 2;
+                s = js_hex4(j, &lo);
+                if (s) { free(o); return s; }
+                if (lo < 0xDC00 || lo > 0xDFFF) { free(o); return js_err(j, "bad surrogate pair"); }
+                cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
+            } else if (cp >= 0xDC00 && cp < 0xE000) {
+                free(o);
+                return js_err(j, "lone surrogate");
+            }
+            if (cp == 0) { free(o); return js_err(j, "NUL in string"); }
+            /* a \u escape takes 6+ input bytes and yields <= 4 output bytes */
+            utf8_put(o, &k, cp);
+            break;
+        }
+        default: free(o); return js_err(j, "bad escape");
+        }
+    }
+    if (j->p >= j->end) { free(o); return js_err(j, "unterminated string"); }
+    j->p++; /* closing quote */
+    o[k] = 0;
+    *out = o;
+    return WE_OK;
+}
+
+static we_status js_uint(js *j, uint64_t *out)
+{
+    js_ws(j);
+    if (j->p >= j->end || *j->p < '0' || *j->p > '9') return js_err(j, "expected a non-negative integer");
+    uint64_t v = 0;
+    int digits = 0;
+    while (j->p < j->end && *j->p >= '0' && *j->p <= '9') {
+        unsigned d = (unsigned)(*j->p - '0');
+        if (v > (UINT64_MAX - d) / 10) return js_err(j, "integer overflow");
+        v = v * 10 + d;
+        j->p++;
+        digits++;
+    }
+    if (j->p < j->end && (*j->p == '.' || *j->p == 'e' || *j->p == 'E')) return js_err(j, "expected an integer");
+    (void)digits;
+    *out = v;
+    return WE_OK;
+}
+
+/* Skip any JSON value (for unknown keys), with a depth limit. */
+static we_status js_skip(js *j, int depth)
+{
+    if (depth > 64) return js_err(j, "nesting too deep");
+    js_ws(j);
+    if (j->p >= j->end) return js_err(j, "unexpected end");
+    char c = *j->p;
+    if (c == '"') {
+        char *s;
+        we_status st = js_string(j, &s);
+        if (!st) free(s);
+        return st;
+    }
+    if (c == '{' || c == '[') {
+        char close = c == '{' ? '}' : ']';
+        j->p++;
+        js_ws(j);
+        if (j->p < j->end && *j->p == close) { j->p++; return WE_OK; }
+        for (;;) {
+            if (c == '{') {
+                char *k;
+                we_status st = js_string(j, &k);
+                if (st) return st;
+                free(k);
+                if ((st = js_expect(j, ':'))) return st;
+            }
+            we_status st = js_skip(j, depth + 1);
+            if (st) return st;
+            js_ws(j);
+            if (j->p < j->end && *j->p == ',') { j->p++; continue; }
+            return js_expect(j, close);
+        }
+    }
+    /* number, true, false, null */
+    const char *q = j->p;
+    while (j->p < j->end && strchr("+-0123456789.eEtruefalsn", *j->p)) j->p++;
+    if (j->p == q) return js_err(j, "unexpected character");
+    return WE_OK;
+}
+
+/* ---------------------------------------------------------------- reader */
+
+void we_st_free(we_st_file *f)
+{
+    if (!f) return;
+    for (int i = 0; i < f->n; i++) free(f->e[i].name);
+    for (int i = 0; i < f->nmeta; i++) { free(f->meta_key[i]); free(f->meta_val[i]); }
+    free(f->e);
+    free(f->meta_key);
+    free(f->meta_val);
+    free(f->buf);
+    memset(f, 0, sizeof *f);
+}
+
+static we_status parse_meta(we_st_file *f, js *j)
+{
+    we_status s = js_expect(j, '{');
+    if (s) return s;
+    js_ws(j);
+    if (j->p < j->end && *j->p == '}') { j->p++; return WE_OK; }
+    for (;;) {
+        char *k = NULL, *v = NULL;
+        if ((s = js_string(j, &k))) return s;
+        if ((s = js_expect(j, ':')) || (s = js_string(j, &v))) { free(k); return s; }
+        char **nk = realloc(f->meta_key, sizeof(char *) * (size_t)(f->nmeta + 1));
+        if (nk) f->meta_key = nk;
+        char **nv = nk ? realloc(f->meta_val, sizeof(char *) * (size_t)(f->nmeta + 1)) : NULL;
+        if (nv) f->meta_val = nv;
+        if (!nk || !nv) { free(k); free(v); return we_err_set(WE_ENOMEM, "safetensors: out of memory"); }
+        f->meta_key[f->nmeta] = k;
+        f->meta_val[f->nmeta] = v;
+        f->nmeta++;
+        js_ws(j);
+        if (j->p < j->end && *j->p == ',') { j->p++; continue; }
+        return js_expect(j, '}');
+    }
+}
+
+static we_status parse_entry(we_st_entry *e, js *j)
+{
+    we_status s = js_expect(j, '{');
+    if (s) return s;
+    int have_dtype = 0, have_shape = 0, have_off = 0;
+    js_ws(j);
+    if (j->p < j->end && *j->p == '}') return js_err(j, "empty tensor entry");
+    for (;;) {
+        char *k;
+        if ((s = js_string(j, &k))) return s;
+        if ((s = js_expect(j, ':'))) { free(k); return s; }
+        if (!strcmp(k, "dtype")) {
+            char *v;
+            free(k);
+            if ((s = js_string(j, &v))) return s;
+            int found = -1;
+            for (int d = 0; d < WE_ST_DTYPE_COUNT; d++)
+                if (!strcmp(v, st_names[d])) found = d;
+            if (found < 0) {
+                s = we_err_set(WE_EUNSUPP, "safetensors: unsupported dtype '%.20s'", v);
+                free(v);
+                return s;
+            }
+            free(v);
+            e->dtype = (we_st_dtype)found;
+            have_dtype = 1;
+        } else if (!strcmp(k, "shape")) {
+            free(k);
+            if ((s = js_expect(j, '['))) return s;
+            e->rank = 0;
+            js_ws(j);
+            if (j->p < j->end && *j->p == ']') j->p++;
+            else for (;;) {
+                uint64_t v;
+                if ((s = js_uint(j, &v))) return s;
+                if (e->rank >= WE_MAX_RANK) return js_err(j, "rank above 8");
+                if (v > (uint64_t)INT64_MAX / 2) return js_err(j, "dimension too large");
+                e->shape[e->rank++] = (int64_t)v;
+                js_ws(j);
+                if (j->p < j->end && *j->p == ',') { j->p++; continue; }
+                if ((s = js_expect(j, ']'))) return s;
+                break;
+            }
+            have_shape = 1;
+        } else if (!strcmp(k, "data_offsets")) {
+            free(k);
+            if ((s = js_expect(j, '[')) || (s = js_uint(j, &e->begin)) || (s = js_expect(j, ',')) ||
+                (s = js_uint(j, &e->end)) || (s = js_expect(j, ']')))
+                return s;
+            have_off = 1;
+        } else {
+            free(k);
+            if ((s = js_skip(j, 0))) return s;
+        }
+        js_ws(j);
+        if (j->p < j->end && *j->p == ',') { j->p++; continue; }
+        if ((s = js_expect(j, '}'))) return s;
+        break;
+    }
+    if (!have_dtype || !have_shape || !have_off) return js_err(j, "tensor entry lacks dtype, shape or data_offsets");
+    return WE_OK;
+}
+
+we_status we_st_parse(we_st_file *f, const uint8_t *buf, size_t n)
+{
+    memset(f, 0, sizeof *f);
+    if (n < 8) return we_err_set(WE_EDATA, "safetensors: file of %zu bytes is too short", n);
+    uint64_t hl = 0;
+    for (int i = 7; i >= 0; i--) hl = hl << 8 | buf[i];
+    if (hl > WE_ST_MAX_HEADER) return we_err_set(WE_ELIMIT, "safetensors: header of %llu bytes above the limit", (unsigned long long)hl);
+    if (hl > n - 8) return we_err_set(WE_EDATA, "safetensors: header length %llu past the end of the file (%zu bytes)", (unsigned long long)hl, n);
+    f->buf = malloc(n ? n : 1);
+    if (!f->buf) return we_err_set(WE_ENOMEM, "safetensors: cannot allocate %zu bytes", n);
+    memcpy(f->buf, buf, n);
+    f->size = n;
+    f->data_start = 8 + (size_t)hl;
+    uint64_t dsize = n - f->data_start;
+    js j = {(const char *)f->buf + 8, (const char *)f->buf + 8 + hl, (const char *)f->buf + 8};
+    we_status s = js_expect(&j, '{');
+    int cap = 0;
+    js_ws(&j);
+    if (!s && j.p < j.end && *j.p == '}') j.p++;
+    else while (!s) {
+        char *k;
+        if ((s = js_string(&j, &k))) break;
+        if ((s = js_expect(&j, ':'))) { free(k); break; }
+        if (!strcmp(k, "__metadata__")) {
+            free(k);
+            if (f->nmeta) { s = js_err(&j, "two __metadata__ blocks"); break; }
+            if ((s = parse_meta(f, &j))) break;
+        } else {
+            if (strlen(k) >= WE_ST_MAX_NAME || !k[0]) { free(k); s = js_err(&j, "tensor name empty or too long"); break; }
+            if (we_st_find(f, k)) {
+                s = we_err_set(WE_EDATA, "safetensors: tensor '%.80s' appears twice", k);
+                free(k);
+                break;
+            }
+            if (f->n >= WE_ST_MAX_TENSORS) { free(k); s = js_err(&j, "too many tensors"); break; }
+            if (f->n == cap) {
+                int nc = cap ? 2 * cap : 64;
+                we_st_entry *ne = realloc(f->e, sizeof *ne * (size_t)nc);
+                if (!ne) { free(k); s = we_err_set(WE_ENOMEM, "safetensors: out of memory"); break; }
+                f->e = ne;
+                cap = nc;
+            }
+            we_st_entry *e = &f->e[f->n];
+            memset(e, 0, sizeof *e);
+            e->name = k;
+            f->n++;
+            if ((s = parse_entry(e, &j))) break;
+            /* size checks: prod(shape) * dsize == end - begin, inside data */
+            uint64_t cnt = 1;
+            for (int d = 0; d < e->rank; d++) {
+                uint64_t dim = (uint64_t)e->shape[d];
+                if (dim && cnt > UINT64_MAX / dim) { s = we_err_set(WE_ELIMIT, "safetensors: tensor '%.80s' size overflows", e->name); break; }
+                cnt *= dim;
+            }
+            if (s) break;
+            uint64_t es = st_sizes[e->dtype];
+            if (cnt > UINT64_MAX / es) { s = we_err_set(WE_ELIMIT, "safetensors: tensor '%.80s' size overflows", e->name); break; }
+            if (e->end < e->begin || e->end > dsize) {
+                s = we_err_set(WE_EDATA, "safetensors: tensor '%.80s' data_offsets [%llu, %llu] outside the %llu data bytes",
+                               e->name, (unsigned long long)e->begin, (unsigned long long)e->end, (unsigned long long)dsize);
+                break;
+            }
+            if (e->end - e->begin != cnt * es) {
+                s = we_err_set(WE_EDATA, "safetensors: tensor '%.80s' has %llu bytes, its shape needs %llu",
+                               e->name, (unsigned long long)(e->end - e->begin), (unsigned long long)(cnt * es));
+                break;
+            }
+        }
+        js_ws(&j);
+        if (j.p < j.end && *j.p == ',') { j.p++; continue; }
+        s = js_expect(&j, '}');
+        break;
+    }
+    if (!s) {
+        js_ws(&j);
+        if (j.p != j.end) s = js_err(&j, "trailing bytes after the header object");
+    }
+    if (s) {
+        we_st_free(f);
+        return s;
+    }
+    return WE_OK;
+}
+
+we_status we_st_read(we_st_file *f, const char *path)
+{
+    uint8_t *buf;
+    size_t n;
+    memset(f, 0, sizeof *f);
+    we_status s = we_file_read_all(path, UINT64_MAX >> 1, &buf, &n);
+    if (s) return s;
+    s = we_st_parse(f, buf, n);
+    free(buf);
+    if (s) {
+        char d[512];
+        snprintf(d, sizeof d, "%s", we_err_detail());
+        we_err_set(s, "%s (%s)", d, path);
+    }
+    return s;
+}
+
+const we_st_entry *we_st_find(const we_st_file *f, const char *name)
+{
+    for (int i = 0; i < f->n; i++)
+        if (!strcmp(f->e[i].name, name)) return &f->e[i];
+    return NULL;
+}
+
+const void *we_st_data(const we_st_file *f, const we_st_entry *e)
+{
+    return f->buf + f->data_start + e->begin;
+}
+
+size_t we_st_count(const we_st_entry *e)
+{
+    size_t c = 1;
+    for (int d = 0; d < e->rank; d++) c *= (size_t)e->shape[d];
+    return c;
+}
+
+const char *we_st_meta(const we_st_file *f, const char *key)
+{
+    for (int i = 0; i < f->nmeta; i++)
+        if (!strcmp(f->meta_key[i], key)) return f->meta_val[i];
+    return NULL;
+}
+
+static we_status get_check(const we_st_file *f, const char *name, size_t count, int rank,
+                           const int64_t *shape, const we_st_entry **out)
+{
+    const we_st_entry *e = we_st_find(f, name);
+    if (!e) return we_err_set(WE_EDATA, "tensor '%s' missing from the checkpoint", name);
+    if (we_st_count(e) != count)
+        return we_err_set(WE_EDATA, "tensor '%s' has %zu elements, want %zu", name, we_st_count(e), count);
+    if (shape) {
+        int ok = e->rank == rank;
+        for (int d = 0; ok && d < rank; d++) ok = e->shape[d] == shape[d];
+        if (!ok) return we_err_set(WE_EDATA, "tensor '%s' has the wrong shape", name);
+    }
+    *out = e;
+    return WE_OK;
+}
+
+we_status we_st_get_f32(const we_st_file *f, const char *name, float *dst, size_t count,
+                        int rank, const int64_t *shape)
+{
+    const we_st_entry *e;
+    we_status s = get_check(f, name, count, rank, shape, &e);
+    if (s) return s;
+    const uint8_t *p = we_st_data(f, e);
+    for (size_t i = 0; i < count; i++) {
+        switch (e->dtype) {
+        case WE_ST_F32: { float v; memcpy(&v, p + 4 * i, 4); dst[i] = v; break; }
+        case WE_ST_F64: { double v; memcpy(&v, p + 8 * i, 8); dst[i] = (float)v; break; }
+        case WE_ST_F16: { uint16_t v; memcpy(&v, p + 2 * i, 2); dst[i] = we_f16_to_f32(v); break; }
+        case WE_ST_I32: { int32_t v; memcpy(&v, p + 4 * i, 4); dst[i] = (float)v; break; }
+        default: return we_err_set(WE_EDATA, "tensor '%s' has dtype %s, want a float", name, st_names[e->dtype]);
+        }
+    }
+    return WE_OK;
+}
+
+we_status we_st_get_f64(const we_st_file *f, const char *name, double *dst, size_t count)
+{
+    const we_st_entry *e;
+    we_status s = get_check(f, name, count, 0, NULL, &e);
+    if (s) return s;
+    const uint8_t *p = we_st_data(f, e);
+    for (size_t i = 0; i < count; i++) {
+        if (e->dtype == WE_ST_F64) memcpy(&dst[i], p + 8 * i, 8);
+        else if (e->dtype == WE_ST_F32) { float v; memcpy(&v, p + 4 * i, 4); dst[i] = v; }
+        else return we_err_set(WE_EDATA, "tensor '%s' has dtype %s, want F64", name, st_names[e->dtype]);
+    }
+    return WE_OK;
+}
+
+we_status we_st_get_i32(const we_st_file *f, const char *name, int32_t *dst, size_t count)
+{
+    const we_st_entry *e;
+    we_status s = get_check(f, name, count, 0, NULL, &e);
+    if (s) return s;
+    const uint8_t *p = we_st_data(f, e);
+    for (size_t i = 0; i < count; i++) {
+        if (e->dtype == WE_ST_I32) memcpy(&dst[i], p + 4 * i, 4);
+        else if (e->dtype == WE_ST_I64) {
+            int64_t v;
+            memcpy(&v, p + 8 * i, 8);
+            if (v < INT32_MIN || v > INT32_MAX) return we_err_set(WE_EDATA, "tensor '%s': value out of int32 range", name);
+            dst[i] = (int32_t)v;
+        } else return we_err_set(WE_EDATA, "tensor '%s' has dtype %s, want I32", name, st_names[e->dtype]);
+    }
+    return WE_OK;
+}
+
+/* ---------------------------------------------------------------- writer */
+
+void we_st_writer_init(we_st_writer *w)
+{
+    memset(w, 0, sizeof *w);
+}
+
+void we_st_writer_free(we_st_writer *w)
+{
+    for (int i = 0; i < w->n; i++) free(w->e[i].name);
+    for (int i = 0; i < w->nmeta; i++) { free(w->meta_key[i]); free(w->meta_val[i]); }
+    free(w->e);
+    free(w->data);
+    free(w->meta_key);
+    free(w->meta_val);
+    memset(w, 0, sizeof *w);
+}
+
+we_status we_st_writer_add(we_st_writer *w, const char *name, we_st_dtype dtype,
+                           int rank, const int64_t *shape, const void *data)
+{
+    if (!name[0] || strlen(name) >= WE_ST_MAX_NAME || !strcmp(name, "__metadata__"))
+        return we_err_set(WE_EUSAGE, "safetensors: bad tensor name '%.80s'", name);
+    if (rank < 0 || rank > WE_MAX_RANK || (unsigned)dtype >= WE_ST_DTYPE_COUNT)
+        return we_err_set(WE_EUSAGE, "safetensors: bad rank or dtype for '%.80s'", name);
+    for (int i = 0; i < w->n; i++)
+        if (!strcmp(w->e[i].name, name)) return we_err_set(WE_EUSAGE, "safetensors: tensor '%.80s' added twice", name);
+    if (w->n == w->cap) {
+        int nc = w->cap ? 2 * w->cap : 64;
+        we_st_entry *ne = realloc(w->e, sizeof *ne * (size_t)nc);
+        if (!ne) return we_err_set(WE_ENOMEM, "safetensors: out of memory");
+        w->e = ne;
+        const void **nd = realloc(w->data, sizeof *nd * (size_t)nc);
+        if (!nd) return we_err_set(WE_ENOMEM, "safetensors: out of memory");
+        w->data = nd;
+        w->cap = nc;
+    }
+    we_st_entry *e = &w->e[w->n];
+    memset(e, 0, sizeof *e);
+    e->name = strdup(name);
+    if (!e->name) return we_err_set(WE_ENOMEM, "safetensors: out of memory");
+    e->dtype = dtype;
+    e->rank = rank;
+    for (int d = 0; d < rank; d++) e->shape[d] = shape[d];
+    w->data[w->n] = data;
+    w->n++;
+    return WE_OK;
+}
+
+we_status we_st_writer_meta(we_st_writer *w, const char *key, const char *val)
+{
+    for (int i = 0; i < w->nmeta; i++)
+        if (!strcmp(w->meta_key[i], key)) {
+            char *v = strdup(val);
+            if (!v) return we_err_set(WE_ENOMEM, "safetensors: out of memory");
+            free(w->meta_val[i]);
+            w->meta_val[i] = v;
+            return WE_OK;
+        }
+    if (w->nmeta == w->metacap) {
+        int nc = w->metacap ? 2 * w->metacap : 16;
+        char **nk = realloc(w->meta_key, sizeof(char *) * (size_t)nc);
+        if (!nk) return we_err_set(WE_ENOMEM, "safetensors: out of memory");
+        w->meta_key = nk;
+        char **nv = realloc(w->meta_val, sizeof(char *) * (size_t)nc);
+        if (!nv) return we_err_set(WE_ENOMEM, "safetensors: out of memory");
+        w->meta_val = nv;
+        w->metacap = nc;
+    }
+    w->meta_key[w->nmeta] = strdup(key);
+    w->meta_val[w->nmeta] = strdup(val);
+    if (!w->meta_key[w->nmeta] || !w->meta_val[w->nmeta]) return we_err_set(WE_ENOMEM, "safetensors: out of memory");
+    w->nmeta++;
+    return WE_OK;
+}
+
+we_status we_st_writer_metaf(we_st_writer *w, const char *key, const char *fmt, ...)
+{
+    char buf[4096];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(buf, sizeof buf, fmt, ap);
+    va_end(ap);
+    return we_st_writer_meta(w, key, buf);
+}
+
+/* Growable string for the JSON header. */
+typedef struct {
+    char *s;
+    size_t n, cap;
+    int oom;
+} sbuf;
+
+static void sb_put(sbuf *b, const char *s, size_t n)
+{
+    if (b->oom) return;
+    if (b->n + n + 1 > b->cap) {
+        size_t nc = b->cap ? b->cap : 1024;
+        while (nc < b->n + n + 1) nc *= 2;
+        char *ns = realloc(b->s, nc);
+        if (!ns) { b->oom = 1; return; }
+        b->s = ns;
+        b->cap = nc;
+    }
+    memcpy(b->s + b->n, s, n);
+    b->n += n;
+    b->s[b->n] = 0;
+}
+
+static void sb_str(sbuf *b, const char *s)
+{
+    sb_put(b, "\"", 1);
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+        char esc[8];
+        if (*p == '"' || *p == '\\') { esc[0] = '\\'; esc[1] = (char)*p; sb_put(b, esc, 2); }
+        else if (*p < 0x20) { snprintf(esc, sizeof esc, "\\u%04x", *p); sb_put(b, esc, 6); }
+        else sb_put(b, (const char *)p, 1);
+    }
+    sb_put(b, "\"", 1);
+}
+
+static void sb_fmt(sbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void sb_fmt(sbuf *b, const char *fmt, ...)
+{
+    char tmp[256];
+    va_list ap;
+    va_start(ap, fmt);
+    int k = vsnprintf(tmp, sizeof tmp, fmt, ap);
+    va_end(ap);
+    sb_put(b, tmp, (size_t)k);
+}
+
+we_status we_st_writer_serialize(const we_st_writer *w, uint8_t **out, size_t *outn)
+{
+    sbuf b = {0};
+    uint64_t off = 0;
+    size_t *sizes = calloc((size_t)w->n + 1, sizeof *sizes);
+    if (!sizes) return we_err_set(WE_ENOMEM, "safetensors: out of memory");
+    sb_put(&b, "{", 1);
+    int first = 1;
+    if (w->nmeta) {
+        sb_put(&b, "\"__metadata__\":{", 16);
+        for (int i = 0; i < w->nmeta; i++) {
+            if (i) sb_put(&b, ",", 1);
+            sb_str(&b, w->meta_key[i]);
+            sb_put(&b, ":", 1);
+            sb_str(&b, w->meta_val[i]);
+        }
+        sb_put(&b, "}", 1);
+        first = 0;
+    }
+    for (int i = 0; i < w->n; i++) {
+        const we_st_entry *e = &w->e[i];
+        size_t cnt = 1;
+        for (int d = 0; d < e->rank; d++) cnt *= (size_t)e->shape[d];
+        sizes[i] = cnt * st_sizes[e->dtype];
+        if (!first) sb_put(&b, ",", 1);
+        first = 0;
+        sb_str(&b, e->name);
+        sb_fmt(&b, ":{\"dtype\":\"%s\",\"shape\":[", st_names[e->dtype]);
+        for (int d = 0; d < e->rank; d++) sb_fmt(&b, d ? ",%lld" : "%lld", (long long)e->shape[d]);
+        sb_fmt(&b, "],\"data_offsets\":[%llu,%llu]}", (unsigned long long)off, (unsigned long long)(off + sizes[i]));
+        off += sizes[i];
+    }
+    sb_put(&b, "}", 1);
+    while (!b.oom && b.n % 8) sb_put(&b, " ", 1);
+    if (b.oom) { free(b.s); free(sizes); return we_err_set(WE_ENOMEM, "safetensors: out of memory"); }
+    size_t total = 8 + b.n + (size_t)off;
+    uint8_t *buf = malloc(total);
+    if (!buf) { free(b.s); free(sizes); return we_err_set(WE_ENOMEM, "safetensors: cannot allocate %zu bytes", total); }
+    uint64_t hl = b.n;
+    for (int i = 0; i < 8; i++) buf[i] = (uint8_t)(hl >> (8 * i));
+    memcpy(buf + 8, b.s, b.n);
+    size_t p = 8 + b.n;
+    for (int i = 0; i < w->n; i++) {
+        memcpy(buf + p, w->data[i], sizes[i]); /* host is little-endian (x86-64, aarch64) */
+        p += sizes[i];
+    }
+    free(b.s);
+    free(sizes);
+    *out = buf;
+    *outn = total;
+    return WE_OK;
+}
+
+we_status we_st_writer_save(const we_st_writer *w, const char *path)
+{
+    uint8_t *buf;
+    size_t n;
+    we_status s = we_st_writer_serialize(w, &buf, &n);
+    if (s) return s;
+    s = we_file_write_atomic(path, buf, n);
+    free(buf);
+    return s;
+}

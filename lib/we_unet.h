@@ -1,0 +1,155 @@
+/* we_unet.h - the WaveEmotion UNet (design/model.md, tests/ref/model.py).
+ *
+ * llm.c layout: every parameter lives in one float allocation (params),
+ * its gradient at the same offset in grads; a table maps each PyTorch
+ * state_dict name to (offset, shape), so checkpoints load name by name.
+ * Activations of a forward pass live in one arena sized for maxN samples
+ * and are kept for the backward pass (activation gradients in a twin
+ * arena). The network is built once from the config as a tape of layer
+ * calls (lib/we_nn.h); forward runs it in order, backward in reverse.
+ *
+ * Tensors (N = batch <= maxN, C = image channels, h = S/2):
+ *   x     [N, 4C, h, h]  noisy wavelet coefficients (diffusion space, i.e.
+ *                        already multiplied by cfg.data_scale)
+ *   t     [N] int        timesteps 0..T-1
+ *   label [N] int        0..7 emotion (we_unet_emotion_names), 8 = NULL
+ *   va    [N, 2]         valence, arousal; va_null [N] 1 = NULL vector
+ *   heat  [N, K, h, h]   landmark heatmaps (zeros = NULL), K = cfg.K
+ *   eps   [N, 4C, h, h]  predicted noise
+ */
+#ifndef WE_UNET_H
+#define WE_UNET_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "we_err.h"
+#include "we_safetensors.h"
+#include "we_sched.h"
+#include "we_train_rng.h"
+
+#define WE_UNET_MAX_LEVELS 8
+#define WE_UNET_NULL_LABEL 8
+#define WE_UNET_NUM_LABELS 9
+
+#define WE_REGION_LIST(X) X(WE_REGION_ALL, "all") X(WE_REGION_HIGH, "high") X(WE_REGION_LOW, "low")
+typedef enum {
+#define WE_X_REG(e, s) e,
+    WE_REGION_LIST(WE_X_REG)
+#undef WE_X_REG
+    WE_REGION_COUNT
+} we_region;
+
+const char *we_region_name(we_region r);
+we_status we_region_parse(const char *s, we_region *out);
+
+/* Emotion names, index = label (8 entries; "null" = 8 is also accepted by
+ * we_unet_label_parse). */
+extern const char *const we_unet_emotion_names[8];
+/* "happy" -> 1, "null"/"none" -> 8; WE_EUSAGE otherwise. */
+we_status we_unet_label_parse(const char *s, int *out);
+
+typedef struct {
+    int S;                 /* image size (64); the network runs at S/2 */
+    int C;                 /* image channels, 1 or 3 */
+    int K;                 /* heatmap channels (0 = none) */
+    int nf;                /* base width */
+    int nlevels;           /* len(mult) */
+    int mult[WE_UNET_MAX_LEVELS];
+    int num_res;           /* residual blocks per level */
+    int nattn;
+    int attn[WE_UNET_MAX_LEVELS]; /* levels with attention */
+    int T;
+    we_sched_kind schedule;
+    we_region region;
+    char wavelet[16];      /* data-level wavelet (haar, bior1.5, bior4.4) */
+    float data_scale;      /* coefficients * data_scale = diffusion space (0.5) */
+} we_unet_config;
+
+/* Defaults of model.md: S 64, C 3, K 0, nf 64, mult 1,2,2,2, 2 res blocks,
+ * attention at level 2 (S/8), T 1000 linear, region all, haar, scale 0.5. */
+void we_unet_config_init(we_unet_config *c);
+/* Check sizes (S divisible by 2^(nlevels+1), groups, ...). WE_EUSAGE. */
+we_status we_unet_config_validate(const we_unet_config *c);
+/* Read / write the config in a checkpoint's __metadata__. */
+we_status we_unet_config_from_meta(we_unet_config *c, const we_st_file *f);
+we_status we_unet_config_to_meta(const we_unet_config *c, we_st_writer *w);
+/* Parse "1,2,2,2" into arr (max n entries). Returns count or -1. */
+int we_unet_parse_intlist(const char *s, int *arr, int max);
+
+typedef struct {
+    char name[80];
+    int rank;
+    int64_t shape[4];
+    size_t off, n;         /* floats */
+} we_unet_param;
+
+typedef struct we_unet_op we_unet_op;
+
+typedef struct {
+    we_unet_config cfg;
+    int maxN;
+    int nt, capt;
+    we_unet_param *pt;     /* parameter table, state_dict names */
+    size_t nparams;        /* floats */
+    float *params, *grads;
+    int nops, capops;
+    we_unet_op *ops;
+    size_t nact;           /* floats in each activation arena */
+    float *acts, *dacts;
+    size_t nscratch;
+    float *scratch;
+    float *tf;             /* [maxN] timesteps as floats */
+    int32_t *labels;       /* [maxN] */
+    float *vamask;         /* [maxN] 1 = NULL va vector */
+    size_t off_x, off_heat, off_va, off_eps; /* activation offsets */
+    int xsize, heatsize;   /* floats per sample */
+    int N;                 /* batch of the last forward */
+} we_unet;
+
+/* Build the network for batches up to maxN: parameter table, tape,
+ * arenas (parameters zero; call we_unet_init_params or we_unet_load). */
+we_status we_unet_create(we_unet *m, const we_unet_config *cfg, int maxN);
+void we_unet_free(we_unet *m);
+
+/* Fresh initialisation: PyTorch defaults (uniform +-1/sqrt(fan_in) for
+ * convs and linears, N(0,1) embeddings, GroupNorm 1/0) with model.md's
+ * zero inits (conv1 of every block, AdaGN linears, attention proj,
+ * conv_out, va.null). */
+void we_unet_init_params(we_unet *m, we_rng *r);
+
+/* Parameter by state_dict name (NULL if none). */
+const we_unet_param *we_unet_find(const we_unet *m, const char *name);
+
+/* Load every parameter from f, tensor name = prefix + state_dict name
+ * (prefix "" for the weights, "ema." for the EMA copy). Shapes must match. */
+we_status we_unet_load(we_unet *m, const we_st_file *f, const char *prefix);
+/* Add every parameter of buf (params, grads or an EMA copy laid out like
+ * params) to a writer as prefix + name. */
+we_status we_unet_add_tensors(const we_unet *m, we_st_writer *w, const char *prefix, const float *buf);
+
+/* Forward pass for N <= maxN samples (inputs are copied in; heat may be
+ * NULL when K = 0 or for NULL heatmaps; va may be NULL = all NULL).
+ * Returns a pointer to eps [N, 4C, h, h] inside the arena, valid until the
+ * next forward. */
+we_status we_unet_forward(we_unet *m, const float *x, const int32_t *t, const int32_t *label,
+                          const float *va, const int32_t *va_null, const float *heat, int N,
+                          const float **eps);
+/* Backward of the last forward: deps [N, 4C, h, h]; parameter gradients
+ * are ADDED to m->grads (zero them first for a fresh step). */
+void we_unet_backward(we_unet *m, const float *deps);
+
+/* DDPM epsilon loss over the noise region (tests/ref/model.py ddpm_loss):
+ * x_t = sqrt(acp_t) x0 + sqrt(1-acp_t) noise on the noised channels, x0
+ * elsewhere; loss = mean over noised channels of (eps - noise)^2. With
+ * backward != 0 the gradients are added to m->grads. xt_out (may be NULL)
+ * receives x_t. */
+we_status we_unet_loss(we_unet *m, const we_sched *s, const float *x0, const float *noise,
+                       const int32_t *t, const int32_t *label, const float *va,
+                       const int32_t *va_null, const float *heat, int N, int backward,
+                       float *loss, float *xt_out);
+
+/* Multiply-add count of one forward pass per sample (for FLOP figures). */
+double we_unet_flops_per_sample(const we_unet *m);
+
+#endif
