@@ -12,6 +12,6 @@ cc -O2 -march=x86-64-v2 -std=c11 -D_GNU_SOURCE -Ilib -o "$tmp/bench_faces" bench
     -Wl,--as-needed -ljpeg -lpng $DLIB -lstdc++ -lm -lpthread
 DEMO=third_party/face-api/demo
 convert "$DEMO/sample1.jpg" -resize 1224x816 -quality 92 "$tmp/photo_1mpx.jpg"
-crop=/work/shared/data/facial_expressions/images/Aaron_Peirsol_0001.jpg
+crop=../shared/data/facial_expressions/images/Aaron_Peirsol_0001.jpg
 [ -f "$crop" ] || { convert "$DEMO/sample2.jpg" -crop 350x350+1363+129 +repage "$tmp/crop350.jpg"; crop="$tmp/crop350.jpg"; }
 "$tmp/bench_faces" "$RUNS" "$tmp/photo_1mpx.jpg" "$crop"

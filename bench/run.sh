@@ -6,6 +6,7 @@ cd "$(dirname "$0")/.." || exit 70
 export PATH="$PWD/bin:$PATH"
 echo "machine: $(nproc) cores, $(sed -n 's/^model name[^:]*: //p' /proc/cpuinfo | head -n 1), $(free -g | awk '/^Mem/{print $2}') GiB"
 echo "load before: $(cut -d' ' -f1-3 /proc/loadavg)"
+# bench/report_*.sh are dataset reports that need ../shared/data: run them by hand.
 if [ -n "${BENCH:-}" ]; then set -- bench/bench_$BENCH.sh; else set -- bench/bench_*.sh; fi
 rc=0
 for b in "$@"; do

@@ -23,27 +23,8 @@
 
 #include "we_device.h"
 #include "we_err.h"
+#include "we_json.h"
 #include "we_tensor.h"
-
-/* ---- JSON (we_faceapi_json.c) -------------------------------------------- */
-
-typedef enum { WE_JSON_NULL, WE_JSON_BOOL, WE_JSON_NUM, WE_JSON_STR, WE_JSON_ARR, WE_JSON_OBJ } we_json_type;
-
-typedef struct we_json {
-    we_json_type type;
-    double num;              /* NUM, BOOL (0/1) */
-    char *str;               /* STR: decoded UTF-8, NUL-terminated */
-    int n;                   /* ARR/OBJ: number of children */
-    struct we_json *kids;    /* ARR/OBJ: children, in order */
-    char **keys;             /* OBJ: key of each child */
-} we_json;
-
-/* Parse len bytes of JSON (RFC 8259; depth <= 64) into *out, which the
- * caller frees with we_json_free. WE_EDATA with "offset N: why" on error. */
-we_status we_json_parse(const char *text, size_t len, we_json *out);
-void we_json_free(we_json *j);
-/* Child of an object by key, or NULL (also NULL if j is not an object). */
-const we_json *we_json_get(const we_json *j, const char *key);
 
 /* ---- weights (we_faceapi_weights.c) --------------------------------------- */
 

@@ -6,6 +6,13 @@
 #include "we_nn.h"
 
 /* Elementwise loops: GCC's -O2 cost model leaves most of them scalar. */
+/* An AVX2 clone beside the baseline one, picked at load time. GCC only:
+ * clang 14 emits the clones but not the plain symbol (the fuzz build). */
+#if defined(__GNUC__) && !defined(__clang__)
+#define WE_SIMD_CLONES __attribute__((target_clones("avx2", "default")))
+#else
+#define WE_SIMD_CLONES
+#endif
 #if defined(__GNUC__) && !defined(__clang__)
 #pragma GCC optimize("O3", "no-trapping-math")
 #endif
@@ -29,7 +36,7 @@ static inline float silu_exp(float x)
 }
 
 /* AVX2 clones where the CPU has it (runtime dispatch by the loader). */
-__attribute__((target_clones("avx2", "default")))
+WE_SIMD_CLONES
 void we_nn_silu_forward(float *out, const float *inp, size_t n)
 {
     if (out == inp) { /* in place: one pointer, so the loop vectorizes without alias checks */
@@ -45,7 +52,7 @@ void we_nn_silu_forward(float *out, const float *inp, size_t n)
     }
 }
 
-__attribute__((target_clones("avx2", "default")))
+WE_SIMD_CLONES
 void we_nn_silu_backward(float *dinp, const float *dout, const float *inp, size_t n)
 {
     for (size_t i = 0; i < n; i++) {

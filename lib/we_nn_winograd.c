@@ -78,7 +78,13 @@ size_t we_nn_wino_scratch_size(int N, int Cin, int Cout, int H, int W, int G)
     return g.u + (size_t)WINO_MAX_THREADS * g.slice;
 }
 
+/* AVX2 clone picked at load time; GCC only (clang 14, used by the fuzz
+ * build, emits the clones without the plain symbol). */
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__)
 #define WE_CLONES __attribute__((target_clones("avx2", "default")))
+#else
+#define WE_CLONES
+#endif
 
 /* Input transform of one tile row: rows[i] (i < 4) is input row y0+i or
  * NULL outside the image. Writes v[xi * xstride + tx] for tx < tw.

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "we_file.h"
+#include "we_json.h"
 
 static const char *st_names[] = {
 #define WE_X_STD(e, s, n) s,
@@ -29,191 +30,6 @@ size_t we_st_dtype_size(we_st_dtype d)
     return (unsigned)d < WE_ST_DTYPE_COUNT ? st_sizes[d] : 0;
 }
 
-/* ---------------------------------------------------------------- JSON */
-
-typedef struct {
-    const char *p, *end;
-    const char *start;
-} js;
-
-static void js_ws(js *j)
-{
-    while (j->p < j->end && (*j->p == ' ' || *j->p == '\t' || *j->p == '\n' || *j->p == '\r')) j->p++;
-}
-
-static we_status js_err(js *j, const char *what)
-{
-    return we_err_set(WE_EDATA, "safetensors header: %s at byte %ld", what, (long)(j->p - j->start));
-}
-
-static we_status js_expect(js *j, char c)
-{
-    js_ws(j);
-    if (j->p >= j->end || *j->p != c) {
-        char m[32];
-        snprintf(m, sizeof m, "expected '%c'", c);
-        return js_err(j, m);
-    }
-    j->p++;
-    return WE_OK;
-}
-
-static void utf8_put(char *o, size_t *k, unsigned cp)
-{
-    if (cp < 0x80) o[(*k)++] = (char)cp;
-    else if (cp < 0x800) { o[(*k)++] = (char)(0xC0 | cp >> 6); o[(*k)++] = (char)(0x80 | (cp & 63)); }
-    else if (cp < 0x10000) {
-        o[(*k)++] = (char)(0xE0 | cp >> 12); o[(*k)++] = (char)(0x80 | ((cp >> 6) & 63));
-        o[(*k)++] = (char)(0x80 | (cp & 63));
-    } else {
-        o[(*k)++] = (char)(0xF0 | cp >> 18); o[(*k)++] = (char)(0x80 | ((cp >> 12) & 63));
-        o[(*k)++] = (char)(0x80 | ((cp >> 6) & 63)); o[(*k)++] = (char)(0x80 | (cp & 63));
-    }
-}
-
-static int hexv(char c)
-{
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-    return -1;
-}
-
-static we_status js_hex4(js *j, unsigned *out)
-{
-    if (j->end - j->p < 4) return js_err(j, "short \\u escape");
-    unsigned v = 0;
-    for (int i = 0; i < 4; i++) {
-        int h = hexv(j->p[i]);
-        if (h < 0) return js_err(j, "bad \\u escape");
-        v = v * 16 + (unsigned)h;
-    }
-    j->p += 4;
-    *out = v;
-    return WE_OK;
-}
-
-/* Parse a string into a malloc'd NUL-terminated copy (NUL bytes refused). */
-static we_status js_string(js *j, char **out)
-{
-    js_ws(j);
-    if (j->p >= j->end || *j->p != '"') return js_err(j, "expected a string");
-    j->p++;
-    const char *q = j->p;
-    while (q < j->end && *q != '"') q += (*q == '\\') ? 2 : 1;
-    if (q >= j->end) return js_err(j, "unterminated string");
-    size_t cap = (size_t)(q - j->p) + 1;
-    char *o = malloc(cap);
-    if (!o) return we_err_set(WE_ENOMEM, "safetensors header: out of memory");
-    size_t k = 0;
-    while (j->p < j->end && *j->p != '"') {
-        char c = *j->p++;
-        if ((unsigned char)c < 0x20) { free(o); return js_err(j, "control character in string"); }
-        if (c != '\\') { o[k++] = c; continue; }
-        if (j->p >= j->end) break;
-        char e = *j->p++;
-        unsigned cp;
-        switch (e) {
-        case '"': o[k++] = '"'; break;
-        case '\\': o[k++] = '\\'; break;
-        case '/': o[k++] = '/'; break;
-        case 'b': o[k++] = '\b'; break;
-        case 'f': o[k++] = '\f'; break;
-        case 'n': o[k++] = '\n'; break;
-        case 'r': o[k++] = '\r'; break;
-        case 't': o[k++] = '\t'; break;
-        case 'u': {
-            we_status s = js_hex4(j, &cp);
-            if (s) { free(o); return s; }
-            if (cp >= 0xD800 && cp < 0xDC00) {
-                unsigned lo;
-                if (j->end - j->p < 6 || j->p[0] != '\\' || j->p[1] != 'u') {
-                    free(o);
-                    return js_err(j, "lone surrogate");
-                }
-                j->p += 2;
-                s = js_hex4(j, &lo);
-                if (s) { free(o); return s; }
-                if (lo < 0xDC00 || lo > 0xDFFF) { free(o); return js_err(j, "bad surrogate pair"); }
-                cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
-            } else if (cp >= 0xDC00 && cp < 0xE000) {
-                free(o);
-                return js_err(j, "lone surrogate");
-            }
-            if (cp == 0) { free(o); return js_err(j, "NUL in string"); }
-            /* a \u escape takes 6+ input bytes and yields <= 4 output bytes */
-            utf8_put(o, &k, cp);
-            break;
-        }
-        default: free(o); return js_err(j, "bad escape");
-        }
-    }
-    if (j->p >= j->end) { free(o); return js_err(j, "unterminated string"); }
-    j->p++; /* closing quote */
-    o[k] = 0;
-    *out = o;
-    return WE_OK;
-}
-
-static we_status js_uint(js *j, uint64_t *out)
-{
-    js_ws(j);
-    if (j->p >= j->end || *j->p < '0' || *j->p > '9') return js_err(j, "expected a non-negative integer");
-    uint64_t v = 0;
-    int digits = 0;
-    while (j->p < j->end && *j->p >= '0' && *j->p <= '9') {
-        unsigned d = (unsigned)(*j->p - '0');
-        if (v > (UINT64_MAX - d) / 10) return js_err(j, "integer overflow");
-        v = v * 10 + d;
-        j->p++;
-        digits++;
-    }
-    if (j->p < j->end && (*j->p == '.' || *j->p == 'e' || *j->p == 'E')) return js_err(j, "expected an integer");
-    (void)digits;
-    *out = v;
-    return WE_OK;
-}
-
-/* Skip any JSON value (for unknown keys), with a depth limit. */
-static we_status js_skip(js *j, int depth)
-{
-    if (depth > 64) return js_err(j, "nesting too deep");
-    js_ws(j);
-    if (j->p >= j->end) return js_err(j, "unexpected end");
-    char c = *j->p;
-    if (c == '"') {
-        char *s;
-        we_status st = js_string(j, &s);
-        if (!st) free(s);
-        return st;
-    }
-    if (c == '{' || c == '[') {
-        char close = c == '{' ? '}' : ']';
-        j->p++;
-        js_ws(j);
-        if (j->p < j->end && *j->p == close) { j->p++; return WE_OK; }
-        for (;;) {
-            if (c == '{') {
-                char *k;
-                we_status st = js_string(j, &k);
-                if (st) return st;
-                free(k);
-                if ((st = js_expect(j, ':'))) return st;
-            }
-            we_status st = js_skip(j, depth + 1);
-            if (st) return st;
-            js_ws(j);
-            if (j->p < j->end && *j->p == ',') { j->p++; continue; }
-            return js_expect(j, close);
-        }
-    }
-    /* number, true, false, null */
-    const char *q = j->p;
-    while (j->p < j->end && strchr("+-0123456789.eEtruefalsn", *j->p)) j->p++;
-    if (j->p == q) return js_err(j, "unexpected character");
-    return WE_OK;
-}
-
 /* ---------------------------------------------------------------- reader */
 
 void we_st_free(we_st_file *f)
@@ -228,90 +44,65 @@ void we_st_free(we_st_file *f)
     memset(f, 0, sizeof *f);
 }
 
-static we_status parse_meta(we_st_file *f, js *j)
+/* The header is a JSON object: "__metadata__" maps to a string->string
+ * object, every other key is a tensor {dtype, shape, data_offsets}. */
+static we_status hdr_err(const char *what, const char *name)
 {
-    we_status s = js_expect(j, '{');
-    if (s) return s;
-    js_ws(j);
-    if (j->p < j->end && *j->p == '}') { j->p++; return WE_OK; }
-    for (;;) {
-        char *k = NULL, *v = NULL;
-        if ((s = js_string(j, &k))) return s;
-        if ((s = js_expect(j, ':')) || (s = js_string(j, &v))) { free(k); return s; }
-        char **nk = realloc(f->meta_key, sizeof(char *) * (size_t)(f->nmeta + 1));
-        if (nk) f->meta_key = nk;
-        char **nv = nk ? realloc(f->meta_val, sizeof(char *) * (size_t)(f->nmeta + 1)) : NULL;
-        if (nv) f->meta_val = nv;
-        if (!nk || !nv) { free(k); free(v); return we_err_set(WE_ENOMEM, "safetensors: out of memory"); }
-        f->meta_key[f->nmeta] = k;
-        f->meta_val[f->nmeta] = v;
-        f->nmeta++;
-        js_ws(j);
-        if (j->p < j->end && *j->p == ',') { j->p++; continue; }
-        return js_expect(j, '}');
-    }
+    return we_err_set(WE_EDATA, "safetensors header: %s%s%.80s%s", what, name ? " ('" : "", name ? name : "",
+                      name ? "')" : "");
 }
 
-static we_status parse_entry(we_st_entry *e, js *j)
+static we_status parse_meta(we_st_file *f, const we_json *m)
 {
-    we_status s = js_expect(j, '{');
-    if (s) return s;
-    int have_dtype = 0, have_shape = 0, have_off = 0;
-    js_ws(j);
-    if (j->p < j->end && *j->p == '}') return js_err(j, "empty tensor entry");
-    for (;;) {
-        char *k;
-        if ((s = js_string(j, &k))) return s;
-        if ((s = js_expect(j, ':'))) { free(k); return s; }
-        if (!strcmp(k, "dtype")) {
-            char *v;
-            free(k);
-            if ((s = js_string(j, &v))) return s;
-            int found = -1;
-            for (int d = 0; d < WE_ST_DTYPE_COUNT; d++)
-                if (!strcmp(v, st_names[d])) found = d;
-            if (found < 0) {
-                s = we_err_set(WE_EUNSUPP, "safetensors: unsupported dtype '%.20s'", v);
-                free(v);
-                return s;
-            }
-            free(v);
-            e->dtype = (we_st_dtype)found;
-            have_dtype = 1;
-        } else if (!strcmp(k, "shape")) {
-            free(k);
-            if ((s = js_expect(j, '['))) return s;
-            e->rank = 0;
-            js_ws(j);
-            if (j->p < j->end && *j->p == ']') j->p++;
-            else for (;;) {
-                uint64_t v;
-                if ((s = js_uint(j, &v))) return s;
-                if (e->rank >= WE_MAX_RANK) return js_err(j, "rank above 8");
-                if (v > (uint64_t)INT64_MAX / 2) return js_err(j, "dimension too large");
-                e->shape[e->rank++] = (int64_t)v;
-                js_ws(j);
-                if (j->p < j->end && *j->p == ',') { j->p++; continue; }
-                if ((s = js_expect(j, ']'))) return s;
-                break;
-            }
-            have_shape = 1;
-        } else if (!strcmp(k, "data_offsets")) {
-            free(k);
-            if ((s = js_expect(j, '[')) || (s = js_uint(j, &e->begin)) || (s = js_expect(j, ',')) ||
-                (s = js_uint(j, &e->end)) || (s = js_expect(j, ']')))
-                return s;
-            have_off = 1;
-        } else {
-            free(k);
-            if ((s = js_skip(j, 0))) return s;
-        }
-        js_ws(j);
-        if (j->p < j->end && *j->p == ',') { j->p++; continue; }
-        if ((s = js_expect(j, '}'))) return s;
-        break;
+    if (f->meta_key) return hdr_err("two __metadata__ blocks", NULL);
+    if (m->type != WE_JSON_OBJ) return hdr_err("__metadata__ is not an object", NULL);
+    f->meta_key = calloc((size_t)m->n + 1, sizeof(char *));
+    f->meta_val = calloc((size_t)m->n + 1, sizeof(char *));
+    if (!f->meta_key || !f->meta_val) return we_err_set(WE_ENOMEM, "safetensors: out of memory");
+    for (int i = 0; i < m->n; i++) {
+        if (m->kids[i].type != WE_JSON_STR) return hdr_err("__metadata__ value is not a string", m->keys[i]);
+        f->meta_key[i] = strdup(m->keys[i]);
+        f->meta_val[i] = strdup(m->kids[i].str);
+        f->nmeta = i + 1;
+        if (!f->meta_key[i] || !f->meta_val[i]) return we_err_set(WE_ENOMEM, "safetensors: out of memory");
     }
-    if (!have_dtype || !have_shape || !have_off) return js_err(j, "tensor entry lacks dtype, shape or data_offsets");
+    return WE_OK;
+}
+
+static we_status parse_entry(we_st_entry *e, const we_json *v, uint64_t dsize)
+{
+    if (v->type != WE_JSON_OBJ) return hdr_err("tensor entry is not an object", e->name);
+    const we_json *dt = we_json_get(v, "dtype"), *sh = we_json_get(v, "shape"), *off = we_json_get(v, "data_offsets");
+    if (!dt || !sh || !off) return hdr_err("tensor entry lacks dtype, shape or data_offsets", e->name);
+    if (dt->type != WE_JSON_STR) return hdr_err("dtype is not a string", e->name);
+    int found = -1;
+    for (int d = 0; d < WE_ST_DTYPE_COUNT; d++)
+        if (!strcmp(dt->str, st_names[d])) found = d;
+    if (found < 0) return we_err_set(WE_EUNSUPP, "safetensors: unsupported dtype '%.20s'", dt->str);
+    e->dtype = (we_st_dtype)found;
+    if (sh->type != WE_JSON_ARR) return hdr_err("shape is not an array", e->name);
+    if (sh->n > WE_MAX_RANK) return hdr_err("rank above 8", e->name);
+    uint64_t cnt = 1;
+    e->rank = sh->n;
+    for (int d = 0; d < sh->n; d++) {
+        uint64_t dim;
+        if (!we_json_uint(&sh->kids[d], &dim)) return hdr_err("dimension is not a non-negative integer", e->name);
+        e->shape[d] = (int64_t)dim;
+        if (dim && cnt > UINT64_MAX / dim) return we_err_set(WE_ELIMIT, "safetensors: tensor '%.80s' size overflows", e->name);
+        cnt *= dim;
+    }
+    if (off->type != WE_JSON_ARR || off->n != 2 || !we_json_uint(&off->kids[0], &e->begin) ||
+        !we_json_uint(&off->kids[1], &e->end))
+        return hdr_err("data_offsets is not [begin, end]", e->name);
+    /* size checks: prod(shape) * dsize == end - begin, inside data */
+    uint64_t es = st_sizes[e->dtype];
+    if (cnt > UINT64_MAX / es) return we_err_set(WE_ELIMIT, "safetensors: tensor '%.80s' size overflows", e->name);
+    if (e->end < e->begin || e->end > dsize)
+        return we_err_set(WE_EDATA, "safetensors: tensor '%.80s' data_offsets [%llu, %llu] outside the %llu data bytes",
+                          e->name, (unsigned long long)e->begin, (unsigned long long)e->end, (unsigned long long)dsize);
+    if (e->end - e->begin != cnt * es)
+        return we_err_set(WE_EDATA, "safetensors: tensor '%.80s' has %llu bytes, its shape needs %llu", e->name,
+                          (unsigned long long)(e->end - e->begin), (unsigned long long)(cnt * es));
     return WE_OK;
 }
 
@@ -329,69 +120,31 @@ we_status we_st_parse(we_st_file *f, const uint8_t *buf, size_t n)
     f->size = n;
     f->data_start = 8 + (size_t)hl;
     uint64_t dsize = n - f->data_start;
-    js j = {(const char *)f->buf + 8, (const char *)f->buf + 8 + hl, (const char *)f->buf + 8};
-    we_status s = js_expect(&j, '{');
-    int cap = 0;
-    js_ws(&j);
-    if (!s && j.p < j.end && *j.p == '}') j.p++;
-    else while (!s) {
-        char *k;
-        if ((s = js_string(&j, &k))) break;
-        if ((s = js_expect(&j, ':'))) { free(k); break; }
+    we_json root;
+    we_status s = we_json_parse((const char *)f->buf + 8, (size_t)hl, &root);
+    if (s) {
+        char d[256];
+        snprintf(d, sizeof d, "%s", we_err_detail());
+        we_st_free(f);
+        return we_err_set(s, "safetensors header: %s", d);
+    }
+    if (root.type != WE_JSON_OBJ) s = hdr_err("not a JSON object", NULL);
+    else if (root.n > WE_ST_MAX_TENSORS + 1) s = hdr_err("too many tensors", NULL);
+    else if (!(f->e = calloc((size_t)root.n + 1, sizeof *f->e))) s = we_err_set(WE_ENOMEM, "safetensors: out of memory");
+    for (int i = 0; !s && i < root.n; i++) {
+        const char *k = root.keys[i];
         if (!strcmp(k, "__metadata__")) {
-            free(k);
-            if (f->nmeta) { s = js_err(&j, "two __metadata__ blocks"); break; }
-            if ((s = parse_meta(f, &j))) break;
-        } else {
-            if (strlen(k) >= WE_ST_MAX_NAME || !k[0]) { free(k); s = js_err(&j, "tensor name empty or too long"); break; }
-            if (we_st_find(f, k)) {
-                s = we_err_set(WE_EDATA, "safetensors: tensor '%.80s' appears twice", k);
-                free(k);
-                break;
-            }
-            if (f->n >= WE_ST_MAX_TENSORS) { free(k); s = js_err(&j, "too many tensors"); break; }
-            if (f->n == cap) {
-                int nc = cap ? 2 * cap : 64;
-                we_st_entry *ne = realloc(f->e, sizeof *ne * (size_t)nc);
-                if (!ne) { free(k); s = we_err_set(WE_ENOMEM, "safetensors: out of memory"); break; }
-                f->e = ne;
-                cap = nc;
-            }
-            we_st_entry *e = &f->e[f->n];
-            memset(e, 0, sizeof *e);
-            e->name = k;
-            f->n++;
-            if ((s = parse_entry(e, &j))) break;
-            /* size checks: prod(shape) * dsize == end - begin, inside data */
-            uint64_t cnt = 1;
-            for (int d = 0; d < e->rank; d++) {
-                uint64_t dim = (uint64_t)e->shape[d];
-                if (dim && cnt > UINT64_MAX / dim) { s = we_err_set(WE_ELIMIT, "safetensors: tensor '%.80s' size overflows", e->name); break; }
-                cnt *= dim;
-            }
-            if (s) break;
-            uint64_t es = st_sizes[e->dtype];
-            if (cnt > UINT64_MAX / es) { s = we_err_set(WE_ELIMIT, "safetensors: tensor '%.80s' size overflows", e->name); break; }
-            if (e->end < e->begin || e->end > dsize) {
-                s = we_err_set(WE_EDATA, "safetensors: tensor '%.80s' data_offsets [%llu, %llu] outside the %llu data bytes",
-                               e->name, (unsigned long long)e->begin, (unsigned long long)e->end, (unsigned long long)dsize);
-                break;
-            }
-            if (e->end - e->begin != cnt * es) {
-                s = we_err_set(WE_EDATA, "safetensors: tensor '%.80s' has %llu bytes, its shape needs %llu",
-                               e->name, (unsigned long long)(e->end - e->begin), (unsigned long long)(cnt * es));
-                break;
-            }
+            s = parse_meta(f, &root.kids[i]);
+            continue;
         }
-        js_ws(&j);
-        if (j.p < j.end && *j.p == ',') { j.p++; continue; }
-        s = js_expect(&j, '}');
-        break;
+        if (strlen(k) >= WE_ST_MAX_NAME || !k[0]) { s = hdr_err("tensor name empty or too long", NULL); break; }
+        if (we_st_find(f, k)) { s = we_err_set(WE_EDATA, "safetensors: tensor '%.80s' appears twice", k); break; }
+        we_st_entry *e = &f->e[f->n];
+        if (!(e->name = strdup(k))) { s = we_err_set(WE_ENOMEM, "safetensors: out of memory"); break; }
+        f->n++;
+        s = parse_entry(e, &root.kids[i], dsize);
     }
-    if (!s) {
-        js_ws(&j);
-        if (j.p != j.end) s = js_err(&j, "trailing bytes after the header object");
-    }
+    we_json_free(&root);
     if (s) {
         we_st_free(f);
         return s;

@@ -1,8 +1,8 @@
-/* we_faceapi_json.c - a small strict JSON parser (RFC 8259) for the TF.js
- * weights manifests. Recursive descent with a depth limit; every input
- * either parses or fails with WE_EDATA naming the byte offset. Fuzzed by
- * tests/fuzz/fuzz_faceapi_json.c. */
-#include "we_faceapi.h"
+/* we_json.c - a small strict JSON parser (RFC 8259) for the TF.js weights
+ * manifests and safetensors headers. Recursive descent with a depth limit;
+ * every input either parses or fails with WE_EDATA naming the byte offset.
+ * Fuzzed by tests/fuzz/fuzz_json.c and tests/fuzz/fuzz_safetensors.c. */
+#include "we_json.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -262,4 +262,12 @@ const we_json *we_json_get(const we_json *j, const char *key)
     for (int k = 0; k < j->n; k++)
         if (strcmp(j->keys[k], key) == 0) return &j->kids[k];
     return NULL;
+}
+
+int we_json_uint(const we_json *j, uint64_t *out)
+{
+    if (!j || j->type != WE_JSON_NUM || !(j->num >= 0) || j->num > 9007199254740992.0 || j->num != (double)(uint64_t)j->num)
+        return 0;
+    *out = (uint64_t)j->num;
+    return 1;
 }

@@ -1,10 +1,10 @@
 #!/bin/sh
-# bench/bench_faceapi_baseline.sh - the expression classifier's accuracy
+# bench/report_faceapi_baseline.sh - the expression classifier's accuracy
 # against the datasets' own labels, per class ("emotion present" baseline).
 #
-#   sh bench/bench_faceapi_baseline.sh [PER_CLASS]      (default 150 per class)
+#   sh bench/report_faceapi_baseline.sh [PER_CLASS]      (default 150 per class)
 #
-# Needs DATA (default /work/shared/data) with facial_expressions/ and
+# Needs DATA (default ../shared/data beside the repository) with facial_expressions/ and
 # fer2013/ (images/ + labels.csv). Faces are aligned by facealign (dlib
 # detector + 68 landmarks, 128x128 RGB; with --whole-frame for files where
 # no face is detected), labels are mapped onto the project vocabulary by facealign
@@ -14,13 +14,13 @@
 set -eu
 cd "$(dirname "$0")/.."
 PATH="$PWD/bin:$PATH"
-DATA=${DATA:-/work/shared/data}
+DATA=${DATA:-$PWD/../shared/data}
 PER=${1:-150}
 OUT=${OUT:-build/bench_faceapi_baseline}
 mkdir -p "$OUT"
 for ds in facial_expressions fer2013; do
     d="$DATA/$ds"
-    [ -f "$d/labels.csv" ] || { echo "bench_faceapi_baseline: $d/labels.csv missing" >&2; exit 66; }
+    [ -f "$d/labels.csv" ] || { echo "report_faceapi_baseline: $d/labels.csv missing" >&2; exit 66; }
     awk -F, -v per="$PER" -v dir="$d/images" 'NR > 1 && n[$2]++ < per { print dir "/" $1 }' "$d/labels.csv" > "$OUT/$ds.list"
     # --whole-frame: a file where dlib finds no face (small pre-cropped
     # faces) is still used, with landmarks fitted to the whole frame

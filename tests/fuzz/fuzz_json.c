@@ -1,4 +1,4 @@
-/* fuzz_faceapi_json.c - libFuzzer harness for the face-api manifest
+/* fuzz_json.c - libFuzzer harness for the face-api manifest
  * parsers: we_json_parse on the whole input, and we_fa_weights_parse with
  * the input split at the first NUL into a manifest and a .bin. */
 #include <stdint.h>
