@@ -25,6 +25,17 @@ void we_face_align_params_init(we_face_align_params *p)
     p->frame_inset[2] = 0.05;
     p->frame_inset[3] = 0.0;
     p->refine = 2;
+    p->ssd = NULL;
+    p->ssd_conf = 0.5;
+    p->ssd_frame = 1.0;
+    /* Fitted on faces both detectors find (6 demo photos + 60 facial_expressions
+     * crops): the predictor's 68 points from the mapped SSD box agree with
+     * those from the HOG box to 0.017 (median; mean 0.029) of the eye distance,
+     * against 0.029 (0.054) with the raw SSD box. */
+    p->ssd_box[0] = 0;
+    p->ssd_box[1] = 0.05;
+    p->ssd_box[2] = 1.1;
+    p->ssd_box[3] = 0.9;
 }
 
 const char *we_face_method_name(we_face_method m)
@@ -73,6 +84,68 @@ static we_status work_gray(const we_tensor *img, int k, uint8_t **out, int *oh, 
     *out = o;
     *oh = h2;
     *ow = w2;
+    return WE_OK;
+}
+
+static double det_iou(const we_ssd_det *a, const we_ssd_det *b)
+{
+    double iw = fmin(a->x + a->w, b->x + b->w) - fmax(a->x, b->x);
+    double ih = fmin(a->y + a->h, b->y + b->h) - fmax(a->y, b->y);
+    if (iw <= 0 || ih <= 0) return 0;
+    return iw * ih / (a->w * a->h + b->w * b->h - iw * ih);
+}
+
+/* SSD detection on the photo itself (and framed, see ssd_frame); boxes mapped by p->ssd_box to the
+ * HOG-like boxes the shape predictor was trained with, in work-image
+ * pixels (x k), largest first, those narrower than p->min_face dropped. */
+static we_status detect_ssd(const we_tensor *img, int k, const we_face_align_params *p, we_face_box **boxes,
+                            int *nb)
+{
+    int C = (int)img->shape[0], H = (int)img->shape[1], W = (int)img->shape[2];
+    we_ssd_det *d = NULL, *d2 = NULL;
+    int n = 0, n2 = 0;
+    we_status st = we_ssd_detect(p->ssd, img->data, C, H, W, (float)p->ssd_conf, 100, &d, &n);
+    if (st != WE_OK) return st;
+    if (p->ssd_frame > 0) {
+        st = we_ssd_detect_framed(p->ssd, img->data, C, H, W, p->ssd_frame, (float)p->ssd_conf, 100, &d2, &n2);
+        we_ssd_det *m = st == WE_OK ? realloc(d, sizeof *d * (size_t)(n + n2 > 0 ? n + n2 : 1)) : NULL;
+        if (st == WE_OK && !m) st = we_err_set(WE_ENOMEM, "out of memory");
+        if (st != WE_OK) { free(d); free(d2); return st; }
+        d = m;
+        /* a framed face kept unless it overlaps (IoU > 0.5) a face of the first pass */
+        int n1 = n;
+        for (int j = 0; j < n2; j++) {
+            int dupl = 0;
+            for (int i = 0; i < n1 && !dupl; i++) dupl = det_iou(&d[i], &d2[j]) > 0.5;
+            if (!dupl) d[n++] = d2[j];
+        }
+        free(d2);
+    }
+    we_face_box *b = malloc(sizeof *b * (size_t)(n > 0 ? n : 1));
+    if (!b) { free(d); return we_err_set(WE_ENOMEM, "out of memory"); }
+    int m = 0;
+    for (int i = 0; i < n; i++) {
+        double w = d[i].w * p->ssd_box[2], h = d[i].h * p->ssd_box[3];
+        if (w < p->min_face || h <= 0) continue;
+        double cx = d[i].x + d[i].w / 2 + p->ssd_box[0] * d[i].w, cy = d[i].y + d[i].h / 2 + p->ssd_box[1] * d[i].h;
+        /* SSD boxes are continuous edges; dlib's are pixel indices (x1 exclusive) */
+        b[m].x0 = (cx - w / 2) * k;
+        b[m].y0 = (cy - h / 2) * k;
+        b[m].x1 = (cx + w / 2) * k;
+        b[m].y1 = (cy + h / 2) * k;
+        b[m].score = d[i].score;
+        m++;
+    }
+    free(d);
+    for (int i = 1; i < m; i++) { /* largest first, stable */
+        we_face_box v = b[i];
+        double av = (v.x1 - v.x0) * (v.y1 - v.y0);
+        int j = i - 1;
+        while (j >= 0 && (b[j].x1 - b[j].x0) * (b[j].y1 - b[j].y0) < av) { b[j + 1] = b[j]; j--; }
+        b[j + 1] = v;
+    }
+    *boxes = b;
+    *nb = m;
     return WE_OK;
 }
 
@@ -180,15 +253,26 @@ we_status we_face_align_image(we_face_model *m, const we_tensor *img,
 
     we_face_box *boxes = NULL;
     int nb = 0;
-    we_face_method method = WE_FACE_HOG;
-    if (p->whole_frame < 2 &&
-        (st = we_face_detect(m, g, gh, gw, p->upsample, p->threshold, &boxes, &nb)) != WE_OK) goto out;
+    we_face_method method = p->ssd ? WE_FACE_SSD : WE_FACE_HOG;
+    int use_hog = !p->ssd;
+    if (p->ssd && p->whole_frame < 2) {
+        if ((st = detect_ssd(img, k, p, &boxes, &nb)) != WE_OK) goto out;
+        if (nb == 0 && p->ssd_hog) { /* fall back to dlib's HOG */
+            free(boxes);
+            boxes = NULL;
+            use_hog = 1;
+            method = WE_FACE_HOG;
+        }
+    }
+    if (use_hog && p->whole_frame < 2 &&
+        (st = we_face_detect(m, g, gh, gw, p->upsample, p->threshold, &boxes, &nb)) != WE_OK)
+        goto out;
     /* Drop boxes below the minimum size (photo pixels). */
     int kept = 0;
     for (int i = 0; i < nb; i++)
         if ((boxes[i].x1 - boxes[i].x0) / k >= p->min_face) boxes[kept++] = boxes[i];
     nb = kept;
-    if (p->rotate > 0 && p->whole_frame < 2 &&
+    if (use_hog && p->rotate > 0 && p->whole_frame < 2 &&
         (st = detect_rotated(m, g, gh, gw, k, p, &boxes, &nb, &rot, gr, Ar)) != WE_OK) goto out;
     if (nb == 0 && p->whole_frame) {
         free(boxes);

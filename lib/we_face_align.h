@@ -1,6 +1,7 @@
 /* we_face_align.h - from a decoded photo to aligned face crops.
  *
- * Detection (dlib HOG) -> 68 landmarks (dlib shape predictor) ->
+ * Detection (dlib HOG, or face-api's SSD MobileNet v1 when params.ssd is
+ * set: we_ssd.h) -> 68 landmarks (dlib shape predictor) ->
  * similarity fit to the canonical template (we_align.h) -> S x S crop by
  * bilinear warping with reflected borders (we_warp.h). Small images are
  * first enlarged by an integer factor so that their short side is at least
@@ -12,6 +13,7 @@
 #define WE_FACE_ALIGN_H
 
 #include "we_face.h"
+#include "we_ssd.h"
 #include "we_tensor.h"
 
 typedef struct {
@@ -30,13 +32,25 @@ typedef struct {
     double frame_inset[4]; /* whole-frame box insets, fractions of w/h: left, top, right, bottom */
     int refine;        /* whole frame: re-run the predictor this many times on the
                           detector-like box derived from its landmarks (2) */
+    we_ssd_net *ssd;   /* detect with this SSD net instead of dlib's HOG (not
+                          owned; NULL = HOG). upsample, threshold and rotate
+                          are HOG-only; the SSD sees the photo itself */
+    int ssd_hog;       /* with ssd: run dlib's HOG when the SSD finds no face (0) */
+    double ssd_conf;   /* SSD minimum confidence (0.5, face-api's default) */
+    double ssd_frame;  /* also run the SSD on the photo framed by this fraction
+                          of its longer side of gray per side, for faces that
+                          fill the photo (1.0; 0 = one pass only) */
+    double ssd_box[4]; /* SSD box -> the HOG-like box the predictor expects:
+                          centre moved by (ssd_box[0]*w, ssd_box[1]*h), size
+                          scaled by ssd_box[2] (w) and ssd_box[3] (h); fitted
+                          on faces both detectors find: (0, 0.05, 1.1, 0.9) */
 } we_face_align_params;
 
 /* Defaults as commented above. */
 void we_face_align_params_init(we_face_align_params *p);
 
 /* Which way a face was found. */
-#define WE_FACE_METHOD_LIST(X) X(WE_FACE_HOG, "hog") X(WE_FACE_WHOLE, "whole")
+#define WE_FACE_METHOD_LIST(X) X(WE_FACE_HOG, "hog") X(WE_FACE_WHOLE, "whole") X(WE_FACE_SSD, "ssd")
 typedef enum {
 #define WE_X_FM(e, s) e,
     WE_FACE_METHOD_LIST(WE_X_FM)
@@ -47,7 +61,8 @@ const char *we_face_method_name(we_face_method m);
 
 typedef struct {
     we_face_method method;
-    we_face_box box;            /* photo pixels */
+    we_face_box box;            /* photo pixels (SSD: the HOG-like box given to
+                                   the predictor; score = SSD confidence) */
     float photo_pts[2 * WE_FACE_NPTS]; /* landmarks in photo pixels */
     float crop_pts[2 * WE_FACE_NPTS];  /* landmarks in crop pixels */
     float affine[6];            /* crop pixel -> photo pixel */

@@ -9,7 +9,7 @@
  * HWIO filters of the files are repacked at load time.
  *
  * Modules:
- *   we_faceapi_json.c     a small strict JSON parser (fuzzable)
+ *   we_json.c             the JSON parser (we_json.h), shared with safetensors
  *   we_faceapi_weights.c  manifest + .bin loader, uint8/uint16/f16 dequantisation
  *   we_faceapi_ops.c      layers, forward and backward w.r.t. the input (llm.c style)
  *   we_faceapi_prep.c     pad-to-square, TF legacy bilinear, normalise (+ backward)

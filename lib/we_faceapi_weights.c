@@ -16,7 +16,7 @@
 
 #define FA_MAX_ELEMS (64u << 20) /* no tensor of these nets comes close */
 
-typedef enum { Q_F32, Q_U8, Q_U16, Q_F16 } qkind;
+typedef enum { Q_F32, Q_U8, Q_U16, Q_F16, Q_I32 } qkind;
 
 static we_status parse_entry(const we_json *e, we_fa_tensor *t, qkind *q, double *scale, double *mn)
 {
@@ -25,8 +25,11 @@ static we_status parse_entry(const we_json *e, we_fa_tensor *t, qkind *q, double
     if (!name || name->type != WE_JSON_STR) return we_err_set(WE_EDATA, "manifest entry without a name");
     if (!shape || shape->type != WE_JSON_ARR || shape->n > 4)
         return we_err_set(WE_EDATA, "tensor %.80s: shape missing or rank > 4", name->str);
-    if (!dt || dt->type != WE_JSON_STR || strcmp(dt->str, "float32") != 0)
-        return we_err_set(WE_EDATA, "tensor %.80s: dtype must be float32", name->str);
+    /* int32 entries (graph constants in the SSD manifest) are decoded to
+     * float like the rest: their values are small integers. */
+    int is_i32 = dt && dt->type == WE_JSON_STR && strcmp(dt->str, "int32") == 0;
+    if (!dt || dt->type != WE_JSON_STR || (strcmp(dt->str, "float32") != 0 && !is_i32))
+        return we_err_set(WE_EDATA, "tensor %.80s: dtype must be float32 or int32", name->str);
     t->rank = shape->n;
     size_t n = 1;
     for (int k = 0; k < shape->n; k++) {
@@ -38,7 +41,7 @@ static we_status parse_entry(const we_json *e, we_fa_tensor *t, qkind *q, double
         if (n > FA_MAX_ELEMS) return we_err_set(WE_ELIMIT, "tensor %.80s: too many elements", name->str);
     }
     t->n = n;
-    *q = Q_F32;
+    *q = is_i32 ? Q_I32 : Q_F32;
     *scale = 1;
     *mn = 0;
     if (qz) {
@@ -68,6 +71,12 @@ static void decode(float *o, const uint8_t *b, size_t n, qkind q, double scale, 
         case Q_U8: o[i] = (float)((double)b[i] * scale + mn); break;
         case Q_U16: o[i] = (float)((double)(b[2 * i] | (b[2 * i + 1] << 8)) * scale + mn); break;
         case Q_F16: o[i] = we_f16_to_f32((uint16_t)(b[2 * i] | (b[2 * i + 1] << 8))); break;
+        case Q_I32: {
+            uint32_t u = (uint32_t)b[4 * i] | (uint32_t)b[4 * i + 1] << 8 | (uint32_t)b[4 * i + 2] << 16 |
+                         (uint32_t)b[4 * i + 3] << 24;
+            o[i] = (float)(int32_t)u;
+            break;
+        }
         default: {
             uint32_t u = (uint32_t)b[4 * i] | (uint32_t)b[4 * i + 1] << 8 | (uint32_t)b[4 * i + 2] << 16 |
                          (uint32_t)b[4 * i + 3] << 24;
@@ -109,7 +118,7 @@ we_status we_fa_weights_parse(const char *json, size_t jlen, const uint8_t *bin,
             double scale = 1, mn = 0;
             if ((st = parse_entry(&ws->kids[k], t, &q, &scale, &mn))) { free(t->name); t->name = NULL; break; }
             w->n++;
-            size_t es = q == Q_F32 ? 4 : q == Q_U8 ? 1 : 2;
+            size_t es = (q == Q_F32 || q == Q_I32) ? 4 : q == Q_U8 ? 1 : 2;
             if (t->n > (blen - off) / es) {
                 st = we_err_set(WE_EDATA, "tensor %.80s needs %zu bytes at offset %zu, the .bin has %zu",
                                 t->name, t->n * es, off, blen);

@@ -11,7 +11,11 @@
 #include "we_face_align.h"
 #include "we_face_labels.h"
 #include "we_image.h"
+#include "we_ssd.h"
 #include "we_stream.h"
+
+/* Chosen by measurement (see facealign(1), DETECTORS). */
+#define DEFAULT_DETECTOR "auto"
 
 static void usage(void)
 {
@@ -24,11 +28,15 @@ static void usage(void)
            "  -c, --channels C      output channels, 1 (gray) or 3 (RGB) (default 3)\n"
            "  -t, --dtype T         f32 (values in [-1,1]) or u8 (default f32)\n"
            "  -a, --all             every face (default: the largest only)\n"
+           "  -D, --detector NAME   hog (dlib's frontal HOG), ssd (face-api's SSD MobileNet v1:\n"
+           "                        finds turned and tilted heads) or auto (ssd, then hog on\n"
+           "                        files where ssd finds no face) (default " DEFAULT_DETECTOR ")\n"
+           "  -C, --confidence P    ssd: minimum face confidence, 0 < P < 1 (default 0.5)\n"
            "  -n, --min-face PX     ignore detections narrower than PX photo pixels (default 32)\n"
-           "  -u, --upsample N      detector pyramid-up steps, 0..3, 4x time each (default 0)\n"
-           "  -R, --rotate DEG      also look for heads tilted by about +-DEG degrees (e.g. 30;\n"
+           "  -u, --upsample N      hog: pyramid-up steps, 0..3, 4x time each (default 0)\n"
+           "  -R, --rotate DEG      hog: also look for heads tilted by about +-DEG degrees (e.g. 30;\n"
            "                        3x the detection time; default 0 = off)\n"
-           "  -T, --threshold T     detector score threshold (default 0.25; dlib's own is 0)\n"
+           "  -T, --threshold T     hog: detector score threshold (default 0.25; dlib's own is 0)\n"
            "  -w, --whole-frame     when no face is detected, run the landmark model on the\n"
            "                        whole frame (for pre-cropped faces); marks detector=whole\n"
            "  -W, --whole-frame-only  skip the detector: every file is one cropped face\n"
@@ -63,6 +71,7 @@ typedef struct {
     int u8;
     const char *labels_path, *list_path, *predictor, *report_path;
     int quiet;
+    const char *detector;    /* hog, ssd or auto */
 } opts;
 
 static const char *base_name(const char *p)
@@ -199,12 +208,14 @@ int main(int argc, char **argv)
     opts o;
     memset(&o, 0, sizeof o);
     we_face_align_params_init(&o.p);
+    o.detector = DEFAULT_DETECTOR;
     static const struct option lo[] = {
         {"size", 1, 0, 's'}, {"margin", 1, 0, 'm'}, {"channels", 1, 0, 'c'}, {"dtype", 1, 0, 't'},
         {"all", 0, 0, 'a'}, {"min-face", 1, 0, 'n'}, {"upsample", 1, 0, 'u'}, {"whole-frame", 0, 0, 'w'}, {"whole-frame-only", 0, 0, 'W'}, {"threshold", 1, 0, 'T'}, {"rotate", 1, 0, 'R'},
+        {"detector", 1, 0, 'D'}, {"confidence", 1, 0, 'C'},
         {"labels", 1, 0, 'e'}, {"list", 1, 0, 'L'}, {"predictor", 1, 0, 'p'}, {"report", 1, 0, 'r'},
         {"quiet", 0, 0, 'q'}, {"help", 0, 0, 'h'}, {0, 0, 0, 0}};
-    for (int c; (c = getopt_long(argc, argv, "s:m:c:t:an:u:T:R:wWe:L:p:r:qh", lo, NULL)) != -1;) {
+    for (int c; (c = getopt_long(argc, argv, "s:m:c:t:an:u:T:R:D:C:wWe:L:p:r:qh", lo, NULL)) != -1;) {
         switch (c) {
         case 's': o.p.size = (int)we_cli_parse_long("--size", optarg, 8, 2048); break;
         case 'm': o.p.margin = we_cli_parse_double("--margin", optarg, 0, 2); break;
@@ -224,6 +235,16 @@ int main(int argc, char **argv)
         case 'W': o.p.whole_frame = 2; break;
         case 'R': o.p.rotate = we_cli_parse_double("--rotate", optarg, 0, 90); break;
         case 'T': o.p.threshold = we_cli_parse_double("--threshold", optarg, -10, 10); break;
+        case 'D':
+            if (strcmp(optarg, "hog") && strcmp(optarg, "ssd") && strcmp(optarg, "auto"))
+                we_cli_usage_error("option --detector: '%s' is not hog, ssd or auto", optarg);
+            o.detector = optarg;
+            break;
+        case 'C':
+            o.p.ssd_conf = we_cli_parse_double("--confidence", optarg, 0, 1);
+            if (!(o.p.ssd_conf > 0 && o.p.ssd_conf < 1))
+                we_cli_usage_error("option --confidence: '%s' is not strictly between 0 and 1", optarg);
+            break;
         case 'e': o.labels_path = optarg; break;
         case 'L': o.list_path = optarg; break;
         case 'p': o.predictor = optarg; break;
@@ -269,6 +290,17 @@ int main(int argc, char **argv)
     }
     we_face_model *model = NULL;
     if ((s = we_face_model_load(o.predictor, &model)) != WE_OK) we_cli_die_status(s, "predictor");
+    we_ssd_net *ssd = NULL;
+    if (strcmp(o.detector, "hog") != 0 && o.p.whole_frame < 2) {
+        int autod = strcmp(o.detector, "auto") == 0;
+        s = we_ssd_load(&ssd, NULL);
+        if (s == WE_ENOINPUT && autod) /* auto without face-api's weights: HOG alone */
+            we_cli_warn("ssd detector unavailable, using hog: %s", we_err_detail());
+        else if (s != WE_OK)
+            we_cli_die_status(s, "ssd detector");
+        o.p.ssd = ssd;
+        o.p.ssd_hog = autod;
+    }
 
     long count[ST_COUNT] = {0}, faces = 0, whole = 0, unlabelled = 0;
     we_progress prog;
@@ -304,6 +336,7 @@ int main(int argc, char **argv)
         fputc('\n', stderr);
     }
     we_face_model_free(model);
+    we_ssd_free(ssd);
     we_face_labels_free(labels);
     if (faces > 0) return 0;
     int failed = in.n - (int)count[ST_OK];

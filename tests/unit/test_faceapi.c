@@ -97,8 +97,13 @@ static void test_weights(void)
           "weights: unused trailing bytes rejected");
     const char *bad = "[{\"paths\":[],\"weights\":[{\"name\":\"a\",\"shape\":[0],\"dtype\":\"float32\"}]}]";
     CHECK(we_fa_weights_parse(bad, strlen(bad), bin, 0, &w) == WE_EDATA, "weights: zero dimension rejected");
-    const char *bad2 = "[{\"weights\":[{\"name\":\"a\",\"shape\":[1],\"dtype\":\"int32\"}]}]";
-    CHECK(we_fa_weights_parse(bad2, strlen(bad2), bin, 4, &w) == WE_EDATA, "weights: int32 dtype rejected");
+    const char *i32 = "[{\"weights\":[{\"name\":\"a\",\"shape\":[1],\"dtype\":\"int32\"}]}]";
+    const uint8_t m7[4] = {0xf9, 0xff, 0xff, 0xff}; /* -7, little-endian */
+    CHECK(we_fa_weights_parse(i32, strlen(i32), m7, 4, &w) == WE_OK && w.n == 1 && w.t[0].data[0] == -7.0f,
+          "weights: int32 entry decodes to its value as float");
+    we_fa_weights_free(&w);
+    const char *bad2 = "[{\"weights\":[{\"name\":\"a\",\"shape\":[1],\"dtype\":\"bool\"}]}]";
+    CHECK(we_fa_weights_parse(bad2, strlen(bad2), bin, 4, &w) == WE_EDATA, "weights: bool dtype rejected");
     CHECK(we_fa_weights_load("/nonexistent/dir", "face_expression_model", &w) == WE_ENOINPUT &&
               strstr(we_err_detail(), "scripts/setup.sh"),
           "weights: missing files -> WE_ENOINPUT with the setup hint");
