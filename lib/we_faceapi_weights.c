@@ -5,6 +5,7 @@
  * tensors back to back in manifest order. uint8/uint16 decode as
  * (float)((double)q * scale + min), float16 as IEEE half, float32 LE. */
 #include "we_faceapi.h"
+#include "we_file.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -148,35 +149,13 @@ void we_fa_weights_free(we_fa_weights *w)
     memset(w, 0, sizeof *w);
 }
 
+/* Whole file, with the setup hint when it is missing. */
 static we_status slurp(const char *path, uint8_t **buf, size_t *n, size_t limit)
 {
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        if (errno == ENOENT)
-            return we_err_set(WE_ENOINPUT, "%s: no such file (the face-api weights are missing: run sh scripts/setup.sh, or set WE_FACEAPI_DIR)", path);
-        return we_err_set(WE_ENOINPUT, "%s: %s", path, strerror(errno));
-    }
-    size_t cap = 1 << 16, len = 0;
-    uint8_t *b = malloc(cap);
-    if (!b) { fclose(f); return we_err_set(WE_ENOMEM, "%s", path); }
-    for (;;) {
-        if (len == cap) {
-            if (cap >= limit) { free(b); fclose(f); return we_err_set(WE_ELIMIT, "%s: larger than %zu bytes", path, limit); }
-            cap *= 2;
-            uint8_t *nb = realloc(b, cap);
-            if (!nb) { free(b); fclose(f); return we_err_set(WE_ENOMEM, "%s", path); }
-            b = nb;
-        }
-        size_t r = fread(b + len, 1, cap - len, f);
-        len += r;
-        if (r == 0) break;
-    }
-    int bad = ferror(f);
-    fclose(f);
-    if (bad) { free(b); return we_err_set(WE_EIO, "%s: read error", path); }
-    *buf = b;
-    *n = len;
-    return WE_OK;
+    we_status st = we_file_read_all(path, limit, buf, n);
+    if (st == WE_ENOINPUT)
+        return we_err_set(WE_ENOINPUT, "%s: no such file (the face-api weights are missing: run sh scripts/setup.sh, or set WE_FACEAPI_DIR)", path);
+    return st;
 }
 
 we_status we_fa_weights_load(const char *dir, const char *model, we_fa_weights *w)

@@ -329,6 +329,20 @@ fail:
     return s;
 }
 
+we_status we_frame_read_file(const char *path, we_frame *fr)
+{
+    int is_stdin = strcmp(path, "-") == 0;
+    FILE *f = is_stdin ? stdin : fopen(path, "rb");
+    if (!f) return we_err_set(WE_ENOINPUT, "cannot open %s: %s", path, strerror(errno));
+    we_reader r;
+    we_reader_init(&r, f, is_stdin ? "stdin" : path);
+    we_status s = we_reader_frame(&r, fr);
+    if (s == WE_EOF) s = we_err_set(WE_EDATA, "%s holds no frame", path);
+    we_reader_free(&r);
+    if (!is_stdin) fclose(f);
+    return s;
+}
+
 /* ---- items --------------------------------------------------------- */
 
 void we_item_init(we_item *it) { memset(it, 0, sizeof *it); }

@@ -104,6 +104,11 @@ const char *we_item_id(const we_item *it);
 /* Append a frame (moved in). */
 we_status we_item_push(we_item *it, we_frame *fr);
 
+/* Read the first frame of a file ("-" = stdin) into fr (freed first):
+ * golden files and single-tensor inputs. WE_ENOINPUT if the file cannot be
+ * opened, WE_EDATA if it holds no frame, else as we_reader_frame. */
+we_status we_frame_read_file(const char *path, we_frame *fr);
+
 /* Write one frame. Returns WE_EIO on a write error (EPIPE included, with
  * errno left as the OS set it). The frame is validated first (name, keys,
  * values), so a tool can never emit a stream another tool rejects. */

@@ -4,6 +4,7 @@
  * gradient against finite differences. Net tests skip (with a line) when
  * third_party/face-api is missing (run sh scripts/setup.sh). */
 #include "check.h"
+#include "we_file.h"
 #include "we_faceapi.h"
 #include "we_stream.h"
 
@@ -18,19 +19,11 @@ static float frand(void) /* uniform in [-1, 1) */
     return (float)((rng >> 8) * (1.0 / 8388608.0)) - 1.0f;
 }
 
+/* Whole file, NUL-terminated, or NULL. */
 static char *slurp(const char *path, size_t *n)
 {
-    FILE *f = fopen(path, "rb");
-    if (!f) return NULL;
-    fseek(f, 0, SEEK_END);
-    long len = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    char *b = malloc((size_t)len + 1);
-    if (b && fread(b, 1, (size_t)len, f) != (size_t)len) { free(b); b = NULL; }
-    fclose(f);
-    if (b) b[len] = 0;
-    *n = (size_t)len;
-    return b;
+    uint8_t *b;
+    return we_file_read_all(path, 1u << 30, &b, n) ? NULL : (char *)b;
 }
 
 /* ---- JSON ---------------------------------------------------------------- */
@@ -274,17 +267,11 @@ static int read_crop(const char *file, we_tensor *pix)
 {
     char path[512];
     snprintf(path, sizeof path, "%s/%s", gold_dir, file);
-    FILE *f = fopen(path, "rb");
-    if (!f) return -1;
-    we_reader r;
     we_frame fr;
-    we_reader_init(&r, f, path);
     we_frame_init(&fr);
-    we_status st = we_reader_frame(&r, &fr);
+    we_status st = we_frame_read_file(path, &fr);
     if (!st) st = we_fa_image_to_pixels(&fr.t, pix);
     we_frame_free(&fr);
-    we_reader_free(&r);
-    fclose(f);
     return st ? -1 : 0;
 }
 
@@ -293,17 +280,11 @@ static int read_raw(const char *file, we_tensor *t)
 {
     char path[512];
     snprintf(path, sizeof path, "%s/%s", gold_dir, file);
-    FILE *f = fopen(path, "rb");
-    if (!f) return -1;
-    we_reader r;
     we_frame fr;
-    we_reader_init(&r, f, path);
     we_frame_init(&fr);
-    we_status st = we_reader_frame(&r, &fr);
+    we_status st = we_frame_read_file(path, &fr);
     if (!st) st = we_tensor_to_f32(&fr.t, t);
     we_frame_free(&fr);
-    we_reader_free(&r);
-    fclose(f);
     return st ? -1 : 0;
 }
 

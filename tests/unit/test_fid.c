@@ -12,17 +12,11 @@
 
 static int read_frame(const char *path, we_tensor *t)
 {
-    FILE *f = fopen(path, "rb");
-    if (!f) return -1;
-    we_reader r;
     we_frame fr;
-    we_reader_init(&r, f, path);
     we_frame_init(&fr);
-    we_status st = we_reader_frame(&r, &fr);
+    we_status st = we_frame_read_file(path, &fr);
     if (!st) st = we_tensor_to_f32(&fr.t, t);
     we_frame_free(&fr);
-    we_reader_free(&r);
-    fclose(f);
     return st ? -1 : 0;
 }
 

@@ -5,6 +5,7 @@
  * preparation and argument checks on hand-made data. Net tests skip (with
  * a line) when third_party/face-api is missing (run sh scripts/setup.sh). */
 #include "check.h"
+#include "we_file.h"
 #include "we_faceapi.h"
 #include "we_ssd.h"
 #include "we_stream.h"
@@ -15,19 +16,11 @@
 
 static const char *gold_dir = "tests/golden/ssd";
 
+/* Whole file, NUL-terminated, or NULL. */
 static char *slurp(const char *path, size_t *n)
 {
-    FILE *f = fopen(path, "rb");
-    if (!f) return NULL;
-    fseek(f, 0, SEEK_END);
-    long len = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    char *b = malloc((size_t)len + 1);
-    if (b && fread(b, 1, (size_t)len, f) != (size_t)len) { free(b); b = NULL; }
-    fclose(f);
-    if (b) b[len] = 0;
-    *n = (size_t)len;
-    return b;
+    uint8_t *b;
+    return we_file_read_all(path, 1u << 30, &b, n) ? NULL : (char *)b;
 }
 
 /* A golden u8 image frame. */
@@ -35,23 +28,15 @@ static int read_img(const char *file, we_tensor *t)
 {
     char path[512];
     snprintf(path, sizeof path, "%s/%s", gold_dir, file);
-    FILE *f = fopen(path, "rb");
-    if (!f) return -1;
-    we_reader r;
     we_frame fr;
-    we_reader_init(&r, f, path);
     we_frame_init(&fr);
-    we_status st = we_reader_frame(&r, &fr);
-    if (!st && fr.t.dtype == WE_U8 && fr.t.rank == 3) {
+    int ok = we_frame_read_file(path, &fr) == WE_OK && fr.t.dtype == WE_U8 && fr.t.rank == 3;
+    if (ok) {
         *t = fr.t;
         memset(&fr.t, 0, sizeof fr.t);
-    } else {
-        st = WE_EDATA;
     }
     we_frame_free(&fr);
-    we_reader_free(&r);
-    fclose(f);
-    return st ? -1 : 0;
+    return ok ? 0 : -1;
 }
 
 static void test_nms(void)

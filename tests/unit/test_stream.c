@@ -1,6 +1,7 @@
 /* test_stream.c - the WES1 reader/writer, items, limits, npy, f16. */
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "check.h"
 #include "we_compare.h"
@@ -210,8 +211,26 @@ static void test_compare(void)
     we_tensor_free(&b);
 }
 
+static void test_read_file(void)
+{
+    we_frame fr;
+    we_frame_init(&fr);
+    CHECK(we_frame_read_file("/nonexistent/x.wes", &fr) == WE_ENOINPUT, "read_file: missing file");
+    CHECK(we_frame_read_file("/dev/null", &fr) == WE_EDATA, "read_file: empty file holds no frame");
+    char path[] = "/tmp/test_stream_XXXXXX";
+    int fd = mkstemp(path);
+    FILE *f = fdopen(fd, "wb");
+    fputs("WES1 x u8 2\nid=a\n\n\1\2", f);
+    fclose(f);
+    CHECK(we_frame_read_file(path, &fr) == WE_OK && fr.t.shape[0] == 2 && ((uint8_t *)fr.t.data)[1] == 2,
+          "read_file: first frame");
+    unlink(path);
+    we_frame_free(&fr);
+}
+
 int main(void)
 {
+    test_read_file();
     test_roundtrip();
     test_errors();
     test_f16();
