@@ -447,3 +447,28 @@ we_status we_dwt2_inverse(float *out, float *work, const float *in, int C, int H
 {
     return transform(out, work, in, C, H, W, w, J, nthreads, 1);
 }
+
+int64_t we_dwt2_padded_size(int64_t n, int J)
+{
+    int64_t m = (int64_t)1 << J;
+    return (n + m - 1) / m * m;
+}
+
+void we_dwt2_pad_edge(float *out, const float *in, int C, int H, int W, int Hp, int Wp)
+{
+    for (int c = 0; c < C; c++)
+        for (int y = 0; y < Hp; y++) {
+            const float *src = in + ((size_t)c * H + (size_t)(y < H ? y : H - 1)) * (size_t)W;
+            float *dst = out + ((size_t)c * Hp + (size_t)y) * (size_t)Wp;
+            memcpy(dst, src, (size_t)W * sizeof *dst);
+            for (int x = W; x < Wp; x++) dst[x] = src[W - 1];
+        }
+}
+
+void we_dwt2_crop(float *out, const float *in, int C, int Hp, int Wp, int H, int W)
+{
+    for (int c = 0; c < C; c++)
+        for (int y = 0; y < H; y++)
+            memcpy(out + ((size_t)c * H + (size_t)y) * (size_t)W, in + ((size_t)c * Hp + (size_t)y) * (size_t)Wp,
+                   (size_t)W * sizeof *out);
+}

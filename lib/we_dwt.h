@@ -22,7 +22,7 @@
  *
  * Periodization needs even sizes at every level: H and W must be divisible
  * by 2^J, otherwise the functions fail with WE_EDATA (no other extension
- * mode is offered).
+ * mode is offered). Callers extend odd sizes first: we_dwt2_pad_edge below.
  *
  * Threads: nthreads = 0 means all online cores; the work is split over
  * rows, and small transforms run on fewer threads (about one per 64 Ki
@@ -71,5 +71,16 @@ we_status we_dwt2_inverse(float *out, float *work, const float *in, int C, int H
 
 /* Resolve a thread request: n > 0 as is, 0 -> online cores (>= 1). */
 int we_dwt_threads(int nthreads);
+
+/* Odd sizes. PyWavelets' periodization mode treats an odd length by
+ * repeating the last sample once; we generalise that to J levels by
+ * repeating the last row/column up to the next multiple of 2^J (for J = 1
+ * this is exactly pywt.dwt2). dwt records the original size in the keys
+ * image.height / image.width and iwt crops back to it. */
+int64_t we_dwt2_padded_size(int64_t n, int J);
+/* in C x H x W -> out C x Hp x Wp (Hp >= H, Wp >= W), edge-replicated. */
+void we_dwt2_pad_edge(float *out, const float *in, int C, int H, int W, int Hp, int Wp);
+/* in C x Hp x Wp -> out C x H x W, the top-left part. */
+void we_dwt2_crop(float *out, const float *in, int C, int Hp, int Wp, int H, int W);
 
 #endif

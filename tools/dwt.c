@@ -24,8 +24,9 @@ static void usage(FILE *f)
             "u8 pixels are mapped to [-1,1] (v/127.5 - 1) first.\n"
             "\n"
             "  -w, --wavelet=NAME  wavelet (default haar)\n"
-            "  -J, --levels=N      decomposition levels, 1..%d (default 1); H and W must be\n"
-            "                      divisible by 2^N\n"
+            "  -J, --levels=N      decomposition levels, 1..%d (default 1); odd sizes are\n"
+            "                      extended by their last row/column (as pywt) and\n"
+            "                      recorded in image.height/image.width for iwt\n"
             "  -d, --device=DEV    cpu, cuda or auto (default auto, or $WE_DEVICE)\n"
             "  -T, --threads=N     CPU threads, 0 = all cores (default 0)\n"
             "  -h, --help          show this help and exit\n"
@@ -88,14 +89,24 @@ int main(int argc, char **argv)
         if (t->dtype != WE_U8 && t->dtype != WE_F32)
             we_cli_die(WE_EDATA, "frame %ld: image dtype %s not supported (u8 or f32)", r.frames,
                        we_dtype_name(t->dtype));
-        if (we_dwt2_check(t->shape[0], t->shape[1], t->shape[2], J))
+        /* Odd sizes: repeat the last row/column up to a multiple of 2^J, as
+         * pywt's periodization does for J = 1; iwt crops back. */
+        int64_t H0 = t->shape[1], W0 = t->shape[2];
+        int64_t Hp = we_dwt2_padded_size(H0, J), Wp = we_dwt2_padded_size(W0, J);
+        if (we_dwt2_check(t->shape[0], Hp, Wp, J))
             we_cli_die(WE_EDATA, "frame %ld: %s", r.frames, we_err_detail());
-        int C = (int)t->shape[0], H = (int)t->shape[1], W = (int)t->shape[2];
-        we_tensor f32 = {0};
+        int C = (int)t->shape[0], H = (int)Hp, W = (int)Wp;
+        we_tensor f32 = {0}, padded = {0};
         const float *px = t->data;
         if (t->dtype == WE_U8) {
             if ((s = we_image_u8_to_f32(t, &f32))) we_cli_die_status(s, "converting u8 pixels");
             px = f32.data;
+        }
+        if (Hp != H0 || Wp != W0) {
+            if ((s = we_tensor_alloc_uninit(&padded, WE_F32, 3, (int64_t[3]){C, Hp, Wp})))
+                we_cli_die_status(s, "padding an odd-sized image");
+            we_dwt2_pad_edge(padded.data, px, C, (int)H0, (int)W0, H, W);
+            px = padded.data;
         }
         we_frame_init(&out);
         we_frame_set_name(&out, "wavelet");
@@ -116,10 +127,15 @@ int main(int argc, char **argv)
         if (!s) s = we_frame_setf(&out, "levels", "%d", J);
         if (!s) s = we_frame_set(&out, "mode", "periodization");
         if (!s) s = we_frame_set(&out, "image.dtype", we_dtype_name(t->dtype));
+        if (!s && (Hp != H0 || Wp != W0)) {
+            s = we_frame_setf(&out, "image.height", "%lld", (long long)H0);
+            if (!s) s = we_frame_setf(&out, "image.width", "%lld", (long long)W0);
+        }
         if (s) we_cli_die_status(s, "setting keys");
         if (we_frame_write(stdout, &out)) we_cli_die(WE_EIO, "write error on stdout");
         we_frame_free(&out);
         we_tensor_free(&f32);
+        we_tensor_free(&padded);
         we_progress_update(&pg, ++done, 0, "images");
     }
     if (s != WE_EOF) we_cli_die_status(s, NULL);

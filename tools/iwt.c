@@ -137,6 +137,24 @@ static void frame_params(const we_frame *fr, long fno, const we_wavelet **w, int
     *W = (int)wd;
 }
 
+/* dwt padded an odd-sized image (keys image.height/width): crop back. */
+static void crop_to_original(const we_frame *in, we_tensor *img, long frame)
+{
+    const char *hs = we_frame_get(in, "image.height"), *ws = we_frame_get(in, "image.width");
+    if (!hs && !ws) return;
+    int C = (int)img->shape[0], Hp = (int)img->shape[1], Wp = (int)img->shape[2];
+    double h, w;
+    if (!hs || !ws || we_frame_get_double(in, "image.height", &h) || we_frame_get_double(in, "image.width", &w) ||
+        h < 1 || w < 1 || h > Hp || w > Wp || h != (int)h || w != (int)w)
+        we_cli_die(WE_EDATA, "frame %ld: bad image.height/image.width keys for a %dx%d image", frame, Hp, Wp);
+    we_tensor c;
+    we_status s = we_tensor_alloc_uninit(&c, WE_F32, 3, (int64_t[3]){C, (int64_t)h, (int64_t)w});
+    if (s) we_cli_die_status(s, "cropping");
+    we_dwt2_crop(c.data, img->data, C, Hp, Wp, (int)h, (int)w);
+    we_tensor_free(img);
+    *img = c;
+}
+
 int main(int argc, char **argv)
 {
     we_cli_init(argv[0]);
@@ -224,6 +242,7 @@ int main(int argc, char **argv)
         }
         if ((s = we_dwt2_run(dev, 1, out.t.data, work, in.t.data, C, H, W, w, J, o.nthreads)))
             we_cli_die_status(s, NULL);
+        crop_to_original(&in, &out.t, r.frames);
         if (o.mode == OUT_STREAM) {
             int dt = o.dtype;
             if (dt < 0) {
@@ -242,6 +261,8 @@ int main(int argc, char **argv)
             we_frame_unset(&out, "levels");
             we_frame_unset(&out, "mode");
             we_frame_unset(&out, "image.dtype");
+            we_frame_unset(&out, "image.height");
+            we_frame_unset(&out, "image.width");
             if (we_frame_write(stdout, &out)) we_cli_die(WE_EIO, "write error on stdout");
         } else {
             we_tensor u8;
