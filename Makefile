@@ -88,7 +88,6 @@ $(LIB): $(LIB_OBJ)
 
 bin/%: tools/%.c $(LIB) $(wildcard tools/*.h) | bin
 	$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ $< $(LIB) $(LDFLAGS) $(LDLIBS)
-	@# link with the C++ driver only when the archive holds C++ objects
 build/tests/%: tests/unit/%.c tests/check.h $(LIB) | build/tests
 	$(CC) $(CPPFLAGS) -Itests $(CFLAGS) -o $@ $< $(LIB) $(LDFLAGS) $(LDLIBS)
 
