@@ -7,14 +7,6 @@
 #include <string.h>
 #include <strings.h>
 
-static const char *emotions[WE_EMOTION_COUNT] = {
-    "neutral", "happy", "sad", "surprise", "fear", "disgust", "anger", "contempt"};
-
-const char *we_face_emotion_name(int k)
-{
-    return k >= 0 && k < WE_EMOTION_COUNT ? emotions[k] : NULL;
-}
-
 const char *we_face_emotion_map(const char *word)
 {
     static const struct { const char *w, *e; } map[] = {

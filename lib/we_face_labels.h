@@ -4,12 +4,10 @@
 #ifndef WE_FACE_LABELS_H
 #define WE_FACE_LABELS_H
 
+#include "we_emotion.h"
 #include "we_err.h"
 
-/* The standard vocabulary: neutral, happy, sad, surprise, fear, disgust,
- * anger, contempt. */
-#define WE_EMOTION_COUNT 8
-const char *we_face_emotion_name(int k);
+/* The standard vocabulary is we_emotion.h's. */
 
 /* Map a source's word onto the vocabulary (case-insensitive, surrounding
  * blanks ignored): anger/angry -> anger, happiness/happy -> happy,

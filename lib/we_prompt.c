@@ -11,16 +11,7 @@
 
 #include "we_prompt_priv.h"
 
-const char *const we_prompt_emotion_names[WE_PROMPT_NEMO] = {
-    "neutral", "happy", "sad", "surprise", "fear", "disgust", "anger", "contempt",
-};
-
-int we_prompt_emotion_id(const char *name)
-{
-    for (int i = 0; i < WE_PROMPT_NEMO; i++)
-        if (name && !strcmp(name, we_prompt_emotion_names[i])) return i;
-    return -1;
-}
+int we_prompt_emotion_id(const char *name) { return we_emotion_id(name); }
 
 void we_prompt_apply_intensity(double I, double *g, double *strength)
 {

@@ -38,14 +38,10 @@
 
 #include <stddef.h>
 
+#include "we_emotion.h"
 #include "we_err.h"
 
-/* The project's emotion vocabulary (stream.md), index = emotion id; the
- * same order as the model's labels (we_unet_emotion_names). */
-#define WE_PROMPT_NEMO 8
-extern const char *const we_prompt_emotion_names[WE_PROMPT_NEMO];
-enum { WE_EMO_NEUTRAL, WE_EMO_HAPPY, WE_EMO_SAD, WE_EMO_SURPRISE, WE_EMO_FEAR,
-       WE_EMO_DISGUST, WE_EMO_ANGER, WE_EMO_CONTEMPT };
+/* Emotion ids are those of we_emotion.h (WE_EMO_*, we_emotion_names). */
 
 /* Emotion id of a vocabulary name (exact, lower case), or -1. */
 int we_prompt_emotion_id(const char *name);
@@ -54,7 +50,7 @@ int we_prompt_emotion_id(const char *name);
 #define WE_PROMPT_DEFAULT_INTENSITY 0.5
 
 typedef struct {
-    int emotion;          /* 0..7, index into we_prompt_emotion_names */
+    int emotion;          /* 0..7, index into we_emotion_names */
     double intensity;     /* in [0, 1] */
     int negated;          /* 1 if the deciding phrase was negated (emotion is then neutral) */
     char phrase[128];     /* the deciding lexicon phrase ("" from a command), for messages */

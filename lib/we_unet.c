@@ -12,9 +12,6 @@
 
 #define RS2 0.70710678118654752f
 
-const char *const we_unet_emotion_names[8] = {"neutral", "happy", "sad", "surprise",
-                                              "fear", "disgust", "anger", "contempt"};
-
 static const char *region_names[] = {
 #define WE_X_REG(e, s) s,
     WE_REGION_LIST(WE_X_REG)
@@ -35,8 +32,8 @@ we_status we_region_parse(const char *s, we_region *out)
 
 we_status we_unet_label_parse(const char *s, int *out)
 {
-    for (int i = 0; i < 8; i++)
-        if (!strcmp(s, we_unet_emotion_names[i])) { *out = i; return WE_OK; }
+    int id = we_emotion_id(s);
+    if (id >= 0) { *out = id; return WE_OK; }
     if (!strcmp(s, "null") || !strcmp(s, "none")) { *out = WE_UNET_NULL_LABEL; return WE_OK; }
     /* common synonyms in data sets (FER2013 uses angry/disgust/...) */
     if (!strcmp(s, "angry")) { *out = 6; return WE_OK; }

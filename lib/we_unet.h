@@ -12,7 +12,7 @@
  *   x     [N, 4C, h, h]  noisy wavelet coefficients (diffusion space, i.e.
  *                        already multiplied by cfg.data_scale)
  *   t     [N] int        timesteps 0..T-1
- *   label [N] int        0..7 emotion (we_unet_emotion_names), 8 = NULL
+ *   label [N] int        0..7 emotion (we_emotion_names, we_emotion.h), 8 = NULL
  *   va    [N, 2]         valence, arousal; va_null [N] 1 = NULL vector
  *   heat  [N, K, h, h]   landmark heatmaps (zeros = NULL), K = cfg.K
  *   eps   [N, 4C, h, h]  predicted noise
@@ -23,6 +23,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "we_emotion.h"
 #include "we_err.h"
 #include "we_safetensors.h"
 #include "we_sched.h"
@@ -45,7 +46,6 @@ we_status we_region_parse(const char *s, we_region *out);
 
 /* Emotion names, index = label (8 entries; "null" = 8 is also accepted by
  * we_unet_label_parse). */
-extern const char *const we_unet_emotion_names[8];
 /* "happy" -> 1, "null"/"none" -> 8; WE_EUSAGE otherwise. */
 we_status we_unet_label_parse(const char *s, int *out);
 

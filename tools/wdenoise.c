@@ -190,7 +190,7 @@ static void resolve_target(ctx *c)
         c->tgt = r.emotion; /* prompt ids are the model's label order */
         c->intensity = r.intensity;
         if (getenv("WE_VERBOSE"))
-            fprintf(stderr, "%s: prompt -> %s %.2f%s%s%s\n", we_cli_prog(), we_prompt_emotion_names[r.emotion],
+            fprintf(stderr, "%s: prompt -> %s %.2f%s%s%s\n", we_cli_prog(), we_emotion_names[r.emotion],
                     r.intensity, *r.phrase ? " (\"" : "", r.phrase, *r.phrase ? "\")" : "");
     }
     if (!isnan(o->intensity)) c->intensity = o->intensity;
@@ -356,10 +356,10 @@ static void flush(ctx *c, batch *bt)
             const we_edit_params *p = &o->ep;
             int t0 = we_edit_t0(p, cfg->T);
             we_status s = WE_OK;
-            if (c->tgt != WE_UNET_NULL_LABEL) s = we_frame_set(w, "emotion", we_unet_emotion_names[c->tgt]);
+            if (c->tgt != WE_UNET_NULL_LABEL) s = we_frame_set(w, "emotion", we_emotion_names[c->tgt]);
             else we_frame_unset(w, "emotion");
             s = s ? s : we_frame_set(w, "source_emotion", c->src[k] == WE_UNET_NULL_LABEL ? "null"
-                                                                                     : we_unet_emotion_names[c->src[k]]);
+                                                                                     : we_emotion_names[c->src[k]]);
             if (c->have_va) {
                 s = s ? s : we_frame_setf(w, "valence", "%.6g", c->va[0]);
                 s = s ? s : we_frame_setf(w, "arousal", "%.6g", c->va[1]);

@@ -176,7 +176,7 @@ int main(int argc, char **argv)
                 we_frame_set_name(&fr, "image");
             }
             we_frame_setf(&fr, "id", "sample%06d", done + b);
-            if (label != WE_UNET_NULL_LABEL) we_frame_set(&fr, "emotion", we_unet_emotion_names[label]);
+            if (label != WE_UNET_NULL_LABEL) we_frame_set(&fr, "emotion", we_emotion_names[label]);
             if (!isnan(val)) {
                 we_frame_setf(&fr, "valence", "%.6g", val);
                 we_frame_setf(&fr, "arousal", "%.6g", aro);

@@ -23,12 +23,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     switch (data[0] % 4) {
     case 0:
         if (we_prompt_parse(s, &r) == WE_OK &&
-            (r.emotion < 0 || r.emotion >= WE_PROMPT_NEMO || !(r.intensity >= 0 && r.intensity <= 1)))
+            (r.emotion < 0 || r.emotion >= WE_EMOTION_COUNT || !(r.intensity >= 0 && r.intensity <= 1)))
             abort();
         break;
     case 1:
         if (we_prompt_parse_answer((const char *)data + 1, size - 1, &r) == WE_OK &&
-            (r.emotion < 0 || r.emotion >= WE_PROMPT_NEMO || !(r.intensity >= 0 && r.intensity <= 1)))
+            (r.emotion < 0 || r.emotion >= WE_EMOTION_COUNT || !(r.intensity >= 0 && r.intensity <= 1)))
             abort();
         break;
     case 2: {

@@ -16,12 +16,12 @@ static void expect(const char *prompt, const char *emo, double lo, double hi)
     we_prompt_result r;
     we_status s = we_prompt_parse(prompt, &r);
     char what[256];
-    int ok = s == WE_OK && !strcmp(we_prompt_emotion_names[r.emotion], emo) && r.intensity >= lo &&
+    int ok = s == WE_OK && !strcmp(we_emotion_names[r.emotion], emo) && r.intensity >= lo &&
              r.intensity <= hi;
     snprintf(what, sizeof what, "'%s' -> %s [%.2f, %.2f]", prompt, emo, lo, hi);
     if (!ok) {
         if (s) printf("     status %d: %s\n", s, we_err_detail());
-        else printf("     got %s %.3f (phrase '%s', negated %d)\n", we_prompt_emotion_names[r.emotion],
+        else printf("     got %s %.3f (phrase '%s', negated %d)\n", we_emotion_names[r.emotion],
                     r.intensity, r.phrase, r.negated);
     }
     CHECK(ok, what);

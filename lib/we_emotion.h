@@ -1,0 +1,19 @@
+/* we_emotion.h - the project's emotion vocabulary (design/stream.md), in the
+ * one order every module uses: the `emotion` key's values, the model's label
+ * ids, the prompt lexicon's results. */
+#ifndef WE_EMOTION_H
+#define WE_EMOTION_H
+
+#define WE_EMOTION_COUNT 8
+enum { WE_EMO_NEUTRAL, WE_EMO_HAPPY, WE_EMO_SAD, WE_EMO_SURPRISE, WE_EMO_FEAR,
+       WE_EMO_DISGUST, WE_EMO_ANGER, WE_EMO_CONTEMPT };
+
+/* "neutral", "happy", "sad", "surprise", "fear", "disgust", "anger", "contempt" */
+extern const char *const we_emotion_names[WE_EMOTION_COUNT];
+
+/* Name of id k, or NULL outside 0..WE_EMOTION_COUNT-1. */
+const char *we_emotion_name(int k);
+/* Id of a vocabulary name (exact, lower case), or -1. */
+int we_emotion_id(const char *name);
+
+#endif
