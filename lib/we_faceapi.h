@@ -3,7 +3,7 @@
  * faceLandmark68Net (68 points) and faceRecognitionNet (128-d identity).
  *
  * Everything follows /work/shared/design/faceapi.md (vendored summary in
- * man/femo.1): the weights come from @vladmandic/face-api 1.7.15's model/
+ * man/man1/femo.1): the weights come from @vladmandic/face-api 1.7.15's model/
  * folder (TF.js manifest JSON + .bin), fetched by scripts/setup.sh and never
  * committed. Internally tensors are planar C x H x W (outermost first); the
  * HWIO filters of the files are repacked at load time.

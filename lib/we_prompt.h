@@ -9,7 +9,7 @@
  * without their diacritics). Text is lower-cased and decomposed (NFD, marks
  * in canonical order) first, so NFC and NFD input are the same.
  *
- * Rules (man/wdenoise.1, PROMPTS, documents them for users):
+ * Rules (man/man1/wdenoise.1, PROMPTS, documents them for users):
  *  - every emotion phrase found is a candidate with its own intensity
  *    (0.5 for a plain word such as "sad"; some words carry more or less:
  *    "furious" 0.9, "cười tươi" 0.85, "annoyed" 0.3);

@@ -17,6 +17,11 @@ void we_train_params_init(we_train_params *p)
     p->ema = 0.999f;
     p->p_drop = 0.15f;
     p->p_all = 0.1f;
+    p->lambda_wav = 0.0f;
+    p->wav_w_low = 0.1f;
+    p->wav_w_high = 1.0f;
+    p->lambda_expr = 0.0f;
+    p->aux_tmax = 400;
 }
 
 void we_train_free(we_train *tr)
@@ -31,6 +36,9 @@ void we_train_free(we_train *tr)
     free(tr->label);
     free(tr->va_null);
     free(tr->heat);
+    free(tr->xt);
+    free(tr->deps);
+    we_aux_free(&tr->aux);
     memset(tr, 0, sizeof *tr);
 }
 
@@ -51,13 +59,38 @@ we_status we_train_init(we_train *tr, we_unet *m, const we_train_params *hp, uin
     tr->label = calloc(N, sizeof(int32_t));
     tr->va_null = calloc(N, sizeof(int32_t));
     tr->heat = m->cfg.K ? calloc(N * (size_t)m->heatsize, sizeof(float)) : NULL;
+    tr->xt = malloc(N * (size_t)m->xsize * sizeof(float));
+    tr->deps = malloc(N * (size_t)m->xsize * sizeof(float));
     if (!tr->adam_m || !tr->adam_v || !tr->ema || !tr->noise || !tr->va || !tr->t || !tr->label ||
-        !tr->va_null || (m->cfg.K && !tr->heat)) {
+        !tr->va_null || (m->cfg.K && !tr->heat) || !tr->xt || !tr->deps) {
         we_train_free(tr);
         return we_err_set(WE_ENOMEM, "train: out of memory");
     }
     memcpy(tr->ema, m->params, P * sizeof(float));
     we_rng_seed(&tr->rng, seed);
+    snprintf(tr->conditions, sizeof tr->conditions, "label%s", m->cfg.K ? ",heatmap" : "");
+    if ((s = we_train_aux_setup(tr))) {
+        we_train_free(tr);
+        return s;
+    }
+    return WE_OK;
+}
+
+we_status we_train_aux_setup(we_train *tr)
+{
+    const we_train_params *hp = &tr->hp;
+    if (!(hp->lambda_wav >= 0) || !(hp->lambda_expr >= 0) || !(hp->wav_w_low >= 0) || !(hp->wav_w_high >= 0))
+        return we_err_set(WE_EUSAGE, "train: aux lambdas and weights must be >= 0");
+    if (hp->aux_tmax < 0) return we_err_set(WE_EUSAGE, "train: aux_tmax %d < 0", hp->aux_tmax);
+    int want = hp->lambda_wav > 0 || hp->lambda_expr > 0, expr = hp->lambda_expr > 0;
+    if (tr->aux_ready && want && expr <= tr->aux_expr) return WE_OK; /* already enough */
+    we_aux_free(&tr->aux);
+    tr->aux_ready = tr->aux_expr = 0;
+    if (!want) return WE_OK;
+    we_status s = we_aux_init(&tr->aux, &tr->m->cfg, expr, NULL);
+    if (s) return s;
+    tr->aux_ready = 1;
+    tr->aux_expr = expr;
     return WE_OK;
 }
 
@@ -89,10 +122,27 @@ we_status we_train_step(we_train *tr, const float *x0, const int32_t *label, con
     }
     we_rng_fill_normal(&tr->rng, tr->noise, (size_t)N * (size_t)m->xsize);
     memset(m->grads, 0, m->nparams * sizeof(float));
-    we_status s = we_unet_loss(m, &tr->sched, x0, tr->noise, tr->t, tr->label, tr->va, tr->va_null,
-                               m->cfg.K ? tr->heat : NULL, N, 1, loss, NULL);
+    const float *eps;
+    we_status s = we_unet_loss_forward(m, &tr->sched, x0, tr->noise, tr->t, tr->label, tr->va, tr->va_null,
+                                       m->cfg.K ? tr->heat : NULL, N, loss, tr->xt, tr->deps, &eps);
     if (s) return s;
     if (!isfinite(*loss)) return we_err_set(WE_EDATA, "train: loss is not finite at step %ld", tr->step + 1);
+    /* auxiliary terms add into d eps before the one backward pass */
+    tr->l_wav = tr->l_expr = 0;
+    if (hp->lambda_wav > 0 || hp->lambda_expr > 0) {
+        if ((s = we_train_aux_setup(tr))) return s;
+        if (hp->lambda_wav > 0 &&
+            (s = we_aux_wav(&tr->aux, &tr->sched, tr->xt, eps, x0, tr->t, N, hp->aux_tmax, hp->wav_w_low,
+                            hp->wav_w_high, hp->lambda_wav, &tr->l_wav, tr->deps)))
+            return s;
+        if (hp->lambda_expr > 0 && label &&
+            (s = we_aux_expr(&tr->aux, &tr->sched, tr->xt, eps, tr->t, label, N, hp->aux_tmax, hp->lambda_expr,
+                             &tr->l_expr, NULL, tr->deps)))
+            return s;
+        if (!isfinite(tr->l_wav) || !isfinite(tr->l_expr))
+            return we_err_set(WE_EDATA, "train: auxiliary loss is not finite at step %ld", tr->step + 1);
+    }
+    we_unet_backward(m, tr->deps);
     float gn = hp->clip > 0 ? we_optim_clip_grad_norm(m->grads, m->nparams, hp->clip)
                             : we_optim_grad_norm(m->grads, m->nparams);
     if (gnorm) *gnorm = gn;
@@ -118,6 +168,7 @@ we_status we_train_save(const we_train *tr, const char *path)
     we_rng_to_hex(&tr->rng, rng);
     int64_t P = (int64_t)m->nparams;
     we_status s = we_unet_config_to_meta(&m->cfg, &w);
+    s = s ? s : we_st_writer_meta(&w, "conditions", tr->conditions);
     s = s ? s : we_st_writer_metaf(&w, "train.step", "%ld", tr->step);
     s = s ? s : we_st_writer_meta(&w, "train.rng", rng);
     s = s ? s : we_st_writer_metaf(&w, "train.lr", "%.9g", tr->hp.lr);
@@ -126,6 +177,11 @@ we_status we_train_save(const we_train *tr, const char *path)
     s = s ? s : we_st_writer_metaf(&w, "train.weight_decay", "%.9g", tr->hp.weight_decay);
     s = s ? s : we_st_writer_metaf(&w, "train.p_drop", "%.9g", tr->hp.p_drop);
     s = s ? s : we_st_writer_metaf(&w, "train.p_all", "%.9g", tr->hp.p_all);
+    s = s ? s : we_st_writer_metaf(&w, "train.lambda_wav", "%.9g", tr->hp.lambda_wav);
+    s = s ? s : we_st_writer_metaf(&w, "train.wav_w_low", "%.9g", tr->hp.wav_w_low);
+    s = s ? s : we_st_writer_metaf(&w, "train.wav_w_high", "%.9g", tr->hp.wav_w_high);
+    s = s ? s : we_st_writer_metaf(&w, "train.lambda_expr", "%.9g", tr->hp.lambda_expr);
+    s = s ? s : we_st_writer_metaf(&w, "train.aux_tmax", "%d", tr->hp.aux_tmax);
     s = s ? s : we_unet_add_tensors(m, &w, "", m->params);
     s = s ? s : we_unet_add_tensors(m, &w, "ema.", tr->ema);
     s = s ? s : we_st_writer_add(&w, "train.adam_m", WE_ST_F32, 1, &P, tr->adam_m);
@@ -157,5 +213,55 @@ we_status we_train_load(we_train *tr, const we_st_file *f)
     if (!st || !rng || we_rng_from_hex(&tr->rng, rng))
         return we_err_set(WE_EDATA, "checkpoint lacks training state (train.step / train.rng)");
     tr->step = strtol(st, NULL, 10);
-    return WE_OK;
+    const char *cd = we_st_meta(f, "conditions");
+    if (cd && strlen(cd) < sizeof tr->conditions) strcpy(tr->conditions, cd);
+    /* auxiliary settings, so a resumed run continues with the same loss */
+    static const char *const fk[] = {"train.lambda_wav", "train.wav_w_low", "train.wav_w_high", "train.lambda_expr"};
+    float *fv[] = {&tr->hp.lambda_wav, &tr->hp.wav_w_low, &tr->hp.wav_w_high, &tr->hp.lambda_expr};
+    for (int i = 0; i < 4; i++) {
+        const char *v = we_st_meta(f, fk[i]);
+        char *end;
+        if (!v) continue;
+        float x = strtof(v, &end);
+        if (end == v || *end) return we_err_set(WE_EDATA, "checkpoint: bad %s '%s'", fk[i], v);
+        *fv[i] = x;
+    }
+    const char *tm = we_st_meta(f, "train.aux_tmax");
+    if (tm) {
+        char *end;
+        long x = strtol(tm, &end, 10);
+        if (end == tm || *end || x < 0 || x > 1000000) return we_err_set(WE_EDATA, "checkpoint: bad train.aux_tmax '%s'", tm);
+        tr->hp.aux_tmax = (int)x;
+    }
+    return we_train_aux_setup(tr);
+}
+
+we_status we_train_export(const we_st_file *f, const char *path, int f16)
+{
+    we_unet_config cfg;
+    we_status s = we_unet_config_from_meta(&cfg, f);
+    if (s) return s;
+    we_unet m;
+    if ((s = we_unet_create(&m, &cfg, 1))) return s;
+    const char *prefix = we_st_find(f, "ema.conv_in.weight") ? "ema." : "";
+    s = we_unet_load(&m, f, prefix);
+    we_st_writer w;
+    we_st_writer_init(&w);
+    const char *cd = we_st_meta(f, "conditions"), *st = we_st_meta(f, "train.step");
+    if (!cd) cd = cfg.K ? "label,heatmap" : "label";
+    s = s ? s : we_unet_config_to_meta(&cfg, &w);
+    s = s ? s : we_st_writer_meta(&w, "conditions", cd);
+    s = s ? s : we_st_writer_meta(&w, "trained_steps", st ? st : "unknown");
+    s = s ? s : we_st_writer_meta(&w, "weights", *prefix ? "ema" : "raw");
+    uint16_t *h = NULL; /* the writer keeps pointers: h lives until the save */
+    if (!s && f16) {
+        if (!(h = malloc(sizeof *h * m.nparams))) s = we_err_set(WE_ENOMEM, "export: out of memory");
+        for (size_t i = 0; !s && i < m.nparams; i++) h[i] = we_f32_to_f16(m.params[i]);
+    }
+    s = s ? s : we_unet_add_tensors_as(&m, &w, "", f16 ? (const void *)h : m.params, f16 ? WE_ST_F16 : WE_ST_F32);
+    s = s ? s : we_st_writer_save(&w, path);
+    we_st_writer_free(&w);
+    free(h);
+    we_unet_free(&m);
+    return s;
 }

@@ -19,6 +19,7 @@
 
 #include <stdint.h>
 
+#include "we_aux.h"
 #include "we_optim.h"
 #include "we_sched.h"
 #include "we_train_rng.h"
@@ -31,6 +32,11 @@ typedef struct {
     float ema;         /* EMA decay, 0.999 */
     float p_drop;      /* per-condition dropout, 0.15 */
     float p_all;       /* all-conditions dropout, 0.1 */
+    /* auxiliary losses on x0_hat (lib/we_aux.h), all off by default */
+    float lambda_wav;  /* weight of L_wav, 0 */
+    float wav_w_low, wav_w_high; /* L_wav subband weights LL / LH,HL,HH: 0.1, 1.0 */
+    float lambda_expr; /* weight of L_expr, 0 */
+    int aux_tmax;      /* aux terms only for t < aux_tmax, 400 */
 } we_train_params;
 
 void we_train_params_init(we_train_params *p);
@@ -46,12 +52,28 @@ typedef struct {
     float *noise, *va;
     int32_t *t, *label, *va_null;
     float *heat;
+    /* conditions the data carried: "label", plus ",va" when any item had
+     * valence/arousal and ",heatmap" when K > 0. Saved as the metadata key
+     * `conditions`, which wdenoise reads to accept -V/-A. */
+    char conditions[32];
+    /* auxiliary losses: state (expression net when lambda_expr > 0), the
+     * x_t / d eps buffers [maxN, xsize] of a step, and the last step's
+     * values of L_wav and L_expr (0 when off or nothing counted) */
+    we_aux aux;
+    int aux_ready, aux_expr;
+    float *xt, *deps;
+    float l_wav, l_expr;
 } we_train;
 
 /* Set up training state for model m (weights already initialised or
- * loaded); EMA starts as a copy of the weights. */
+ * loaded); EMA starts as a copy of the weights. Loads face-api's
+ * expression net when hp->lambda_expr > 0 (WE_ENOINPUT when missing). */
 we_status we_train_init(we_train *tr, we_unet *m, const we_train_params *hp, uint64_t seed);
 void we_train_free(we_train *tr);
+/* (Re)prepare the auxiliary losses after tr->hp changed (done by
+ * we_train_init and we_train_load): loads the expression net when
+ * lambda_expr > 0. WE_EUSAGE for negative lambdas or weights. */
+we_status we_train_aux_setup(we_train *tr);
 
 /* One optimizer step on a batch of N samples:
  *   x0    [N, 4C, h, h] clean data in diffusion space
@@ -59,7 +81,10 @@ void we_train_free(we_train *tr);
  *   va    [N, 2] or NULL; va_known [N] 1 where va is given (may be NULL =
  *         none known)
  *   heat  [N, K, h, h] or NULL (K = 0 or no heatmaps)
- * Outputs the loss and the gradient norm before clipping. */
+ * Outputs the loss (L_DDPM) and the gradient norm before clipping; the
+ * auxiliary terms (trained as lambda * L on the true labels, t < aux_tmax)
+ * are left in tr->l_wav and tr->l_expr. With all lambdas 0 the step is
+ * bit-identical to plain DDPM training. */
 we_status we_train_step(we_train *tr, const float *x0, const int32_t *label, const float *va,
                         const int32_t *va_known, const float *heat, int N, float *loss,
                         float *gnorm);
@@ -67,7 +92,15 @@ we_status we_train_step(we_train *tr, const float *x0, const int32_t *label, con
 /* Write the checkpoint atomically (weights, EMA, moments, step, RNG). */
 we_status we_train_save(const we_train *tr, const char *path);
 /* Restore weights, EMA, moments, step and RNG from a checkpoint written by
- * we_train_save (the model must have been created from the same config). */
+ * we_train_save (the model must have been created from the same config),
+ * and the auxiliary loss settings (train.lambda_wav, train.wav_w_low,
+ * train.wav_w_high, train.lambda_expr, train.aux_tmax) where present. */
 we_status we_train_load(we_train *tr, const we_st_file *f);
+
+/* Write the model alone (what wdenoise loads): the config and `conditions`
+ * metadata, `trained_steps`, and the EMA weights (the plain weights when the
+ * checkpoint has no EMA) under their state_dict names, as F32 or F16; no
+ * optimizer state. f is a checkpoint read with we_st_read. */
+we_status we_train_export(const we_st_file *f, const char *path, int f16);
 
 #endif

@@ -640,16 +640,23 @@ we_status we_unet_load(we_unet *m, const we_st_file *f, const char *prefix)
     return WE_OK;
 }
 
-we_status we_unet_add_tensors(const we_unet *m, we_st_writer *w, const char *prefix, const float *buf)
+we_status we_unet_add_tensors_as(const we_unet *m, we_st_writer *w, const char *prefix, const void *buf,
+                                 we_st_dtype dtype)
 {
     char nm[128];
+    size_t es = we_st_dtype_size(dtype);
     for (int i = 0; i < m->nt; i++) {
         const we_unet_param *p = &m->pt[i];
         snprintf(nm, sizeof nm, "%s%s", prefix, p->name);
-        we_status s = we_st_writer_add(w, nm, WE_ST_F32, p->rank, p->shape, buf + p->off);
+        we_status s = we_st_writer_add(w, nm, dtype, p->rank, p->shape, (const char *)buf + p->off * es);
         if (s) return s;
     }
     return WE_OK;
+}
+
+we_status we_unet_add_tensors(const we_unet *m, we_st_writer *w, const char *prefix, const float *buf)
+{
+    return we_unet_add_tensors_as(m, w, prefix, buf, WE_ST_F32);
 }
 
 /* ------------------------------------------------------------ run */
@@ -817,10 +824,10 @@ void we_unet_backward(we_unet *m, const float *deps)
     run_backward(m, N);
 }
 
-we_status we_unet_loss(we_unet *m, const we_sched *s, const float *x0, const float *noise,
-                       const int32_t *t, const int32_t *label, const float *va,
-                       const int32_t *va_null, const float *heat, int N, int backward,
-                       float *loss, float *xt_out)
+we_status we_unet_loss_forward(we_unet *m, const we_sched *s, const float *x0, const float *noise,
+                               const int32_t *t, const int32_t *label, const float *va,
+                               const int32_t *va_null, const float *heat, int N, float *loss,
+                               float *xt, float *deps, const float **eps_out)
 {
     if (N < 1 || N > m->maxN) return we_err_set(WE_EUSAGE, "model: batch %d not in 1..%d", N, m->maxN);
     int C = m->cfg.C, hw = m->xsize / (4 * C);
@@ -828,11 +835,9 @@ we_status we_unet_loss(we_unet *m, const we_sched *s, const float *x0, const flo
     if (m->cfg.region == WE_REGION_HIGH) lo = C;
     if (m->cfg.region == WE_REGION_LOW) hi = C;
     size_t per = (size_t)m->xsize;
-    float *xt = malloc(sizeof(float) * per * (size_t)N);
-    float *d = malloc(sizeof(float) * per * (size_t)N);
-    if (!xt || !d) { free(xt); free(d); return we_err_set(WE_ENOMEM, "model: out of memory"); }
+    for (int n = 0; n < N; n++)
+        if (t[n] < 0 || t[n] >= s->T) return we_err_set(WE_EUSAGE, "model: timestep %d out of range", t[n]);
     for (int n = 0; n < N; n++) {
-        if (t[n] < 0 || t[n] >= s->T) { free(xt); free(d); return we_err_set(WE_EUSAGE, "model: timestep %d out of range", t[n]); }
         double a = s->acp[t[n]];
         float sa = (float)sqrt(a), sb = (float)sqrt(1 - a);
         for (int c = 0; c < 4 * C; c++) {
@@ -841,10 +846,9 @@ we_status we_unet_loss(we_unet *m, const we_sched *s, const float *x0, const flo
             for (int i = 0; i < hw; i++) xt[o + i] = noised ? sa * x0[o + i] + sb * noise[o + i] : x0[o + i];
         }
     }
-    if (xt_out) memcpy(xt_out, xt, sizeof(float) * per * (size_t)N);
     const float *eps;
     we_status st = we_unet_forward(m, xt, t, label, va, va_null, heat, N, &eps);
-    if (st) { free(xt); free(d); return st; }
+    if (st) return st;
     double cnt = (double)N * (hi - lo) * hw, acc = 0;
     for (int n = 0; n < N; n++)
         for (int c = 0; c < 4 * C; c++) {
@@ -853,14 +857,32 @@ we_status we_unet_loss(we_unet *m, const we_sched *s, const float *x0, const flo
             for (int i = 0; i < hw; i++) {
                 double e = noised ? (double)eps[o + i] - noise[o + i] : 0;
                 acc += e * e;
-                d[o + i] = (float)(2 * e / cnt);
+                deps[o + i] = (float)(2 * e / cnt);
             }
         }
     *loss = (float)(acc / cnt);
-    if (backward) we_unet_backward(m, d);
+    if (eps_out) *eps_out = eps;
+    return WE_OK;
+}
+
+we_status we_unet_loss(we_unet *m, const we_sched *s, const float *x0, const float *noise,
+                       const int32_t *t, const int32_t *label, const float *va,
+                       const int32_t *va_null, const float *heat, int N, int backward,
+                       float *loss, float *xt_out)
+{
+    if (N < 1 || N > m->maxN) return we_err_set(WE_EUSAGE, "model: batch %d not in 1..%d", N, m->maxN);
+    size_t per = (size_t)m->xsize;
+    float *xt = malloc(sizeof(float) * per * (size_t)N);
+    float *d = malloc(sizeof(float) * per * (size_t)N);
+    if (!xt || !d) { free(xt); free(d); return we_err_set(WE_ENOMEM, "model: out of memory"); }
+    we_status st = we_unet_loss_forward(m, s, x0, noise, t, label, va, va_null, heat, N, loss, xt, d, NULL);
+    if (!st) {
+        if (xt_out) memcpy(xt_out, xt, sizeof(float) * per * (size_t)N);
+        if (backward) we_unet_backward(m, d);
+    }
     free(xt);
     free(d);
-    return WE_OK;
+    return st;
 }
 
 double we_unet_flops_per_sample(const we_unet *m)

@@ -127,6 +127,10 @@ we_status we_unet_load(we_unet *m, const we_st_file *f, const char *prefix);
 /* Add every parameter of buf (params, grads or an EMA copy laid out like
  * params) to a writer as prefix + name. */
 we_status we_unet_add_tensors(const we_unet *m, we_st_writer *w, const char *prefix, const float *buf);
+/* The same from a buffer of another dtype laid out like params (F16 for a
+ * half-size export); buf must live until the writer saves. */
+we_status we_unet_add_tensors_as(const we_unet *m, we_st_writer *w, const char *prefix, const void *buf,
+                                 we_st_dtype dtype);
 
 /* Forward pass for N <= maxN samples (inputs are copied in; heat may be
  * NULL when K = 0 or for NULL heatmaps; va may be NULL = all NULL).
@@ -148,6 +152,17 @@ we_status we_unet_loss(we_unet *m, const we_sched *s, const float *x0, const flo
                        const int32_t *t, const int32_t *label, const float *va,
                        const int32_t *va_null, const float *heat, int N, int backward,
                        float *loss, float *xt_out);
+
+/* The same split for callers that add their own terms: forward + MSE only.
+ * xt [N, xsize] (caller-owned) receives x_t, deps [N, xsize] (caller-owned,
+ * overwritten) the gradient of the loss w.r.t. eps (zero outside the noise
+ * region); *eps_out (may be NULL) points at the prediction inside the arena
+ * (valid until the next forward). No backward runs: add further gradients
+ * to deps, then call we_unet_backward(m, deps). */
+we_status we_unet_loss_forward(we_unet *m, const we_sched *s, const float *x0, const float *noise,
+                               const int32_t *t, const int32_t *label, const float *va,
+                               const int32_t *va_null, const float *heat, int N, float *loss,
+                               float *xt, float *deps, const float **eps_out);
 
 /* Multiply-add count of one forward pass per sample (for FLOP figures). */
 double we_unet_flops_per_sample(const we_unet *m);

@@ -1,5 +1,5 @@
 /* dwt - `image` frames to `wavelet` frames (2-D DWT, mode periodization).
- * See man/dwt.1. */
+ * See man/man1/dwt.1. */
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>

@@ -1,7 +1,7 @@
 /* femetrics - score an edited stream against its source stream, item by
  * item (joined on `id`): expression accuracy against the target label,
  * identity cosine (CSIM), PSNR, SSIM, landmark NME on the non-mouth points,
- * and FID of the edited set against the source set. See man/femetrics.1. */
+ * and FID of the edited set against the source set. See man/man1/femetrics.1. */
 #include <errno.h>
 #include <getopt.h>
 #include <math.h>

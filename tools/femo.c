@@ -1,5 +1,5 @@
 /* femo - face-api's expression, landmark and identity nets on each `image`
- * frame of a stream. See man/femo.1. */
+ * frame of a stream. See man/man1/femo.1. */
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>

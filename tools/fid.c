@@ -1,5 +1,5 @@
 /* fid - Fréchet distance, KID and k-NN precision/recall between two sets of
- * face images (WES streams or image folders). See man/fid.1. */
+ * face images (WES streams or image folders). See man/man1/fid.1. */
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>

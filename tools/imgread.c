@@ -1,4 +1,4 @@
-/* imgread - image files (PNG, JPEG) to `image` frames. See man/imgread.1. */
+/* imgread - image files (PNG, JPEG) to `image` frames. See man/man1/imgread.1. */
 #include <errno.h>
 #include <getopt.h>
 #include <stdio.h>

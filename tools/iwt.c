@@ -1,6 +1,6 @@
 /* iwt - `wavelet` frames back to images (inverse 2-D DWT, periodization):
  * a PNG/JPEG on stdout, one file per item, or an `image` stream.
- * See man/iwt.1. */
+ * See man/man1/iwt.1. */
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>

@@ -2,7 +2,7 @@
  * WaveEmotion diffusion model (DDIM inversion + guided DDIM, model.md 4).
  * Reads `wavelet` frames (and `heatmap` frames when the model uses them),
  * writes the edited `wavelet` frames with `emotion` set to the target and
- * every other frame unchanged. See man/wdenoise.1. */
+ * every other frame unchanged. See man/man1/wdenoise.1. */
 #include <errno.h>
 #include <getopt.h>
 #include <math.h>

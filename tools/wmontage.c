@@ -1,5 +1,5 @@
 /* wmontage - a contact sheet (PNG or JPEG) from the `image` frames of a
- * stream. See man/wmontage.1. */
+ * stream. See man/man1/wmontage.1. */
 #include <errno.h>
 #include <getopt.h>
 #include <stdio.h>

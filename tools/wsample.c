@@ -1,7 +1,7 @@
 /* wsample - generate faces with a trained WaveEmotion UNet: DDIM (eta) or
  * DDPM ancestral sampling, classifier-free guidance with separate LL /
  * high-band scales, written as a WES1 stream of `image` (or `wavelet`)
- * frames. See man/wsample.1.
+ * frames. See man/man1/wsample.1.
  */
 #include <getopt.h>
 #include <math.h>

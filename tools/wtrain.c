@@ -4,7 +4,7 @@
  * that is transformed here with the configured wavelet; optional `heatmap`
  * frame; keys emotion, valence, arousal), then runs AdamW steps on random
  * batches, logging the loss per step and checkpointing atomically. See
- * man/wtrain.1.
+ * man/man1/wtrain.1.
  */
 #include <getopt.h>
 #include <math.h>
@@ -25,13 +25,17 @@
 #include "we_wavelet.h"
 
 typedef struct {
-    const char *model, *csv, *labels, *device, *mult, *attn;
+    const char *model, *csv, *labels, *device, *mult, *attn, *export_to;
+    int f16;
     int resume, steps, batch, save_every, threads, log_every;
     int nf, num_res, heat;
     long seed;
     const char *schedule, *region, *wavelet;
     we_train_params hp;
+    int aux_given;      /* AUX_* bits: auxiliary options given on the command line */
 } opts;
+
+enum { AUX_LW = 1, AUX_WW = 2, AUX_LE = 4, AUX_TM = 8 };
 
 static volatile sig_atomic_t stop_flag;
 static void on_signal(int sig) { (void)sig; stop_flag = 1; }
@@ -54,14 +58,26 @@ static void usage(void)
            "      --ema=F           EMA decay of the weights (default 0.999)\n"
            "      --p-drop=F        per-condition dropout to NULL (default 0.15)\n"
            "      --p-all=F         all-conditions dropout (default 0.1)\n"
+           "      --lambda-wav=F    weight of L_wav, the subband-weighted L1 between x0_hat and\n"
+           "                        x0 (default 0 = off)\n"
+           "      --wav-weights=LOW,HIGH  L_wav weights of the LL and the LH/HL/HH subbands\n"
+           "                        (default 0.1,1)\n"
+           "      --lambda-expr=F   weight of L_expr, face-api's expression net cross-entropy on\n"
+           "                        IWT(x0_hat) against the item's emotion (default 0 = off;\n"
+           "                        needs the face-api models and an orthogonal wavelet)\n"
+           "      --aux-tmax=N      auxiliary terms only for timesteps t < N (default 400)\n"
            "  -S, --seed=N          seed of everything (default 1)\n"
            "      --save-every=N    checkpoint period in steps (default 500)\n"
            "      --csv=FILE        append step,loss,grad_norm,lr,seconds lines to FILE\n"
+           "                        (plus l_wav,l_expr when an auxiliary term is on)\n"
            "      --log-every=N     loss line on stderr every N steps (default 1)\n"
            "  -e, --labels=CSV      take `emotion` from CSV (image,emotion) by file name of\n"
            "                        the item's src/id key when the stream has none\n"
            "  -T, --threads=N       BLAS threads, 0 = library default (default 0)\n"
            "  -d, --device=DEV      cpu, cuda or auto (default auto; training runs on the CPU)\n"
+           "      --export=MODEL    do not train: write CKPT's EMA weights and config alone to\n"
+           "                        MODEL (what wdenoise -m loads), no optimizer state\n"
+           "      --f16             with --export: store the weights as float16 (half the size)\n"
            "Model (new runs only; a resumed run keeps its config):\n"
            "      --nf=N            base width (default 64)\n"
            "      --mult=LIST       channel multipliers per level (default 1,2,2,2)\n"
@@ -254,7 +270,7 @@ int main(int argc, char **argv)
     o.nf = 64, o.num_res = 2, o.mult = "1,2,2,2", o.attn = "2";
     o.schedule = "linear", o.region = "all", o.wavelet = "haar";
     we_train_params_init(&o.hp);
-    enum { O_LR = 256, O_WD, O_CLIP, O_EMA, O_PD, O_PA, O_SAVE, O_CSV, O_LOG, O_NF, O_MULT, O_NR, O_ATTN, O_SCHED, O_REG, O_HEAT };
+    enum { O_LR = 256, O_WD, O_CLIP, O_EMA, O_PD, O_PA, O_SAVE, O_CSV, O_LOG, O_NF, O_MULT, O_NR, O_ATTN, O_SCHED, O_REG, O_HEAT, O_EXPORT, O_F16, O_LW, O_WW, O_LE, O_TM };
     static const struct option lo[] = {
         {"model", 1, 0, 'm'}, {"resume", 0, 0, 'r'}, {"steps", 1, 0, 'n'}, {"batch", 1, 0, 'b'},
         {"lr", 1, 0, O_LR}, {"weight-decay", 1, 0, O_WD}, {"clip", 1, 0, O_CLIP}, {"ema", 1, 0, O_EMA},
@@ -262,7 +278,9 @@ int main(int argc, char **argv)
         {"csv", 1, 0, O_CSV}, {"log-every", 1, 0, O_LOG}, {"labels", 1, 0, 'e'}, {"threads", 1, 0, 'T'},
         {"device", 1, 0, 'd'}, {"nf", 1, 0, O_NF}, {"mult", 1, 0, O_MULT}, {"num-res", 1, 0, O_NR},
         {"attn", 1, 0, O_ATTN}, {"schedule", 1, 0, O_SCHED}, {"region", 1, 0, O_REG},
-        {"wavelet", 1, 0, 'w'}, {"heatmaps", 0, 0, O_HEAT}, {"help", 0, 0, 'h'}, {0, 0, 0, 0}};
+        {"wavelet", 1, 0, 'w'}, {"heatmaps", 0, 0, O_HEAT}, {"export", 1, 0, O_EXPORT}, {"f16", 0, 0, O_F16},
+        {"lambda-wav", 1, 0, O_LW}, {"wav-weights", 1, 0, O_WW}, {"lambda-expr", 1, 0, O_LE}, {"aux-tmax", 1, 0, O_TM},
+        {"help", 0, 0, 'h'}, {0, 0, 0, 0}};
     int c;
     while ((c = getopt_long(argc, argv, "m:rn:b:S:e:T:d:w:h", lo, NULL)) != -1) {
         switch (c) {
@@ -291,12 +309,38 @@ int main(int argc, char **argv)
         case O_REG: o.region = optarg; break;
         case 'w': o.wavelet = optarg; break;
         case O_HEAT: o.heat = 1; break;
+        case O_EXPORT: o.export_to = optarg; break;
+        case O_F16: o.f16 = 1; break;
+        case O_LW: o.hp.lambda_wav = (float)we_cli_parse_double("--lambda-wav", optarg, 0, 1e6); o.aux_given |= AUX_LW; break;
+        case O_LE: o.hp.lambda_expr = (float)we_cli_parse_double("--lambda-expr", optarg, 0, 1e6); o.aux_given |= AUX_LE; break;
+        case O_TM: o.hp.aux_tmax = (int)we_cli_parse_long("--aux-tmax", optarg, 0, 1000000); o.aux_given |= AUX_TM; break;
+        case O_WW: {
+            char *e1, *e2;
+            double wlo = strtod(optarg, &e1), whi = e1 != optarg && *e1 == ',' ? strtod(e1 + 1, &e2) : NAN;
+            if (isnan(whi) || e2 == e1 + 1 || *e2 || !(wlo >= 0 && wlo <= 1e6) || !(whi >= 0 && whi <= 1e6))
+                we_cli_usage_error("--wav-weights: bad value '%s' (want LOW,HIGH, e.g. 0.1,1)", optarg);
+            o.hp.wav_w_low = (float)wlo, o.hp.wav_w_high = (float)whi;
+            o.aux_given |= AUX_WW;
+            break;
+        }
         case 'h': usage(); return 0;
         default: we_cli_usage_error("unknown option");
         }
     }
     if (!o.model) we_cli_usage_error("--model CKPT is required");
     if (optind + 1 < argc) we_cli_usage_error("at most one input stream");
+    if (o.f16 && !o.export_to) we_cli_usage_error("--f16 only applies to --export");
+    if (o.export_to && o.aux_given) we_cli_usage_error("--export does not train (no auxiliary loss options)");
+    if (o.export_to) {
+        if (optind < argc || o.resume) we_cli_usage_error("--export reads only CKPT (no stream, no --resume)");
+        we_st_file ck;
+        we_status s = we_st_read(&ck, o.model);
+        if (s) we_cli_die_status(s, o.model);
+        if ((s = we_train_export(&ck, o.export_to, o.f16))) we_cli_die_status(s, o.export_to);
+        we_st_free(&ck);
+        fprintf(stderr, "%s: wrote %s\n", we_cli_prog(), o.export_to);
+        return 0;
+    }
     we_device dev;
     if (we_device_resolve(o.device, &dev)) we_cli_die_status(WE_EDEVICE, "--device");
     if (dev == WE_DEV_CUDA && o.device && !strcmp(o.device, "cuda"))
@@ -324,6 +368,8 @@ int main(int argc, char **argv)
     }
     const we_wavelet *wl;
     if (we_wavelet_parse(cfg.wavelet, &wl)) we_cli_usage_error("--wavelet: %s", we_err_detail());
+    if (o.hp.lambda_expr > 0 && !wl->orthogonal)
+        we_cli_usage_error("--lambda-expr needs an orthogonal wavelet (haar, db, sym, coif), not %s", cfg.wavelet);
 
     labelmap lm, *lmp = NULL;
     if (o.labels) { load_labels(&lm, o.labels); lmp = &lm; }
@@ -358,7 +404,19 @@ int main(int argc, char **argv)
     if (o.resume) {
         if ((s = we_train_load(&tr, &ck))) we_cli_die_status(s, o.model);
         we_st_free(&ck);
+        /* the checkpoint's auxiliary settings, unless given again here */
+        if (o.aux_given & AUX_LW) tr.hp.lambda_wav = o.hp.lambda_wav;
+        if (o.aux_given & AUX_WW) tr.hp.wav_w_low = o.hp.wav_w_low, tr.hp.wav_w_high = o.hp.wav_w_high;
+        if (o.aux_given & AUX_LE) tr.hp.lambda_expr = o.hp.lambda_expr;
+        if (o.aux_given & AUX_TM) tr.hp.aux_tmax = o.hp.aux_tmax;
+        if ((s = we_train_aux_setup(&tr))) we_cli_die_status(s, "auxiliary losses");
     }
+    int aux_on = tr.hp.lambda_wav > 0 || tr.hp.lambda_expr > 0;
+    /* conditions the data carries, kept across resumed runs */
+    int any_va = 0;
+    for (int i = 0; i < ds.n && !any_va; i++) any_va = ds.va_known[i];
+    if (any_va && !strstr(tr.conditions, "va"))
+        snprintf(tr.conditions, sizeof tr.conditions, "label,va%s", cfg.K ? ",heatmap" : "");
     fprintf(stderr, "%s: %d items %dx%d C=%d K=%d, model nf=%d %zu params, %.2f GFLOP/sample fwd, batch %d, step %ld -> %d\n",
             we_cli_prog(), ds.n, ds.S, ds.S, ds.C, ds.K, cfg.nf, m.nparams,
             we_unet_flops_per_sample(&m) / 1e9, o.batch, tr.step, o.steps);
@@ -368,7 +426,7 @@ int main(int argc, char **argv)
         int exists = access(o.csv, F_OK) == 0;
         csv = fopen(o.csv, o.resume ? "a" : "w");
         if (!csv) we_cli_die(WE_EIO, "cannot open %s", o.csv);
-        if (!o.resume || !exists) fprintf(csv, "step,loss,grad_norm,lr,seconds\n");
+        if (!o.resume || !exists) fprintf(csv, "step,loss,grad_norm,lr,seconds%s\n", aux_on ? ",l_wav,l_expr" : "");
     }
     signal(SIGINT, on_signal);
     signal(SIGTERM, on_signal);
@@ -399,12 +457,17 @@ int main(int argc, char **argv)
         if (s) we_cli_die_status(s, "training step");
         double el = we_now() - t0;
         if (csv) {
-            fprintf(csv, "%ld,%.6f,%.4f,%.3g,%.2f\n", tr.step, loss, gn, o.hp.lr, el);
+            fprintf(csv, "%ld,%.6f,%.4f,%.3g,%.2f", tr.step, loss, gn, o.hp.lr, el);
+            if (aux_on) fprintf(csv, ",%.6f,%.6f", tr.l_wav, tr.l_expr);
+            fputc('\n', csv);
             fflush(csv);
         }
-        if (o.log_every && tr.step % o.log_every == 0 && !pg.enabled)
-            fprintf(stderr, "%s: step %ld loss %.5f grad_norm %.3f %.2f s/step\n", we_cli_prog(), tr.step, loss, gn,
-                    el / (double)(tr.step - start));
+        if (o.log_every && tr.step % o.log_every == 0 && !pg.enabled) {
+            char ax[64] = "";
+            if (aux_on) snprintf(ax, sizeof ax, " l_wav %.5f l_expr %.5f", tr.l_wav, tr.l_expr);
+            fprintf(stderr, "%s: step %ld loss %.5f%s grad_norm %.3f %.2f s/step\n", we_cli_prog(), tr.step, loss, ax,
+                    gn, el / (double)(tr.step - start));
+        }
         we_progress_update(&pg, tr.step, o.steps, "steps");
         if (tr.step % o.save_every == 0 || tr.step == o.steps) {
             if ((s = we_train_save(&tr, o.model))) we_cli_die_status(s, o.model);

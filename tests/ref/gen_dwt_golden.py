@@ -11,7 +11,7 @@ Each file is a WES1 stream of items (frames sharing `id`):
                  input, rounded to f32).
   id=inv_CxHxW : `wavelet` f32 random coefficients, then `image` f32, the
                  expected inverse (pywt.idwt2 / WaveletPacket2D.reconstruct).
-Channel order of `wavelet` (see man/dwt.1): J = 1 is [cA x C, cH x C,
+Channel order of `wavelet` (see man/man1/dwt.1): J = 1 is [cA x C, cH x C,
 cV x C, cD x C]; for J levels the packet node with path p_1..p_J (p_1 the
 first level, letters a h v d = 0 1 2 3) of input channel c is channel
 (sum_l b(p_l) * 4^(l-1)) * C + c.
