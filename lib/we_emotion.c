@@ -1,7 +1,9 @@
 /* we_emotion.c - the emotion vocabulary table. */
 #include "we_emotion.h"
 
+#include <ctype.h>
 #include <string.h>
+#include <strings.h>
 
 const char *const we_emotion_names[WE_EMOTION_COUNT] = {
     "neutral", "happy", "sad", "surprise", "fear", "disgust", "anger", "contempt",
@@ -16,5 +18,23 @@ int we_emotion_id(const char *name)
 {
     for (int i = 0; i < WE_EMOTION_COUNT; i++)
         if (name && !strcmp(name, we_emotion_names[i])) return i;
+    return -1;
+}
+
+int we_emotion_parse(const char *word)
+{
+    static const struct { const char *w; int id; } syn[] = {
+        {"happiness", WE_EMO_HAPPY}, {"joy", WE_EMO_HAPPY}, {"sadness", WE_EMO_SAD},
+        {"surprised", WE_EMO_SURPRISE}, {"fearful", WE_EMO_FEAR}, {"afraid", WE_EMO_FEAR},
+        {"disgusted", WE_EMO_DISGUST}, {"angry", WE_EMO_ANGER}, {"calm", WE_EMO_NEUTRAL},
+    };
+    if (!word) return -1;
+    while (isspace((unsigned char)*word)) word++;
+    size_t n = strlen(word);
+    while (n && isspace((unsigned char)word[n - 1])) n--;
+    for (int i = 0; i < WE_EMOTION_COUNT; i++)
+        if (strlen(we_emotion_names[i]) == n && !strncasecmp(word, we_emotion_names[i], n)) return i;
+    for (size_t i = 0; i < sizeof syn / sizeof syn[0]; i++)
+        if (strlen(syn[i].w) == n && !strncasecmp(word, syn[i].w, n)) return syn[i].id;
     return -1;
 }

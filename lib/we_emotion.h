@@ -15,5 +15,11 @@ extern const char *const we_emotion_names[WE_EMOTION_COUNT];
 const char *we_emotion_name(int k);
 /* Id of a vocabulary name (exact, lower case), or -1. */
 int we_emotion_id(const char *name);
+/* Id of a word as data sets and users write it: any case, blanks around
+ * it ignored, the vocabulary plus the usual synonyms (happiness, joy,
+ * sadness, surprised, fearful, afraid, disgusted, angry, calm); -1 for
+ * anything else. The one synonym list of the project (facealign's label
+ * CSVs, wtrain's `emotion` keys, the -e options). */
+int we_emotion_parse(const char *word);
 
 #endif

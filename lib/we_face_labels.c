@@ -1,5 +1,6 @@
 /* we_face_labels.c - labels CSV and emotion word mapping. */
 #include "we_face_labels.h"
+#include "we_emotion.h"
 
 #include <ctype.h>
 #include <stdio.h>
@@ -9,23 +10,7 @@
 
 const char *we_face_emotion_map(const char *word)
 {
-    static const struct { const char *w, *e; } map[] = {
-        {"neutral", "neutral"}, {"calm", "neutral"},
-        {"happy", "happy"}, {"happiness", "happy"}, {"joy", "happy"},
-        {"sad", "sad"}, {"sadness", "sad"},
-        {"surprise", "surprise"}, {"surprised", "surprise"},
-        {"fear", "fear"}, {"fearful", "fear"}, {"afraid", "fear"},
-        {"disgust", "disgust"}, {"disgusted", "disgust"},
-        {"anger", "anger"}, {"angry", "anger"},
-        {"contempt", "contempt"},
-    };
-    if (!word) return NULL;
-    while (isspace((unsigned char)*word)) word++;
-    size_t n = strlen(word);
-    while (n && isspace((unsigned char)word[n - 1])) n--;
-    for (size_t i = 0; i < sizeof map / sizeof map[0]; i++)
-        if (strlen(map[i].w) == n && strncasecmp(word, map[i].w, n) == 0) return map[i].e;
-    return NULL;
+    return we_emotion_name(we_emotion_parse(word));
 }
 
 typedef struct {

@@ -32,14 +32,9 @@ we_status we_region_parse(const char *s, we_region *out)
 
 we_status we_unet_label_parse(const char *s, int *out)
 {
-    int id = we_emotion_id(s);
+    int id = we_emotion_parse(s);
     if (id >= 0) { *out = id; return WE_OK; }
     if (!strcmp(s, "null") || !strcmp(s, "none")) { *out = WE_UNET_NULL_LABEL; return WE_OK; }
-    /* common synonyms in data sets (FER2013 uses angry/disgust/...) */
-    if (!strcmp(s, "angry")) { *out = 6; return WE_OK; }
-    if (!strcmp(s, "surprised")) { *out = 3; return WE_OK; }
-    if (!strcmp(s, "fearful")) { *out = 4; return WE_OK; }
-    if (!strcmp(s, "disgusted")) { *out = 5; return WE_OK; }
     return we_err_set(WE_EUSAGE, "unknown emotion '%s' (neutral, happy, sad, surprise, fear, disgust, anger, contempt, null)", s);
 }
 

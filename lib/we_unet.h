@@ -46,7 +46,8 @@ we_status we_region_parse(const char *s, we_region *out);
 
 /* Emotion names, index = label (8 entries; "null" = 8 is also accepted by
  * we_unet_label_parse). */
-/* "happy" -> 1, "null"/"none" -> 8; WE_EUSAGE otherwise. */
+/* "happy" -> 1 (any word we_emotion_parse knows: "Angry" -> 6), "null"/"none" -> 8;
+ * WE_EUSAGE otherwise. */
 we_status we_unet_label_parse(const char *s, int *out);
 
 typedef struct {

@@ -145,13 +145,8 @@ static const char *lookup_label(const labelmap *lm, const char *key)
 
 static int parse_emotion(const char *s)
 {
-    static const struct { const char *a; int l; } syn[] = {
-        {"happiness", 1}, {"sadness", 2}, {"fearful", 4}, {"angry", 6}, {"surprised", 3}, {"disgusted", 5}};
     int l;
-    if (!we_unet_label_parse(s, &l)) return l;
-    for (size_t i = 0; i < sizeof syn / sizeof *syn; i++)
-        if (!strcmp(s, syn[i].a)) return syn[i].l;
-    return -1;
+    return we_unet_label_parse(s, &l) ? -1 : l;
 }
 
 static void read_data(dataset *ds, FILE *in, const char *label, const we_wavelet *wl, float scale,

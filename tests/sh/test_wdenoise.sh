@@ -74,7 +74,7 @@ is "valence/arousal keys" "$r" 0
 
 # invalid calls: exit code, empty stdout, a message
 fails 64 "no target" sh -c "$W < $T/g.wes"
-fails 64 "unknown emotion" sh -c "$W -e joy < $T/g.wes"
+fails 64 "unknown emotion" sh -c "$W -e grumpy < $T/g.wes"
 fails 64 "-e and -p together" sh -c "$W -e sad -p happy < $T/g.wes"
 fails 64 "-V without -A" sh -c "$W -V 0.5 < $T/g.wes"
 fails 64 "valence out of range" sh -c "$W -V 2 -A 0 < $T/g.wes"
