@@ -6,7 +6,8 @@
 # full). The weights do not change the cost, so this is the cost of the
 # shipped model's edit as well. Reports wall and CPU seconds per edit for
 # C = 1 (luminance) and C = 3 (RGB), and per-item time in a batch of 8.
-# BENCH_THREADS (default 0 = BLAS default) sets wdenoise -T; BENCH_EDIT_QUICK=1
+# Then the shipped models/default.safetensors (when present) on the
+# demo photo's faces. BENCH_THREADS (default 0 = BLAS default) sets wdenoise -T; BENCH_EDIT_QUICK=1
 # times a single C = 1 edit only.
 cd "$(dirname "$0")/.." || exit 70
 export PATH="$PWD/bin:$PATH"
@@ -32,4 +33,17 @@ for C in $Cs; do
         awk -v a="$t0" -v b="$t1" -v n=$n -v C=$C -v th="$th" '{ printf "edit C=%d batch %d: %.2f s wall, %.2f s CPU per face (threads %s)\n", C, n, (b - a) / n, ($1 + $2) / n, th }' "$tmp/t"
     done
 done
+# the shipped model (nf 32, C = 1) on the demo photo's aligned faces, one
+# network batch per face (-b 1) and all faces in one batch
+if [ -f models/default.safetensors ]; then
+    facealign -s 64 -c 1 "$photo" 2>/dev/null | dwt -w haar > "$tmp/faces.wes"
+    n=$(tsinfo -c "$tmp/faces.wes" | sed -n 's/.* \([0-9]*\) items.*/\1/p')
+    for b in 1 "$n"; do
+        t0=$(now)
+        /usr/bin/time -f "%U %S" -o "$tmp/t" wdenoise -m models/default.safetensors -e sad -T "$th" -b "$b" \
+            < "$tmp/faces.wes" > /dev/null || exit 1
+        t1=$(now)
+        awk -v a="$t0" -v b="$t1" -v n="$n" -v bb="$b" -v th="$th" '{ printf "shipped model (nf 32, C=1), %d faces, batch %d: %.2f s wall, %.2f s CPU per face (threads %s)\n", n, bb, (b - a) / n, ($1 + $2) / n, th }' "$tmp/t"
+    done
+fi
 echo "load after: $(cut -d' ' -f1-3 /proc/loadavg)"

@@ -107,6 +107,9 @@ we_status we_edit_model_load(we_edit_model *em, const char *path, int maxN, int 
         return we_err_set(WE_EDATA, "%s: %s", path, we_err_detail());
     }
     em->has_va = meta_lists(&f, "conditions", "va");
+    const char *gd = we_st_meta(&f, "edit.guidance");
+    em->def_guidance = gd ? strtof(gd, NULL) : 0;
+    if (!(em->def_guidance > 0 && em->def_guidance <= 100)) em->def_guidance = 0;
     if ((s = we_unet_create(&em->m, &em->cfg, maxN))) { we_st_free(&f); return s; }
     const char *prefix = (use_ema && we_st_find(&f, "ema.conv_in.weight")) ? "ema." : "";
     s = we_unet_load(&em->m, &f, prefix);

@@ -62,6 +62,7 @@ typedef struct {
     we_cond cond;
     int maxN;
     int has_va;             /* the checkpoint's metadata lists "va" in `conditions` */
+    float def_guidance;     /* metadata edit.guidance: the model's recommended scale, 0 = none */
     int h;                  /* S/2 */
     size_t per;             /* 4C h h floats per item (model channels) */
     float *x, *heat, *va;   /* batch buffers: [maxN, 4C, h, h], [maxN, K, h, h], [maxN, 2] */

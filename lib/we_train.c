@@ -236,7 +236,7 @@ we_status we_train_load(we_train *tr, const we_st_file *f)
     return we_train_aux_setup(tr);
 }
 
-we_status we_train_export(const we_st_file *f, const char *path, int f16)
+we_status we_train_export(const we_st_file *f, const char *path, int f16, float edit_guidance)
 {
     we_unet_config cfg;
     we_status s = we_unet_config_from_meta(&cfg, f);
@@ -253,6 +253,7 @@ we_status we_train_export(const we_st_file *f, const char *path, int f16)
     s = s ? s : we_st_writer_meta(&w, "conditions", cd);
     s = s ? s : we_st_writer_meta(&w, "trained_steps", st ? st : "unknown");
     s = s ? s : we_st_writer_meta(&w, "weights", *prefix ? "ema" : "raw");
+    if (edit_guidance > 0) s = s ? s : we_st_writer_metaf(&w, "edit.guidance", "%.6g", edit_guidance);
     uint16_t *h = NULL; /* the writer keeps pointers: h lives until the save */
     if (!s && f16) {
         if (!(h = malloc(sizeof *h * m.nparams))) s = we_err_set(WE_ENOMEM, "export: out of memory");

@@ -101,6 +101,8 @@ we_status we_train_load(we_train *tr, const we_st_file *f);
  * metadata, `trained_steps`, and the EMA weights (the plain weights when the
  * checkpoint has no EMA) under their state_dict names, as F32 or F16; no
  * optimizer state. f is a checkpoint read with we_st_read. */
-we_status we_train_export(const we_st_file *f, const char *path, int f16);
+/* edit_guidance > 0 is stored as `edit.guidance`, the guidance scale
+ * wdenoise uses for this model when none is given. */
+we_status we_train_export(const we_st_file *f, const char *path, int f16, float edit_guidance);
 
 #endif

@@ -61,8 +61,9 @@ DEVICE      ?= auto
 CKPT        ?= $(WORK)/run.safetensors
 MODEL       ?= models/default.safetensors
 MAX_MODEL_BYTES ?= 16777216
-# --f16 halves the exported file (EMA weights only either way)
-EXPORT_FLAGS ?=
+# --f16 halves the exported file (EMA weights only either way);
+# --edit-guidance G records the guidance wdenoise should use by default
+EXPORT_FLAGS ?= --edit-guidance 2
 
 SELF := $(lastword $(MAKEFILE_LIST))
 TOOLS := facealign lmheat dwt wtrain

@@ -40,9 +40,10 @@ static void usage(void)
            "  -t, --strength=F        inversion depth t0 = F*T (default 0.5)\n"
            "      --t0=N              inversion depth as a timestep (overrides -t)\n"
            "  -n, --steps=N           DDIM steps over [0, t0] (default 40)\n"
-           "  -g, --guidance=F        guidance scale on all bands (default 4)\n"
-           "      --g-low=F           guidance scale on the LL channels (default 4)\n"
-           "      --g-high=F          guidance scale on the high channels (default 4)\n"
+           "  -g, --guidance=F        guidance scale on all bands (default: the model's\n"
+           "                          edit.guidance, else 4; the shipped model says 2)\n"
+           "      --g-low=F           guidance scale on the LL channels (default as -g)\n"
+           "      --g-high=F          guidance scale on the high channels (default as -g)\n"
            "      --g-label=F         per-condition guidance: label scale (default -g)\n"
            "      --g-va=F            per-condition guidance: valence/arousal scale (default 0)\n"
            "      --g-heat=F          per-condition guidance: heatmap scale (default 0)\n"
@@ -200,12 +201,16 @@ static void setup_scales(ctx *c)
 {
     opts *o = c->o;
     we_edit_params *p = &o->ep;
+    /* the model's own recommended guidance (metadata edit.guidance) replaces
+     * the built-in 4 when no scale is given */
+    double gdef = c->em.def_guidance > 0 ? c->em.def_guidance : 4.0;
+    if (!o->have_g && !o->have_glow && !o->have_ghigh) p->g_low = p->g_high = gdef;
     if (o->have_g) p->g_low = p->g_high = o->g;
     if (o->have_glow) p->g_low = o->g_low;
     if (o->have_ghigh) p->g_high = o->g_high;
     if (o->have_gc) {
         p->per_cond = 1;
-        p->cond_scales[0] = (float)((o->have_gc & 1) ? o->g_label : (o->have_g ? o->g : 4.0));
+        p->cond_scales[0] = (float)((o->have_gc & 1) ? o->g_label : (o->have_g ? o->g : gdef));
         p->cond_scales[1] = (float)((o->have_gc & 2) ? o->g_va : 0);
         p->cond_scales[2] = (float)((o->have_gc & 4) ? o->g_heat : 0);
     }
@@ -247,8 +252,9 @@ static void load_model(ctx *c)
         const char *env = getenv("WE_MODEL");
         if (!o->model && !(env && *env))
             we_cli_die(WE_ENOINPUT,
-                       "no model at %s: no default model is shipped yet (issue 6). Train one with "
-                       "'make -f pipelines/train.mk' (writes %s; see wdenoise(1), TRAINING) or give -m CKPT",
+                       "no model at %s: the shipped default model is missing from this tree or "
+                       "installation. 'make -f pipelines/train.mk' trains one (writes %s; see wdenoise(1), "
+                       "TRAINING), or give -m CKPT",
                        path, WE_EDIT_DEFAULT_MODEL);
         we_cli_die(WE_ENOINPUT, "cannot open model %s: %s", path, we_err_detail());
     }
@@ -256,8 +262,6 @@ static void load_model(ctx *c)
     if (c->have_va && !c->em.has_va)
         we_cli_die(WE_EUSAGE, "model %s was trained without valence/arousal (its metadata 'conditions' does not "
                    "list 'va'): -V/-A cannot be used with it", path);
-    we_status ps = we_edit_params_check(&o->ep, c->em.cfg.T);
-    if (ps) we_cli_usage_error("%s", we_err_detail());
     size_t hw = (size_t)c->em.h * c->em.h;
     c->keep = malloc(sizeof(float) * 8 * hw * (size_t)o->batch);
     c->src = malloc(sizeof(int32_t) * (size_t)o->batch);
@@ -406,9 +410,10 @@ int main(int argc, char **argv)
     if (dev == WE_DEV_CUDA && o.device && !strcmp(o.device, "cuda"))
         we_cli_die(WE_EDEVICE, "editing on CUDA is not implemented yet: the UNet runs on the CPU (use --device cpu)");
     resolve_target(&c);
-    setup_scales(&c);
     if (o.threads) we_nn_set_threads(o.threads);
     load_model(&c);
+    setup_scales(&c);
+    if (we_edit_params_check(&o.ep, c.em.cfg.T)) we_cli_usage_error("%s", we_err_detail());
     we_cli_refuse_tty(stdout);
     we_rng_seed(&c.rng, o.ep.seed);
 

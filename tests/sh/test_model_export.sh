@@ -36,11 +36,24 @@ if [ $imgread_ok = 1 ]; then
     ok "edit with the export" sh -c "wdenoise -m $T/e.st -n 4 -e sad -V 0.2 -A 0.1 < $T/g.wes | iwt -t > $T/o2.wes"
     ok "same pixels" tscmp -q "$T/o2.wes" "$T/o1.wes"
     ok "f16 export: pixels within 1e-2" sh -c "wdenoise -m $T/e16.st -n 4 -e sad -V 0.2 -A 0.1 < $T/g.wes | iwt -t | tscmp -q -a 1e-2 - $T/o1.wes"
+    # the model's recommended guidance (edit.guidance) is wdenoise's default
+    ok "export with --edit-guidance 2" wtrain -m "$T/a.st" --export "$T/eg.st" --edit-guidance 2
+    is "edit.guidance in the metadata" "$(meta "$T/eg.st" edit.guidance)" 2
+    ok "edit with the model's guidance" sh -c "wdenoise -m $T/eg.st -n 4 -e sad < $T/g.wes > $T/g2.wes"
+    case "$(tsinfo "$T/g2.wes")" in *"edit.g_low=2 "*"edit.g_high=2 "*) r=0 ;; *) r=1 ;; esac
+    is "defaults to g 2" "$r" 0
+    ok "-g overrides it" sh -c "wdenoise -m $T/eg.st -n 4 -e sad -g 3 < $T/g.wes > $T/g3.wes"
+    case "$(tsinfo "$T/g3.wes")" in *"edit.g_low=3 "*) r=0 ;; *) r=1 ;; esac
+    is "g 3 when asked" "$r" 0
+    case "$(wdenoise -m $T/e.st -n 4 -e sad < $T/g.wes | tsinfo)" in *"edit.g_low=4 "*) r=0 ;; *) r=1 ;; esac
+    is "a model without edit.guidance: 4" "$r" 0
 else
     echo "skip: export edits need third_party/face-api/demo (sh scripts/setup.sh)"
 fi
 
 fails 64 "--f16 without --export" wtrain -m "$T/a.st" --f16 $FX
+fails 64 "--edit-guidance without --export" wtrain -m "$T/a.st" --edit-guidance 2 $FX
+fails 64 "--edit-guidance 0" wtrain -m "$T/a.st" --export "$T/x.st" --edit-guidance 0
 fails 64 "--export with a stream" wtrain -m "$T/a.st" --export "$T/x.st" $FX
 fails 64 "--export with --resume" wtrain -m "$T/a.st" --export "$T/x.st" --resume
 fails 66 "--export of a missing checkpoint" wtrain -m "$T/none.st" --export "$T/x.st"

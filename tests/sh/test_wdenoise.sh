@@ -89,9 +89,18 @@ fails 64 "-g with --g-low" sh -c "$W -e sad -g 3 --g-low 2 < $T/g.wes"
 fails 64 "bad -s" sh -c "$W -e sad -s maybe < $T/g.wes"
 fails 64 "stray argument" sh -c "$W -e sad file.wes < $T/g.wes"
 fails 66 "missing -m file" sh -c "wdenoise -m $T/none.st -e sad < $T/g.wes"
-fails 66 "no default model yet" sh -c "cd $T && WE_MODEL= $PWD/bin/wdenoise -e sad < $T/g.wes"
-grep -q "no default model is shipped yet" "$T/.err"; is "message says no default model is shipped" $? 0
+# a copy of the tool with no models/ beside it and none in the current directory
+mkdir -p "$T/inst/bin" && cp bin/wdenoise "$T/inst/bin/"
+fails 66 "no default model beside the installation" sh -c "cd $T && WE_MODEL= $T/inst/bin/wdenoise -e sad < $T/g.wes"
+grep -q "shipped default model is missing" "$T/.err"; is "message says the default model is missing" $? 0
 grep -q "pipelines/train.mk" "$T/.err"; is "message says how to train one" $? 0
+# the shipped model, found beside bin/, with its own guidance (edit.guidance = 2)
+if [ -f models/default.safetensors ]; then
+    imgread -s 64 -c 1 "$photo" | dwt -w haar > "$T/g64.wes"
+    ok "shipped default model" sh -c "cd $T && WE_MODEL= $PWD/bin/wdenoise -e sad -n 4 < $T/g64.wes > $T/d.wes"
+    case "$(tsinfo "$T/d.wes")" in *"edit.model=default.safetensors"*"edit.g_low=2 "*) r=0 ;; *) r=1 ;; esac
+    is "default model, guidance 2 from its metadata" "$r" 0
+fi
 printf 'garbage' > "$T/bad.st"
 fails 65 "not a checkpoint" sh -c "wdenoise -m $T/bad.st -e sad < $T/g.wes"
 fails 65 "wavelet of another size" sh -c "$W -e sad < $T/big.wes"
