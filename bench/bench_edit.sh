@@ -36,7 +36,7 @@ done
 # the shipped model (nf 32, C = 1) on the demo photo's aligned faces, one
 # network batch per face (-b 1) and all faces in one batch
 if [ -f models/default.safetensors ]; then
-    facealign -s 64 -c 1 "$photo" 2>/dev/null | dwt -w haar > "$tmp/faces.wes"
+    facealign -a -s 64 -c 1 "$photo" 2>/dev/null | dwt -w haar > "$tmp/faces.wes"
     n=$(tsinfo -c "$tmp/faces.wes" | sed -n 's/.* \([0-9]*\) items.*/\1/p')
     for b in 1 "$n"; do
         t0=$(now)

@@ -9,8 +9,9 @@
 # targets, WE_MODEL=... the checkpoint (default models/default.safetensors),
 # DEMO_OUT=... the output folder (default out/demo).
 #
-# Honesty: while no trained model exists, it says so, writes only the
-# aligned faces' contact sheet (what works without a model) and exits 69.
+# Without the model file (a tree without models/default.safetensors, or a
+# WE_MODEL that does not exist) it says so, writes only the aligned faces'
+# contact sheet (what works without a model) and exits 69.
 cd "$(dirname "$0")/.." || exit 70
 export PATH="$PWD/bin:$PATH"
 say() { echo "demo: $*" >&2; }
@@ -41,8 +42,8 @@ trap 'rm -rf "$tmp"' EXIT
 # 2. the model: its size and wavelet come from the checkpoint's metadata
 meta() { head -c 1048576 "$model" | tr ',{}' '\n\n\n' | sed -n "s/.*\"$1\" *: *\"\([^\"]*\)\".*/\1/p" | head -n 1; }
 if [ ! -f "$model" ]; then
-    say "no model at $model: no default model is shipped yet (issue 6), so the"
-    say "emotion edit cannot run. Train one with 'make -f pipelines/train.mk'"
+    say "no model at $model (the shipped default is models/default.safetensors),"
+    say "so the emotion edit cannot run. Train one with 'make -f pipelines/train.mk'"
     say "(see wdenoise(1), TRAINING) or point WE_MODEL at a checkpoint."
     say "Doing what works without a model: aligning the faces of $photo."
     facealign -a -s "${S:-128}" "$photo" > "$tmp/faces.wes" || die 65 "facealign failed on $photo"

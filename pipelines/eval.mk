@@ -37,7 +37,7 @@ export BIN MODEL WORK SETS EVAL_SHARD EMOTIONS STEPS WDENOISE_FLAGS
 all: table curves
 
 check:
-	@[ -f $(MODEL) ] || { echo "eval.mk: no model at $(MODEL): no default model is shipped yet (issue 6);" \
+	@[ -f $(MODEL) ] || { echo "eval.mk: no model at $(MODEL): the shipped one is models/default.safetensors;" \
 	  "train one with 'make -f pipelines/train.mk' or give MODEL=ckpt" >&2; exit 66; }
 	@for t in dwt iwt wdenoise femetrics; do [ -x $(BIN)/$$t ] || { \
 	  echo "eval.mk: $(BIN)/$$t is missing: run 'make' first" >&2; exit 66; }; done

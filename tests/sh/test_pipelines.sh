@@ -1,4 +1,4 @@
-# tests/sh/test_pipelines.sh - the pipelines of issue 6 on tiny pieces:
+# tests/sh/test_pipelines.sh - the demo and evaluation pipelines on tiny pieces:
 # make demo's honesty without a model and its full loop with a tiny random
 # model, eval.mk's table on a fake held-out set, and the clear failures of
 # train.mk / eval.mk when a piece is missing. (Training itself is not run.)
@@ -14,7 +14,7 @@ ok "tiny model" $helper --write-model "$T/tiny.st" 1 0 0
 # demo without a model: says so, does the model-free part, exits 69
 WE_MODEL="$T/none.st" DEMO_OUT="$T/d0" sh pipelines/demo.sh > "$T/.out" 2> "$T/.err"
 is "demo without a model exits 69" $? 69
-grep -q "no default model is shipped yet" "$T/.err"; is "demo says no default model is shipped" $? 0
+grep -q "no model at $T/none.st" "$T/.err"; is "demo names the missing model" $? 0
 [ -s "$T/d0/faces.png" ] && [ ! -e "$T/d0/sad.jpg" ]; is "demo writes only the aligned faces" $? 0
 [ -s "$T/.out" ]; is "demo writes nothing on stdout" $? 1
 
@@ -35,7 +35,7 @@ is "table rows: header, 2 emotions, all" "$(cut -d, -f1,2,3 "$T/ev/table.csv" | 
    "set,emotion,n a,sad,3 a,happy,3 all,all,6 "
 # missing pieces are named
 fails 2 "eval.mk without a model" make -s -f pipelines/eval.mk MODEL="$T/none.st" WORK="$T/w" SETS=a OUT="$T/ev2"
-grep -q "no default model is shipped yet" "$T/.err"; is "eval.mk names the missing model" $? 0
+grep -q "no model at $T/none.st" "$T/.err"; is "eval.mk names the missing model" $? 0
 fails 2 "eval.mk without held-out shards" make -s -f pipelines/eval.mk MODEL="$T/tiny.st" WORK="$T/none" SETS=a OUT="$T/ev2"
 grep -q "held-out faces" "$T/.err"; is "eval.mk names the missing shards" $? 0
 fails 2 "train.mk without data" make -s -f pipelines/train.mk DATA="$T/nodata" WORK="$T/tw"
