@@ -1,6 +1,6 @@
 # pipelines/eval.mk - how well the model edits held-out faces:
 #
-#   make -f pipelines/eval.mk [MODEL=models/default.safetensors] [G=4] [STRENGTH=0.5]
+#   make -f pipelines/eval.mk [MODEL=models/default.safetensors] [G=model] [STRENGTH=0.5]
 #
 # table:  edits the held-out faces of both datasets (the shards named in
 #         EVAL_SHARD, default test-00, of each set
@@ -23,7 +23,8 @@ WORK          ?= data/train
 SETS          ?= facial_expressions fer2013
 EVAL_SHARD    ?= test-00
 EMOTIONS      ?= happy sad surprise anger fear disgust
-G             ?= 4
+# guidance: 'model' = the model's own default (its edit.guidance, else 4)
+G             ?= model
 STRENGTH      ?= 0.5
 STEPS         ?= 40
 G_LIST        ?= 1 2 3 4 6 8

@@ -3,7 +3,8 @@
 #   eval_run.sh OUTCSV G STRENGTH
 # edits the held-out faces of every set (WORK/<set>/<shard>.wes for each
 # shard named in EVAL_SHARD) to
-# every target emotion with wdenoise -g G -t STRENGTH, scores each
+# every target emotion with wdenoise -g G -t STRENGTH (G = model: no -g,
+# the model's own default guidance), scores each
 # (set, emotion) with femetrics against the unedited faces, and writes
 # OUTCSV: set,emotion,n,acc,csim,psnr,ssim,nme,fid, plus a row
 # all,all,... with the n-weighted means. Edited streams are kept beside it
@@ -16,6 +17,8 @@ mkdir -p "$dir" || exit 73
 meta() { head -c 1048576 "$MODEL" | tr ',{}' '\n\n\n' | sed -n "s/.*\"$1\" *: *\"\([^\"]*\)\".*/\1/p" | head -n 1; }
 W=$(meta wavelet)
 [ -n "$W" ] || { echo "eval: $MODEL has no wavelet metadata: not a WaveEmotion checkpoint" >&2; exit 65; }
+gopt="-g $g"
+[ "$g" = model ] && gopt=""
 rows="$dir/rows.csv"
 : > "$rows"
 for set in $SETS; do
@@ -37,7 +40,7 @@ for set in $SETS; do
             echo "eval: $set -> $e (g $g, strength $st)" >&2
             # shellcheck disable=SC2086
             "$BIN/dwt" -w "$W" < "$src" \
-              | "$BIN/wdenoise" -m "$MODEL" -e "$e" -g "$g" -t "$st" -n "$STEPS" $WDENOISE_FLAGS \
+              | "$BIN/wdenoise" -m "$MODEL" -e "$e" $gopt -t "$st" -n "$STEPS" $WDENOISE_FLAGS \
               | "$BIN/iwt" -t > "$ed.tmp" && mv "$ed.tmp" "$ed" \
               || { echo "eval: editing $src to $e failed" >&2; rm -f "$ed.tmp"; exit 70; }
         fi
