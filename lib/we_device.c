@@ -1,5 +1,6 @@
 /* we_device.c - device names and run-time selection. */
 #include "we_device.h"
+#include "we_names.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -19,11 +20,8 @@ const char *we_device_name(we_device d) { return (unsigned)d < WE_DEV_COUNT ? de
 
 we_status we_device_parse(const char *s, we_device *out)
 {
-    for (int i = 0; i < WE_DEV_COUNT; i++)
-        if (strcmp(s, dev_names[i]) == 0) {
-            *out = (we_device)i;
-            return WE_OK;
-        }
+    int i = we_name_index(dev_names, WE_DEV_COUNT, s);
+    if (i >= 0) { *out = (we_device)i; return WE_OK; }
     return we_err_set(WE_EUSAGE, "unknown device '%.32s' (want cpu, cuda or auto)", s);
 }
 

@@ -1,5 +1,6 @@
 /* we_emotion.c - the emotion vocabulary table. */
 #include "we_emotion.h"
+#include "we_names.h"
 
 #include <ctype.h>
 #include <string.h>
@@ -16,9 +17,7 @@ const char *we_emotion_name(int k)
 
 int we_emotion_id(const char *name)
 {
-    for (int i = 0; i < WE_EMOTION_COUNT; i++)
-        if (name && !strcmp(name, we_emotion_names[i])) return i;
-    return -1;
+    return we_name_index(we_emotion_names, WE_EMOTION_COUNT, name);
 }
 
 int we_emotion_parse(const char *word)

@@ -1,5 +1,6 @@
 /* we_sched.c - linear and cosine DDPM schedules (see we_sched.h). */
 #include "we_sched.h"
+#include "we_names.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -18,8 +19,8 @@ const char *we_sched_name(we_sched_kind k)
 
 we_status we_sched_parse(const char *s, we_sched_kind *out)
 {
-    for (int i = 0; i < WE_SCHED_COUNT; i++)
-        if (!strcmp(s, names[i])) { *out = (we_sched_kind)i; return WE_OK; }
+    int i = we_name_index(names, WE_SCHED_COUNT, s);
+    if (i >= 0) { *out = (we_sched_kind)i; return WE_OK; }
     return we_err_set(WE_EUSAGE, "unknown schedule '%s' (linear, cosine)", s);
 }
 

@@ -1,5 +1,6 @@
 /* we_tensor.c - tensor allocation, dtype tables, f16 conversion. */
 #include "we_tensor.h"
+#include "we_names.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -28,11 +29,8 @@ size_t we_dtype_size(we_dtype d)
 
 we_status we_dtype_parse(const char *s, we_dtype *out)
 {
-    for (int i = 0; i < WE_DTYPE_COUNT; i++)
-        if (strcmp(s, dtype_names[i]) == 0) {
-            *out = (we_dtype)i;
-            return WE_OK;
-        }
+    int i = we_name_index(dtype_names, WE_DTYPE_COUNT, s);
+    if (i >= 0) { *out = (we_dtype)i; return WE_OK; }
     return we_err_set(WE_EDATA, "unknown dtype '%.16s' (want u8, u16, i32, f16 or f32)", s);
 }
 

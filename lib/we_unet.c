@@ -1,6 +1,7 @@
 /* we_unet.c - the WaveEmotion UNet as a tape of we_nn layer calls
  * (see we_unet.h and tests/ref/model.py, which this mirrors line by line). */
 #include "we_unet.h"
+#include "we_names.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -25,8 +26,8 @@ const char *we_region_name(we_region r)
 
 we_status we_region_parse(const char *s, we_region *out)
 {
-    for (int i = 0; i < WE_REGION_COUNT; i++)
-        if (!strcmp(s, region_names[i])) { *out = (we_region)i; return WE_OK; }
+    int i = we_name_index(region_names, WE_REGION_COUNT, s);
+    if (i >= 0) { *out = (we_region)i; return WE_OK; }
     return we_err_set(WE_EUSAGE, "unknown noise region '%s' (all, high, low)", s);
 }
 
