@@ -111,8 +111,7 @@ we_status we_edit_model_load(we_edit_model *em, const char *path, int maxN, int 
     em->def_guidance = gd ? strtof(gd, NULL) : 0;
     if (!(em->def_guidance > 0 && em->def_guidance <= 100)) em->def_guidance = 0;
     if ((s = we_unet_create(&em->m, &em->cfg, maxN))) { we_st_free(&f); return s; }
-    const char *prefix = (use_ema && we_st_find(&f, "ema.conv_in.weight")) ? "ema." : "";
-    s = we_unet_load(&em->m, &f, prefix);
+    s = we_unet_load(&em->m, &f, we_unet_weights_prefix(&f, use_ema));
     we_st_free(&f);
     if (s) {
         we_unet_free(&em->m);

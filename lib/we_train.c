@@ -243,7 +243,7 @@ we_status we_train_export(const we_st_file *f, const char *path, int f16, float 
     if (s) return s;
     we_unet m;
     if ((s = we_unet_create(&m, &cfg, 1))) return s;
-    const char *prefix = we_st_find(f, "ema.conv_in.weight") ? "ema." : "";
+    const char *prefix = we_unet_weights_prefix(f, 1);
     s = we_unet_load(&m, f, prefix);
     we_st_writer w;
     we_st_writer_init(&w);

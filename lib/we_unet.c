@@ -636,6 +636,11 @@ we_status we_unet_load(we_unet *m, const we_st_file *f, const char *prefix)
     return WE_OK;
 }
 
+const char *we_unet_weights_prefix(const we_st_file *f, int use_ema)
+{
+    return use_ema && we_st_find(f, "ema.conv_in.weight") ? "ema." : "";
+}
+
 we_status we_unet_add_tensors_as(const we_unet *m, we_st_writer *w, const char *prefix, const void *buf,
                                  we_st_dtype dtype)
 {

@@ -125,6 +125,10 @@ const we_unet_param *we_unet_find(const we_unet *m, const char *name);
 /* Load every parameter from f, tensor name = prefix + state_dict name
  * (prefix "" for the weights, "ema." for the EMA copy). Shapes must match. */
 we_status we_unet_load(we_unet *m, const we_st_file *f, const char *prefix);
+/* The prefix to load the weights to sample with: "ema." when use_ema and f
+ * carries an EMA copy (a training checkpoint), else "" (the raw weights, or
+ * an export, whose EMA weights have plain names). */
+const char *we_unet_weights_prefix(const we_st_file *f, int use_ema);
 /* Add every parameter of buf (params, grads or an EMA copy laid out like
  * params) to a writer as prefix + name. */
 we_status we_unet_add_tensors(const we_unet *m, we_st_writer *w, const char *prefix, const float *buf);

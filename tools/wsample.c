@@ -116,8 +116,7 @@ int main(int argc, char **argv)
     if (threads) we_nn_set_threads(threads);
     we_unet m;
     if ((s = we_unet_create(&m, &cfg, batch))) we_cli_die_status(s, "creating the model");
-    const char *prefix = (!no_ema && we_st_find(&f, "ema.conv_in.weight")) ? "ema." : "";
-    if ((s = we_unet_load(&m, &f, prefix))) we_cli_die_status(s, model);
+    if ((s = we_unet_load(&m, &f, we_unet_weights_prefix(&f, !no_ema)))) we_cli_die_status(s, model);
     we_st_free(&f);
 
     we_sched sch;
