@@ -70,19 +70,6 @@ void we_edit_model_path(char *buf, size_t cap, const char *request)
     snprintf(buf, cap, "%s", WE_EDIT_DEFAULT_MODEL);
 }
 
-static int meta_lists(const we_st_file *f, const char *key, const char *word)
-{
-    const char *v = we_st_meta(f, key);
-    size_t n = strlen(word);
-    while (v && *v) {
-        while (*v == ',' || *v == ' ') v++;
-        size_t k = strcspn(v, ", ");
-        if (k == n && !strncmp(v, word, n)) return 1;
-        v += k;
-    }
-    return 0;
-}
-
 void we_edit_model_free(we_edit_model *em)
 {
     we_cond_free(&em->cond);
@@ -106,7 +93,7 @@ we_status we_edit_model_load(we_edit_model *em, const char *path, int maxN, int 
         we_st_free(&f);
         return we_err_set(WE_EDATA, "%s: %s", path, we_err_detail());
     }
-    em->has_va = meta_lists(&f, "conditions", "va");
+    em->has_va = we_st_meta_lists(&f, "conditions", "va");
     const char *gd = we_st_meta(&f, "edit.guidance");
     em->def_guidance = gd ? strtof(gd, NULL) : 0;
     if (!(em->def_guidance > 0 && em->def_guidance <= 100)) em->def_guidance = 0;

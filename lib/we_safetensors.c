@@ -195,6 +195,19 @@ const char *we_st_meta(const we_st_file *f, const char *key)
     return NULL;
 }
 
+int we_st_meta_lists(const we_st_file *f, const char *key, const char *word)
+{
+    const char *v = we_st_meta(f, key);
+    size_t n = strlen(word);
+    while (v && *v) {
+        while (*v == ',' || *v == ' ') v++;
+        size_t k = strcspn(v, ", ");
+        if (k == n && !strncmp(v, word, n)) return 1;
+        v += k;
+    }
+    return 0;
+}
+
 static we_status get_check(const we_st_file *f, const char *name, size_t count, int rank,
                            const int64_t *shape, const we_st_entry **out)
 {

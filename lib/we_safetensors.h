@@ -88,6 +88,9 @@ const void *we_st_data(const we_st_file *f, const we_st_entry *e);
 size_t we_st_count(const we_st_entry *e);
 /* Metadata value for key, or NULL. */
 const char *we_st_meta(const we_st_file *f, const char *key);
+/* 1 when the metadata value of key is a comma/blank-separated list holding
+ * word (e.g. conditions = "label,va"), else 0 (also when key is absent). */
+int we_st_meta_lists(const we_st_file *f, const char *key, const char *word);
 
 /* Copy tensor `name` into dst as floats (F32, F64, F16 and I32 are
  * converted). It must have exactly `count` elements; if shape is not NULL

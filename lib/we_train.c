@@ -68,7 +68,6 @@ we_status we_train_init(we_train *tr, we_unet *m, const we_train_params *hp, uin
     }
     memcpy(tr->ema, m->params, P * sizeof(float));
     we_rng_seed(&tr->rng, seed);
-    snprintf(tr->conditions, sizeof tr->conditions, "label%s", m->cfg.K ? ",heatmap" : "");
     if ((s = we_train_aux_setup(tr))) {
         we_train_free(tr);
         return s;
@@ -159,16 +158,23 @@ we_status we_train_step(we_train *tr, const float *x0, const int32_t *label, con
     return WE_OK;
 }
 
+/* The `conditions` metadata value. */
+static void conditions_string(char *buf, size_t cap, int has_va, int K)
+{
+    snprintf(buf, cap, "label%s%s", has_va ? ",va" : "", K ? ",heatmap" : "");
+}
+
 we_status we_train_save(const we_train *tr, const char *path)
 {
     const we_unet *m = tr->m;
     we_st_writer w;
     we_st_writer_init(&w);
-    char rng[96];
+    char rng[96], cd[32];
     we_rng_to_hex(&tr->rng, rng);
+    conditions_string(cd, sizeof cd, tr->has_va, m->cfg.K);
     int64_t P = (int64_t)m->nparams;
     we_status s = we_unet_config_to_meta(&m->cfg, &w);
-    s = s ? s : we_st_writer_meta(&w, "conditions", tr->conditions);
+    s = s ? s : we_st_writer_meta(&w, "conditions", cd);
     s = s ? s : we_st_writer_metaf(&w, "train.step", "%ld", tr->step);
     s = s ? s : we_st_writer_meta(&w, "train.rng", rng);
     s = s ? s : we_st_writer_metaf(&w, "train.lr", "%.9g", tr->hp.lr);
@@ -213,8 +219,7 @@ we_status we_train_load(we_train *tr, const we_st_file *f)
     if (!st || !rng || we_rng_from_hex(&tr->rng, rng))
         return we_err_set(WE_EDATA, "checkpoint lacks training state (train.step / train.rng)");
     tr->step = strtol(st, NULL, 10);
-    const char *cd = we_st_meta(f, "conditions");
-    if (cd && strlen(cd) < sizeof tr->conditions) strcpy(tr->conditions, cd);
+    tr->has_va = we_st_meta_lists(f, "conditions", "va");
     /* auxiliary settings, so a resumed run continues with the same loss */
     static const char *const fk[] = {"train.lambda_wav", "train.wav_w_low", "train.wav_w_high", "train.lambda_expr"};
     float *fv[] = {&tr->hp.lambda_wav, &tr->hp.wav_w_low, &tr->hp.wav_w_high, &tr->hp.lambda_expr};
@@ -247,8 +252,9 @@ we_status we_train_export(const we_st_file *f, const char *path, int f16, float 
     s = we_unet_load(&m, f, prefix);
     we_st_writer w;
     we_st_writer_init(&w);
-    const char *cd = we_st_meta(f, "conditions"), *st = we_st_meta(f, "train.step");
-    if (!cd) cd = cfg.K ? "label,heatmap" : "label";
+    const char *st = we_st_meta(f, "train.step");
+    char cd[32];
+    conditions_string(cd, sizeof cd, we_st_meta_lists(f, "conditions", "va"), cfg.K);
     s = s ? s : we_unet_config_to_meta(&cfg, &w);
     s = s ? s : we_st_writer_meta(&w, "conditions", cd);
     s = s ? s : we_st_writer_meta(&w, "trained_steps", st ? st : "unknown");

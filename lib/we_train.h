@@ -52,10 +52,10 @@ typedef struct {
     float *noise, *va;
     int32_t *t, *label, *va_null;
     float *heat;
-    /* conditions the data carried: "label", plus ",va" when any item had
-     * valence/arousal and ",heatmap" when K > 0. Saved as the metadata key
-     * `conditions`, which wdenoise reads to accept -V/-A. */
-    char conditions[32];
+    /* the data carried valence/arousal: the metadata key `conditions`
+     * ("label", plus ",va" then, and ",heatmap" when K > 0) says so to
+     * wdenoise, which accepts -V/-A only then */
+    int has_va;
     /* auxiliary losses: state (expression net when lambda_expr > 0), the
      * x_t / d eps buffers [maxN, xsize] of a step, and the last step's
      * values of L_wav and L_expr (0 when off or nothing counted) */

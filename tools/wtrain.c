@@ -414,8 +414,7 @@ int main(int argc, char **argv)
     /* conditions the data carries, kept across resumed runs */
     int any_va = 0;
     for (int i = 0; i < ds.n && !any_va; i++) any_va = ds.va_known[i];
-    if (any_va && !strstr(tr.conditions, "va"))
-        snprintf(tr.conditions, sizeof tr.conditions, "label,va%s", cfg.K ? ",heatmap" : "");
+    if (any_va) tr.has_va = 1;
     fprintf(stderr, "%s: %d items %dx%d C=%d K=%d, model nf=%d %zu params, %.2f GFLOP/sample fwd, batch %d, step %ld -> %d\n",
             we_cli_prog(), ds.n, ds.S, ds.S, ds.C, ds.K, cfg.nf, m.nparams,
             we_unet_flops_per_sample(&m) / 1e9, o.batch, tr.step, o.steps);
