@@ -40,7 +40,8 @@ tmp=$(mktemp -d) || die 70 "mktemp failed"
 trap 'rm -rf "$tmp"' EXIT
 
 # 2. the model: its size and wavelet come from the checkpoint's metadata
-meta() { head -c 1048576 "$model" | tr ',{}' '\n\n\n' | sed -n "s/.*\"$1\" *: *\"\([^\"]*\)\".*/\1/p" | head -n 1; }
+. pipelines/ckpt_meta.sh
+meta() { ckpt_meta "$model" "$1"; }
 if [ ! -f "$model" ]; then
     say "no model at $model (the shipped default is models/default.safetensors),"
     say "so the emotion edit cannot run. Train one with 'make -f pipelines/train.mk'"

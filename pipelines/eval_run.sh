@@ -14,7 +14,8 @@ set -u
 outcsv=$1 g=$2 st=$3
 dir=${outcsv%.csv}
 mkdir -p "$dir" || exit 73
-meta() { head -c 1048576 "$MODEL" | tr ',{}' '\n\n\n' | sed -n "s/.*\"$1\" *: *\"\([^\"]*\)\".*/\1/p" | head -n 1; }
+. pipelines/ckpt_meta.sh
+meta() { ckpt_meta "$MODEL" "$1"; }
 W=$(meta wavelet)
 [ -n "$W" ] || { echo "eval: $MODEL has no wavelet metadata: not a WaveEmotion checkpoint" >&2; exit 65; }
 gopt="-g $g"

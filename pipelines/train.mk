@@ -105,7 +105,7 @@ train: datasets
 
 # 3. export when the run is complete
 export: train
-	@step=$$(head -c 100000 $(CKPT) | tr ',{}' '\n\n\n' | sed -n 's/.*"train.step" *: *"\([0-9]*\)".*/\1/p' | head -n 1); \
+	@step=$$(. pipelines/ckpt_meta.sh; ckpt_meta $(CKPT) train.step); \
 	 if [ -z "$$step" ]; then echo "train.mk: cannot read train.step from $(CKPT)" >&2; exit 65; fi; \
 	 if [ "$$step" -lt $(STEPS) ]; then echo "train.mk: step $$step of $(STEPS): not done yet, run again" >&2; exit 0; fi; \
 	 mkdir -p $(dir $(MODEL)); \

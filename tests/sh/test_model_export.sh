@@ -5,21 +5,21 @@
 . tests/sh/lib.sh
 FX=tests/fixtures/model_train.wes
 TINY="--nf 8 --mult 1,2 --num-res 1 --attn 1 -b 4 -T 1 --log-every 0"
-meta() { head -c 65536 "$1" | grep -ao "\"$2\" *: *\"[^\"]*\"" | head -n 1 | sed 's/.*: *"\(.*\)"/\1/'; }
+. pipelines/ckpt_meta.sh
 
 # the fixture has valence/arousal on every item
 ok "train 3 steps (labels + va)" wtrain -m "$T/a.st" -n 3 -S 2 $TINY $FX
-is "checkpoint conditions" "$(meta "$T/a.st" conditions)" "label,va"
+is "checkpoint conditions" "$(ckpt_meta "$T/a.st" conditions)" "label,va"
 ok "train on the heatmap-conditioned config" wtrain -m "$T/h.st" -n 2 --heatmaps $TINY $FX
-is "heatmap model conditions" "$(meta "$T/h.st" conditions)" "label,va,heatmap"
+is "heatmap model conditions" "$(ckpt_meta "$T/h.st" conditions)" "label,va,heatmap"
 ok "resume keeps conditions" wtrain -m "$T/a.st" --resume -n 4 $TINY $FX
-is "conditions after resume" "$(meta "$T/a.st" conditions)" "label,va"
+is "conditions after resume" "$(ckpt_meta "$T/a.st" conditions)" "label,va"
 
 ok "export f32" wtrain -m "$T/a.st" --export "$T/e.st"
 ok "export f16" wtrain -m "$T/a.st" --export "$T/e16.st" --f16
-is "export keeps the config" "$(meta "$T/e.st" nf)/$(meta "$T/e.st" S)/$(meta "$T/e.st" wavelet)" "8/16/haar"
-is "export records steps and EMA" "$(meta "$T/e.st" trained_steps)/$(meta "$T/e.st" weights)" "4/ema"
-is "export conditions" "$(meta "$T/e.st" conditions)" "label,va"
+is "export keeps the config" "$(ckpt_meta "$T/e.st" nf)/$(ckpt_meta "$T/e.st" S)/$(ckpt_meta "$T/e.st" wavelet)" "8/16/haar"
+is "export records steps and EMA" "$(ckpt_meta "$T/e.st" trained_steps)/$(ckpt_meta "$T/e.st" weights)" "4/ema"
+is "export conditions" "$(ckpt_meta "$T/e.st" conditions)" "label,va"
 is "no optimizer state or ema.* copy in the export" "$(head -c 65536 "$T/e.st" | grep -ac 'adam_m\|"ema\.')" 0
 a=$(wc -c < "$T/a.st"); e=$(wc -c < "$T/e.st"); h=$(wc -c < "$T/e16.st")
 is "export about a quarter of the checkpoint" "$([ $((e * 4)) -le $((a + 65536)) ] && echo y)" y
@@ -38,7 +38,7 @@ if [ $imgread_ok = 1 ]; then
     ok "f16 export: pixels within 1e-2" sh -c "wdenoise -m $T/e16.st -n 4 -e sad -V 0.2 -A 0.1 < $T/g.wes | iwt -t | tscmp -q -a 1e-2 - $T/o1.wes"
     # the model's recommended guidance (edit.guidance) is wdenoise's default
     ok "export with --edit-guidance 2" wtrain -m "$T/a.st" --export "$T/eg.st" --edit-guidance 2
-    is "edit.guidance in the metadata" "$(meta "$T/eg.st" edit.guidance)" 2
+    is "edit.guidance in the metadata" "$(ckpt_meta "$T/eg.st" edit.guidance)" 2
     ok "edit with the model's guidance" sh -c "wdenoise -m $T/eg.st -n 4 -e sad < $T/g.wes > $T/g2.wes"
     case "$(tsinfo "$T/g2.wes")" in *"edit.g_low=2 "*"edit.g_high=2 "*) r=0 ;; *) r=1 ;; esac
     is "defaults to g 2" "$r" 0
