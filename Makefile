@@ -67,7 +67,7 @@ MAN1    := $(wildcard man/man1/*.1)
 MAN5    := $(wildcard man/man5/*.5)
 
 .PHONY: all tools tests test bench demo install clean deps fuzz buildinfo
-all: buildinfo $(TOOLS) $(UNIT) $(FUZZ_REPLAY)
+all: buildinfo $(TOOLS) $(UNIT) $(FUZZ_REPLAY) $(EMU_READY)
 
 buildinfo:
 	@echo "waveemotion: building $(BUILD_KIND)"
@@ -93,6 +93,57 @@ build/tests/%: tests/unit/%.c tests/check.h $(LIB) | build/tests
 
 build/lib build/kernels build/tests build/fuzz bin:
 	mkdir -p $@
+
+# ---- CUDA emulator (tests/cudaemu) ----------------------------------------
+# The CUDA path run on the CPU, so `make test` exercises it without a GPU:
+# under build/emu/ the library is rebuilt with kernels/*.cu compiled as C++
+# against tests/cudaemu's runtime and cuBLAS (the <<<grid, block>>> launches
+# rewritten by sed), and every tool (build/emu/bin/) and every
+# tests/unit/test_*_cuda.c (build/emu/tests/) is linked against it. Only on
+# x86-64 (the fibers switch stacks in assembly); `make EMU=0` skips it.
+EMU ?= $(if $(filter x86_64,$(shell uname -m)),1,0)
+ifeq ($(EMU),1)
+EMU_CPPFLAGS := -Itests/cudaemu/include -Ilib -Ikernels -D_GNU_SOURCE -DWE_HAVE_CUDA
+EMU_CU_OBJ  := $(patsubst kernels/%.cu,build/emu/kernels/%.o,$(wildcard kernels/*.cu))
+EMU_LIB_OBJ := $(patsubst lib/%.c,build/emu/lib/%.o,$(LIB_C)) $(patsubst lib/%.cc,build/lib/%.o,$(LIB_CC)) \
+               $(EMU_CU_OBJ) build/emu/cudaemu.o
+EMU_LIB     := build/emu/libwe_emu.a
+EMU_TOOLS   := $(patsubst tools/%.c,build/emu/bin/%,$(wildcard tools/*.c))
+EMU_TESTS   := $(patsubst tests/unit/%.c,build/emu/tests/%,$(wildcard tests/unit/test_*_cuda.c)) \
+               build/emu/tests/test_cudaemu_self
+EMU_LDLIBS  := -ljpeg -lpng -lopenblas -lm -lpthread $(DLIB_LIBS) -lstdc++
+EMU_READY   := build/emu/READY
+else
+EMU_READY   :=
+endif
+
+.PHONY: emu
+emu: $(EMU_READY)
+$(EMU_READY): $(EMU_TOOLS) $(EMU_TESTS)
+	touch $@
+build/emu/lib/%.o: lib/%.c $(wildcard lib/*.h tests/cudaemu/include/*.h) | build/emu/lib
+	$(CC) $(EMU_CPPFLAGS) $(CFLAGS) -c -o $@ $<
+EMU_SED := sed -E 's/([A-Za-z_][A-Za-z0-9_]*)<<<(.*)>>>\(/cudaemu::launch("\1", \1, \2)(/'
+build/emu/kernels/%.cc: kernels/%.cu | build/emu/kernels
+	{ echo '#line 1 "$<"'; $(EMU_SED) $<; } > $@
+build/emu/kernels/%.o: build/emu/kernels/%.cc $(wildcard kernels/*.h lib/*.h tests/cudaemu/include/*.h)
+	$(CXX) $(EMU_CPPFLAGS) -std=c++17 -O2 -g -ffp-contract=off -Wall -Wno-unused-parameter -c -o $@ $<
+build/emu/cudaemu.o: tests/cudaemu/cudaemu.cc $(wildcard tests/cudaemu/include/*.h) | build/emu/lib
+	$(CXX) $(EMU_CPPFLAGS) -std=c++17 -O2 -g -Wall -c -o $@ $<
+$(EMU_LIB): $(EMU_LIB_OBJ)
+	rm -f $@
+	ar rcs $@ $^
+build/emu/bin/%: tools/%.c $(EMU_LIB) $(wildcard tools/*.h) | build/emu/bin
+	$(CC) $(EMU_CPPFLAGS) $(CFLAGS) -o $@ $< $(EMU_LIB) $(LDFLAGS) $(EMU_LDLIBS)
+build/emu/tests/%: tests/unit/%.c tests/check.h $(EMU_LIB) | build/emu/tests
+	$(CC) $(EMU_CPPFLAGS) -Itests $(CFLAGS) -o $@ $< $(EMU_LIB) $(LDFLAGS) $(EMU_LDLIBS)
+build/emu/tests/test_cudaemu_self: tests/cudaemu/selftest.cu build/emu/cudaemu.o | build/emu/tests
+	{ echo '#line 1 "$<"'; $(EMU_SED) $<; } > $@.cc
+	$(CXX) $(EMU_CPPFLAGS) -std=c++17 -O2 -g -Wall -o $@ -x c++ $@.cc -x none build/emu/cudaemu.o -lopenblas -lpthread
+	rm -f $@.cc
+build/emu/lib build/emu/kernels build/emu/bin build/emu/tests:
+	mkdir -p $@
+.PRECIOUS: build/emu/kernels/%.cc
 
 # Installs missing Debian packages (as root) and the npm weights package.
 deps:

@@ -7,7 +7,12 @@
  * gradient, the edit result) to DIR so bench_unet_torch.py can run the
  * reference on exactly the same numbers.
  *
- *   bench_unet DIR [batch] [reps] [C] [nf]
+ * With DEVICE cuda the network runs on the GPU (we_unet_cuda.h) the way
+ * wtrain and wdenoise run it: inputs go up and eps comes down per pass; the
+ * forward+backward step adds the host-side loss (we_unet_loss_xt/_eps) and
+ * the backward from d eps. $BENCH_TF32=1 allows TF32 tensor-core GEMMs.
+ *
+ *   bench_unet DIR [batch] [reps] [C] [nf] [cpu|cuda]
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,9 +20,12 @@
 
 #include "we_cli.h"
 #include "we_cond.h"
+#include "we_device.h"
+#include "we_nn_cuda.h"
 #include "we_safetensors.h"
 #include "we_sampler.h"
 #include "we_unet.h"
+#include "we_unet_cuda.h"
 
 static double median(double *v, int n)
 {
@@ -29,7 +37,9 @@ static double median(double *v, int n)
 
 int main(int argc, char **argv)
 {
-    if (argc < 2) { fprintf(stderr, "usage: bench_unet DIR [batch] [reps] [C] [nf]\n"); return 64; }
+    if (argc < 2) { fprintf(stderr, "usage: bench_unet DIR [batch] [reps] [C] [nf] [cpu|cuda]\n"); return 64; }
+    int cuda = argc > 6 && !strcmp(argv[6], "cuda");
+    if (cuda && !we_cuda_available()) { fprintf(stderr, "bench_unet: no CUDA device\n"); return 69; }
     const char *dir = argv[1];
     int B = argc > 2 ? atoi(argv[2]) : 32, reps = argc > 3 ? atoi(argv[3]) : 3;
     we_unet_config cfg;
@@ -65,36 +75,64 @@ int main(int argc, char **argv)
     }
     we_sched sch;
     we_sched_init(&sch, cfg.schedule, cfg.T);
+    we_unet_cuda g;
+    memset(&g, 0, sizeof g);
+    float *eps_host = malloc(xn * 4), *xt = malloc(xn * 4), *deps = malloc(xn * 4);
+    if (cuda) {
+#ifdef WE_HAVE_CUDA
+        if (getenv("BENCH_TF32") && atoi(getenv("BENCH_TF32"))) we_nn_cuda_set_tf32(1);
+#endif
+        if (we_unet_cuda_create(&g, &m)) { fprintf(stderr, "bench_unet: %s\n", we_err_detail()); return 69; }
+    }
     double flops = we_unet_flops_per_sample(&m);
     printf("config S=%d C=%d nf=%d mult=1,2,2,2 num_res=%d attn=2 batch=%d params=%zu fwd_gflop_per_sample=%.3f act_mib=%.0f\n",
            cfg.S, cfg.C, cfg.nf, cfg.num_res, B, m.nparams, flops / 1e9, 2.0 * m.nact * 4 / 1048576.0);
 
     /* warm-up: one forward and one forward+backward untimed (first touch of
-     * the activation arenas, BLAS thread start) */
+     * the activation arenas, BLAS thread start, cuBLAS handle) */
     const float *eps = NULL;
     float loss = 0;
-    we_unet_forward(&m, x0, t, lab, va, vn, NULL, B, &eps);
-    we_unet_loss(&m, &sch, x0, noise, t, lab, va, vn, NULL, B, 1, &loss, NULL);
     double tf[16], tb[16];
-    for (int k = 0; k < reps && k < 16; k++) {
+    for (int k = -1; k < reps && k < 16; k++) {
         double t0 = we_now();
-        we_unet_forward(&m, x0, t, lab, va, vn, NULL, B, &eps);
-        tf[k] = we_now() - t0;
+        if (cuda) {
+            if (we_unet_cuda_forward(&g, x0, t, lab, va, vn, NULL, B, eps_host)) {
+                fprintf(stderr, "bench_unet: %s\n", we_err_detail());
+                return 70;
+            }
+            eps = eps_host;
+        } else {
+            we_unet_forward(&m, x0, t, lab, va, vn, NULL, B, &eps);
+        }
+        if (k >= 0) tf[k] = we_now() - t0;
     }
     float *eps_keep = malloc(xn * 4);
     memcpy(eps_keep, eps, xn * 4);
-    for (int k = 0; k < reps && k < 16; k++) {
-        memset(m.grads, 0, m.nparams * 4);
+    for (int k = -1; k < reps && k < 16; k++) {
         double t0 = we_now();
-        we_unet_loss(&m, &sch, x0, noise, t, lab, va, vn, NULL, B, 1, &loss, NULL);
-        tb[k] = we_now() - t0;
+        if (cuda) {
+            we_status st = we_unet_cuda_zero_grads(&g);
+            st = st ? st : we_unet_loss_xt(&m, &sch, xt, x0, noise, t, B);
+            st = st ? st : we_unet_cuda_forward(&g, xt, t, lab, va, vn, NULL, B, eps_host);
+            if (!st) loss = we_unet_loss_eps(&m, deps, eps_host, noise, B);
+            st = st ? st : we_unet_cuda_backward(&g, deps);
+            if (st) { fprintf(stderr, "bench_unet: %s\n", we_err_detail()); return 70; }
+        } else {
+            memset(m.grads, 0, m.nparams * 4);
+            we_unet_loss(&m, &sch, x0, noise, t, lab, va, vn, NULL, B, 1, &loss, NULL);
+        }
+        if (k >= 0) tb[k] = we_now() - t0;
     }
+    if (cuda && we_unet_cuda_download_grads(&g, m.grads)) { fprintf(stderr, "bench_unet: %s\n", we_err_detail()); return 70; }
     double mf = median(tf, reps), mb = median(tb, reps);
-    printf("ours forward_s=%.4f fwd_bwd_s=%.4f fwd_gflops=%.2f loss=%.7f\n", mf, mb, flops * B / mf / 1e9, loss);
+    /* model FLOPs: a multiply-add is 2; backward is counted as 2 forwards */
+    printf("ours device=%s forward_s=%.4f fwd_bwd_s=%.4f fwd_gflops=%.2f fwd_bwd_gflops=%.2f loss=%.7f\n",
+           cuda ? "cuda" : "cpu", mf, mb, flops * B / mf / 1e9, 3 * flops * B / mb / 1e9, loss);
 
     /* one guided 40-step DDIM edit of one face */
     we_cond cond;
     we_cond_init(&cond, &m, 1);
+    if (cuda) cond.gpu = &g;
     int32_t src = 0, tgt = 1, vk0 = 0;
     cond.src_label = &src, cond.tgt_label = &tgt;
     cond.src_va_known = cond.tgt_va_known = &vk0;
@@ -135,5 +173,6 @@ int main(int argc, char **argv)
     snprintf(path, sizeof path, "%s/ours.safetensors", dir);
     if (we_st_writer_save(&w, path)) { fprintf(stderr, "bench_unet: %s\n", we_err_detail()); return 74; }
     we_st_writer_free(&w);
+    if (cuda) we_unet_cuda_free(&g);
     return 0;
 }

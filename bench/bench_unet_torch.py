@@ -7,7 +7,11 @@ forward+backward at the same batch, one 40-step guided DDIM edit of one face
 (same grid, same guidance), prints timings, then compares with the C
 outputs (eps, loss, every gradient, the edit result).
 
-    bench_unet_torch.py DIR THREADS [reps]
+    bench_unet_torch.py DIR THREADS [reps] [cpu|cuda]
+
+With cuda the same network runs eagerly on the GPU (PyTorch's default
+kernels, cuDNN convolutions); BENCH_TF32=1 allows TF32 in matmuls and
+convolutions, otherwise both are strict FP32.
 """
 import json
 import math
@@ -42,7 +46,20 @@ def read_st(path):
 def main():
     d, threads = sys.argv[1], int(sys.argv[2])
     reps = int(sys.argv[3]) if len(sys.argv) > 3 else 3
+    dev = sys.argv[4] if len(sys.argv) > 4 else "cpu"
     torch.set_num_threads(threads)
+    if dev == "cuda":
+        if not torch.cuda.is_available():
+            print("torch: no CUDA device")
+            sys.exit(69)
+        tf32 = os.environ.get("BENCH_TF32", "0") not in ("", "0")
+        torch.backends.cuda.matmul.allow_tf32 = tf32
+        torch.backends.cudnn.allow_tf32 = tf32
+        torch.backends.cudnn.benchmark = True
+
+    def sync():
+        if dev == "cuda":
+            torch.cuda.synchronize()
     W, meta = read_st(os.path.join(d, "weights.safetensors"))
     O, _ = read_st(os.path.join(d, "ours.safetensors"))
     cfg = M.default_config(S=int(meta["S"]), C=int(meta["C"]), K=int(meta["K"]), nf=int(meta["nf"]),
@@ -52,12 +69,14 @@ def main():
                            T=int(meta["T"]), schedule=meta["schedule"])
     net = M.WaveUNet(cfg)
     net.load_state_dict({k: torch.from_numpy(v.copy()) for k, v in W.items()})
-    x0 = torch.from_numpy(O["x0"].copy())
-    noise = torch.from_numpy(O["noise"].copy())
-    t = torch.from_numpy(O["t"].astype(np.int64))
-    lab = torch.from_numpy(O["label"].astype(np.int64))
-    va = torch.from_numpy(O["va"].copy())
-    vn = torch.from_numpy(O["va_null"].astype(np.int64))
+    net.to(dev)
+    T_ = lambda a: torch.from_numpy(a).to(dev)
+    x0 = T_(O["x0"].copy())
+    noise = T_(O["noise"].copy())
+    t = T_(O["t"].astype(np.int64))
+    lab = T_(O["label"].astype(np.int64))
+    va = T_(O["va"].copy())
+    vn = T_(O["va_null"].astype(np.int64))
     acp = M.alphas_cumprod(cfg["T"], cfg["schedule"])
 
     # warm-up, untimed (allocator, thread pool), as the C side does
@@ -66,11 +85,13 @@ def main():
     net.zero_grad()
     lw, _, _ = M.ddpm_loss(net, x0, t, noise, lab, va, vn, None, "all", acp)
     lw.backward()
+    sync()
     tf = []
     with torch.no_grad():
         for _ in range(reps):
             t0 = time.perf_counter()
             eps = net(x0, t, lab, va, vn, None)
+            sync()
             tf.append(time.perf_counter() - t0)
     tb = []
     for _ in range(reps):
@@ -78,6 +99,7 @@ def main():
         t0 = time.perf_counter()
         loss, _, _ = M.ddpm_loss(net, x0, t, noise, lab, va, vn, None, "all", acp)
         loss.backward()
+        sync()
         tb.append(time.perf_counter() - t0)
     mf, mb = statistics.median(tf), statistics.median(tb)
 
@@ -91,26 +113,32 @@ def main():
         ce = math.sqrt(1 - ap) - c0 * math.sqrt(1 - at)
         return (c0 * x.double() + ce * e.double()).float()
 
-    one_t = lambda tt: torch.tensor([tt])
-    null_va = torch.ones(1, dtype=torch.int64)
-    va1 = torch.zeros(1, 2)
+    one_t = lambda tt: torch.tensor([tt], device=dev)
+    null_va = torch.ones(1, dtype=torch.int64, device=dev)
+    va1 = torch.zeros(1, 2, device=dev)
+    lab0, lab1 = torch.tensor([0], device=dev), torch.tensor([1], device=dev)
+    labn = torch.tensor([M.NULL_LABEL], device=dev)
     x = x0[:1].clone()
     t0 = time.perf_counter()
     with torch.no_grad():
         for k in range(1, steps + 1):
-            e = net(x, one_t(g[k]), torch.tensor([0]), va1, null_va, None)
+            e = net(x, one_t(g[k]), lab0, va1, null_va, None)
             x = ddim(x, e, a(g[k - 1]), a(g[k]))
         for k in range(steps, 0, -1):
-            en = net(x, one_t(g[k]), torch.tensor([M.NULL_LABEL]), va1, null_va, None)
-            ec = net(x, one_t(g[k]), torch.tensor([1]), va1, null_va, None)
-            s = torch.ones(1, 4 * C, 1, 1)
+            en = net(x, one_t(g[k]), labn, va1, null_va, None)
+            ec = net(x, one_t(g[k]), lab1, va1, null_va, None)
+            s = torch.ones(1, 4 * C, 1, 1, device=dev)
             s[:, :C] = 1.0
             s[:, C:] = 3.0
             e = en + s * (ec - en)
             x = ddim(x, e, a(g[k]), a(g[k - 1]))
+    sync()
     te = time.perf_counter() - t0
-    print("torch forward_s=%.4f fwd_bwd_s=%.4f edit40_s=%.4f threads=%d version=%s loss=%.7f"
-          % (mf, mb, te, threads, torch.__version__, loss.item()))
+    print("torch device=%s forward_s=%.4f fwd_bwd_s=%.4f edit40_s=%.4f threads=%d version=%s loss=%.7f"
+          % (dev, mf, mb, te, threads, torch.__version__, loss.item()))
+    if dev == "cuda":
+        print("torch gpu=%s" % torch.cuda.get_device_name(0).replace(" ", "_"))
+    eps, x = eps.cpu(), x.cpu()
 
     # numerical agreement
     ce = O["eps"]
@@ -120,7 +148,7 @@ def main():
                                                         abs(O["loss"][0] - loss.item()) / abs(loss.item())))
     worst, wname = 0.0, ""
     for name, p in net.named_parameters():
-        gr = p.grad.numpy()
+        gr = p.grad.cpu().numpy()
         gc = O["grad." + name]
         r = np.abs(gr - gc).max() / max(np.abs(gr).max(), 1e-12)
         if r > worst:

@@ -1,11 +1,13 @@
 // nn_common.cu - CUDA glue for the nn layers: first-error recording, the
 // cuBLAS handle, row-major GEMM wrappers, memory helpers.
 #include <cstdio>
+#include <cstdlib>
+#include <cstring>
 
 #include "nn_common.h"
 
 static cublasHandle_t g_cublas;
-static int g_tf32;
+static int g_tf32 = -1; // -1: not set by we_nn_cuda_set_tf32, $WE_CUDA_TF32 decides
 static int g_failed;
 static char g_what[160];
 
@@ -18,6 +20,10 @@ void we_nn_cuda_record(int failed, const char *what, const char *file, int line)
 
 static void apply_math_mode(void)
 {
+    if (g_tf32 < 0) {
+        const char *e = getenv("WE_CUDA_TF32");
+        g_tf32 = e && *e && strcmp(e, "0") != 0;
+    }
     NN_CUBLAS_CHECK(cublasSetMathMode(g_cublas, g_tf32 ? CUBLAS_TF32_TENSOR_OP_MATH : CUBLAS_DEFAULT_MATH));
 }
 

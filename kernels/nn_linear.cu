@@ -43,9 +43,17 @@ __global__ void emb_fwd_k(float *out, const int32_t *ids, const float *table, in
 {
     NN_GRID_STRIDE(i, n) out[i] = table[(size_t)ids[i / D] * D + i % D];
 }
-__global__ void emb_bwd_k(float *dtable, const float *dout, const int32_t *ids, int D, size_t n)
+// One thread per table entry, adding the rows that used it in sample order
+// (the CPU's order): deterministic, no atomics.
+__global__ void emb_bwd_k(float *dtable, const float *dout, const int32_t *ids, int B, int D, size_t n)
 {
-    NN_GRID_STRIDE(i, n) atomicAdd(&dtable[(size_t)ids[i / D] * D + i % D], dout[i]);
+    NN_GRID_STRIDE(i, n) {
+        const int v = (int)(i / D), d = (int)(i % D);
+        float acc = dtable[i];
+        for (int b = 0; b < B; b++)
+            if (ids[b] == v) acc += dout[(size_t)b * D + d];
+        dtable[i] = acc;
+    }
 }
 
 extern "C" void we_nn_embedding_forward_cuda(float *out, const int32_t *ids, const float *table,
@@ -59,8 +67,8 @@ extern "C" void we_nn_embedding_forward_cuda(float *out, const int32_t *ids, con
 extern "C" void we_nn_embedding_backward_cuda(float *dtable, const float *dout, const int32_t *ids,
                                               int B, int V, int D)
 {
-    size_t n = (size_t)B * D;
-    emb_bwd_k<<<nn_blocks(n, 256), 256>>>(dtable, dout, ids, D, n);
+    size_t n = (size_t)V * D;
+    emb_bwd_k<<<nn_blocks(n, 256), 256>>>(dtable, dout, ids, B, D, n);
     NN_LAUNCH_CHECK();
 }
 

@@ -1,6 +1,8 @@
 // nn_norm.cu - CUDA twins of lib/we_nn_norm.c: GroupNorm and AdaGN.
 // One block per (sample, group); statistics in double as on the CPU.
-// dweight/dbias gather over samples with atomicAdd (order not fixed).
+// dweight/dbias sum over samples in a second kernel, one block per channel,
+// in a fixed order: no atomics, so a training step gives the same bits on
+// every run (resume is exact on the GPU too).
 #include "nn_common.h"
 
 #define NORM_THREADS 256
@@ -63,8 +65,6 @@ __global__ void gn_backward_kernel(float *dinp, float *dweight, float *dbias, fl
         if (threadIdx.x == 0) {
             if (dbeta) dbeta[(size_t)n * ld + c] += (float)s_dy;
             if (dgamma) dgamma[(size_t)n * ld + c] += (float)(s_dy_xh * w + s_dy * b);
-            if (dweight) atomicAdd(&dweight[c], (float)(s_dy_xh * gm));
-            if (dbias) atomicAdd(&dbias[c], (float)(s_dy * gm));
         }
         sum_dxh += s_dy * gm * w;
         sum_dxh_xh += s_dy_xh * gm * w;
@@ -78,6 +78,40 @@ __global__ void gn_backward_kernel(float *dinp, float *dweight, float *dbias, fl
         double xh = (x[i] - m) * r;
         dinp[off + i] += (float)(r * (dy[i] * (gm * w) - mdxh - xh * mdxh_xh));
     }
+}
+
+// dweight[c] += sum_n sum_i dy xh (1 + gamma), dbias[c] += sum_n sum_i dy (1 + gamma)
+__global__ void gn_param_grad_kernel(float *dweight, float *dbias, const float *dout, const float *inp,
+                                     const float *gamma, int ld, const float *mean, const float *rstd,
+                                     int N, int C, int HW, int G)
+{
+    const int c = blockIdx.x, g = c / (C / G);
+    double sw = 0.0, sb = 0.0;
+    for (int n = 0; n < N; n++) {
+        const float *x = inp + ((size_t)n * C + c) * HW, *dy = dout + ((size_t)n * C + c) * HW;
+        const float m = mean[n * G + g], r = rstd[n * G + g];
+        double gm = gamma ? 1.0 + (double)gamma[(size_t)n * ld + c] : 1.0, s1 = 0.0, s2 = 0.0;
+        for (int i = threadIdx.x; i < HW; i += blockDim.x) {
+            double v = dy[i];
+            s1 += v * ((x[i] - m) * r);
+            s2 += v;
+        }
+        sw += s1 * gm;
+        sb += s2 * gm;
+    }
+    sw = nn_block_sum(sw);
+    sb = nn_block_sum(sb);
+    if (threadIdx.x == 0) {
+        if (dweight) dweight[c] += (float)sw;
+        if (dbias) dbias[c] += (float)sb;
+    }
+}
+
+static void param_grads(float *dweight, float *dbias, const float *dout, const float *inp, const float *gamma,
+                        int ld, const float *mean, const float *rstd, int N, int C, int HW, int G)
+{
+    if (!dweight && !dbias) return;
+    gn_param_grad_kernel<<<C, NORM_THREADS>>>(dweight, dbias, dout, inp, gamma, ld, mean, rstd, N, C, HW, G);
 }
 
 extern "C" void we_nn_groupnorm_forward_cuda(float *out, float *mean, float *rstd,
@@ -96,6 +130,7 @@ extern "C" void we_nn_groupnorm_backward_cuda(float *dinp, float *dweight, float
 {
     gn_backward_kernel<<<N * G, NORM_THREADS>>>(dinp, dweight, dbias, NULL, NULL, dout, inp, weight,
                                                 NULL, NULL, 0, mean, rstd, C, HW, G);
+    param_grads(dweight, dbias, dout, inp, NULL, 0, mean, rstd, N, C, HW, G);
     NN_LAUNCH_CHECK();
 }
 
@@ -120,5 +155,6 @@ extern "C" void we_nn_adagn_backward_cuda(float *dinp, float *dweight, float *db
     (void)beta;
     gn_backward_kernel<<<N * G, NORM_THREADS>>>(dinp, dweight, dbias, dgamma, dbeta, dout, inp,
                                                 weight, bias, gamma, ld, mean, rstd, C, HW, G);
+    param_grads(dweight, dbias, dout, inp, gamma, ld, mean, rstd, N, C, HW, G);
     NN_LAUNCH_CHECK();
 }

@@ -29,22 +29,32 @@ extern "C" void we_adamw_step_cuda(float *param, float *m, float *v, const float
     NN_LAUNCH_CHECK();
 }
 
+// Sum of squares in double: one partial per block, then one block adds the
+// partials in a fixed order (no atomics: the same bits on every run).
+#define NORM_BLOCKS 1024
+static __device__ double g_norm_part[NORM_BLOCKS];
 static __device__ double g_norm_acc;
-__global__ void norm_zero_k(void) { g_norm_acc = 0.0; }
 __global__ void sumsq_k(const float *g, size_t n)
 {
     double s = 0.0;
     NN_GRID_STRIDE(i, n) s += (double)g[i] * g[i];
     s = nn_block_sum(s);
-    if (threadIdx.x == 0) atomicAdd(&g_norm_acc, s);
+    if (threadIdx.x == 0) g_norm_part[blockIdx.x] = s;
+}
+__global__ void sumsq_final_k(unsigned nb)
+{
+    double s = 0.0;
+    for (unsigned i = threadIdx.x; i < nb; i += blockDim.x) s += g_norm_part[i];
+    s = nn_block_sum(s);
+    if (threadIdx.x == 0) g_norm_acc = s;
 }
 
 extern "C" float we_optim_grad_norm_cuda(const float *grad, size_t n)
 {
-    norm_zero_k<<<1, 1>>>();
     unsigned b = nn_blocks(n, 256);
-    if (b > 1024) b = 1024;
+    if (b > NORM_BLOCKS) b = NORM_BLOCKS;
     sumsq_k<<<b, 256>>>(grad, n);
+    sumsq_final_k<<<1, 256>>>(b);
     NN_LAUNCH_CHECK();
     double s = 0.0;
     NN_CUDA_CHECK(cudaMemcpyFromSymbol(&s, g_norm_acc, sizeof s));

@@ -103,17 +103,24 @@ extern "C" void we_nn_slice_backward_cuda(float *dinp, const float *dout, int N,
     LAUNCH(chan_copy_k, N * so, dinp, (size_t)Cin * HW, (size_t)c0 * HW, dout, so, 0, so, N, 1);
 }
 
-// ---- MSE: partial sums in double, then one thread writes the mean.
-static __device__ double g_mse_acc;
-__global__ void mse_zero_k(void) { g_mse_acc = 0.0; }
+// ---- MSE: a partial sum in double per block, then one block adds them in
+// a fixed order and writes the mean (deterministic, no atomics).
+#define MSE_BLOCKS 1024
+static __device__ double g_mse_part[MSE_BLOCKS];
 __global__ void mse_sum_k(const float *p, const float *t, size_t n)
 {
     double s = 0.0;
     NN_GRID_STRIDE(i, n) { double d = (double)p[i] - (double)t[i]; s += d * d; }
     s = nn_block_sum(s);
-    if (threadIdx.x == 0) atomicAdd(&g_mse_acc, s);
+    if (threadIdx.x == 0) g_mse_part[blockIdx.x] = s;
 }
-__global__ void mse_final_k(float *loss, size_t n) { *loss = n ? (float)(g_mse_acc / (double)n) : 0.0f; }
+__global__ void mse_final_k(float *loss, unsigned nb, size_t n)
+{
+    double s = 0.0;
+    for (unsigned i = threadIdx.x; i < nb; i += blockDim.x) s += g_mse_part[i];
+    s = nn_block_sum(s);
+    if (threadIdx.x == 0) *loss = n ? (float)(s / (double)n) : 0.0f;
+}
 __global__ void mse_bwd_k(float *dp, float *dt, const float *p, const float *t, float k, size_t n)
 {
     NN_GRID_STRIDE(i, n) {
@@ -124,11 +131,10 @@ __global__ void mse_bwd_k(float *dp, float *dt, const float *p, const float *t, 
 }
 extern "C" void we_nn_mse_forward_cuda(float *loss_dev, const float *pred, const float *target, size_t n)
 {
-    mse_zero_k<<<1, 1>>>();
     unsigned b = nn_blocks(n, PW_THREADS);
-    if (b > 1024) b = 1024;
+    if (b > MSE_BLOCKS) b = MSE_BLOCKS;
     mse_sum_k<<<b, PW_THREADS>>>(pred, target, n);
-    mse_final_k<<<1, 1>>>(loss_dev, n);
+    mse_final_k<<<1, PW_THREADS>>>(loss_dev, b, n);
     NN_LAUNCH_CHECK();
 }
 extern "C" void we_nn_mse_backward_cuda(float *dpred, float *dtarget, const float *pred,

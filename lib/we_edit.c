@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "we_color.h"
+#include "we_device.h"
 #include "we_dwt.h"
 #include "we_faceapi.h"
 #include "we_wavelet.h"
@@ -72,6 +73,10 @@ void we_edit_model_path(char *buf, size_t cap, const char *request)
 
 void we_edit_model_free(we_edit_model *em)
 {
+    if (em->gpu) {
+        we_unet_cuda_free(em->gpu);
+        free(em->gpu);
+    }
     we_cond_free(&em->cond);
     we_sched_free(&em->sch);
     we_unet_free(&em->m);
@@ -122,6 +127,24 @@ we_status we_edit_model_load(we_edit_model *em, const char *path, int maxN, int 
         we_edit_model_free(em);
         return we_err_set(WE_ENOMEM, "out of memory for a batch of %d items", maxN);
     }
+    return WE_OK;
+}
+
+we_status we_edit_model_use_cuda(we_edit_model *em)
+{
+    if (em->gpu) return WE_OK;
+    if (!we_cuda_available())
+        return we_err_set(WE_EDEVICE, "%s", we_cuda_compiled() ? "no usable NVIDIA GPU was found"
+                                                               : "this build has no CUDA support");
+    we_unet_cuda *g = calloc(1, sizeof *g);
+    if (!g) return we_err_set(WE_ENOMEM, "out of memory");
+    we_status s = we_unet_cuda_create(g, &em->m);
+    if (s) {
+        free(g);
+        return s;
+    }
+    em->gpu = g;
+    em->cond.gpu = g;
     return WE_OK;
 }
 

@@ -67,6 +67,7 @@ typedef struct {
     size_t per;             /* 4C h h floats per item (model channels) */
     float *x, *heat, *va;   /* batch buffers: [maxN, 4C, h, h], [maxN, K, h, h], [maxN, 2] */
     int32_t *tgt, *src, *vk;
+    we_unet_cuda *gpu;      /* the device twin (we_edit_model_use_cuda), NULL on the CPU */
 } we_edit_model;
 
 /* Load a checkpoint for batches of up to maxN items (EMA weights when the
@@ -74,6 +75,12 @@ typedef struct {
  * for a file that is not a WaveEmotion checkpoint. */
 we_status we_edit_model_load(we_edit_model *em, const char *path, int maxN, int use_ema);
 void we_edit_model_free(we_edit_model *em);
+/* Run the network on the GPU from now on: creates the device twin of
+ * em->m (batches up to maxN) with the loaded weights and attaches it to
+ * em->cond, so every call of the sampler's callback runs there; the
+ * sampler, guidance and faithfulness stay on the host. WE_EDEVICE without
+ * CUDA or a GPU (em unchanged). Freed by we_edit_model_free. */
+we_status we_edit_model_use_cuda(we_edit_model *em);
 
 /* Edit N <= maxN items in place. x: [N, 4C, h, h] true coefficients with
  * C the model's channels (use we_edit_to_model first). src_label [N]

@@ -32,7 +32,8 @@ extern "C" {
 
 /* Create the cuBLAS handle (done lazily by the first GEMM anyway). */
 we_status we_nn_cuda_init(void);
-/* Allow TF32 tensor-core GEMMs (0 = strict FP32, the default). */
+/* Allow TF32 tensor-core GEMMs (0 = strict FP32). The default is strict
+ * FP32 unless the environment variable WE_CUDA_TF32 is set to 1. */
 void we_nn_cuda_set_tf32(int on);
 /* Wait for the device; WE_EDEVICE with "file:line: cuda error" detail if
  * any kernel or cuBLAS call failed since the last sync. */

@@ -1,5 +1,6 @@
 /* we_train.c - training step and resumable state (see we_train.h). */
 #include "we_train.h"
+#include "we_train_priv.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -26,6 +27,7 @@ void we_train_params_init(we_train_params *p)
 
 void we_train_free(we_train *tr)
 {
+    we_train_cuda_release(tr);
     we_sched_free(&tr->sched);
     free(tr->adam_m);
     free(tr->adam_v);
@@ -120,11 +122,23 @@ we_status we_train_step(we_train *tr, const float *x0, const int32_t *label, con
         tr->t[n] = (int32_t)we_rng_below(&tr->rng, (uint64_t)m->cfg.T);
     }
     we_rng_fill_normal(&tr->rng, tr->noise, (size_t)N * (size_t)m->xsize);
-    memset(m->grads, 0, m->nparams * sizeof(float));
     const float *eps;
-    we_status s = we_unet_loss_forward(m, &tr->sched, x0, tr->noise, tr->t, tr->label, tr->va, tr->va_null,
-                                       m->cfg.K ? tr->heat : NULL, N, loss, tr->xt, tr->deps, &eps);
-    if (s) return s;
+    const float *hb = m->cfg.K ? tr->heat : NULL;
+    we_status s;
+    if (tr->gpu) {
+        /* noising, loss and d eps on the host; the network on the device */
+        s = we_unet_loss_xt(m, &tr->sched, tr->xt, x0, tr->noise, tr->t, N);
+        s = s ? s : we_unet_cuda_zero_grads(tr->gpu);
+        s = s ? s : we_unet_cuda_forward(tr->gpu, tr->xt, tr->t, tr->label, tr->va, tr->va_null, hb, N, tr->eps);
+        if (s) return s;
+        eps = tr->eps;
+        *loss = we_unet_loss_eps(m, tr->deps, eps, tr->noise, N);
+    } else {
+        memset(m->grads, 0, m->nparams * sizeof(float));
+        s = we_unet_loss_forward(m, &tr->sched, x0, tr->noise, tr->t, tr->label, tr->va, tr->va_null, hb, N, loss,
+                                 tr->xt, tr->deps, &eps);
+        if (s) return s;
+    }
     if (!isfinite(*loss)) return we_err_set(WE_EDATA, "train: loss is not finite at step %ld", tr->step + 1);
     /* auxiliary terms add into d eps before the one backward pass */
     tr->l_wav = tr->l_expr = 0;
@@ -141,10 +155,6 @@ we_status we_train_step(we_train *tr, const float *x0, const int32_t *label, con
         if (!isfinite(tr->l_wav) || !isfinite(tr->l_expr))
             return we_err_set(WE_EDATA, "train: auxiliary loss is not finite at step %ld", tr->step + 1);
     }
-    we_unet_backward(m, tr->deps);
-    float gn = hp->clip > 0 ? we_optim_clip_grad_norm(m->grads, m->nparams, hp->clip)
-                            : we_optim_grad_norm(m->grads, m->nparams);
-    if (gnorm) *gnorm = gn;
     we_adamw_params ap;
     we_adamw_params_init(&ap);
     ap.lr = hp->lr;
@@ -152,6 +162,15 @@ we_status we_train_step(we_train *tr, const float *x0, const int32_t *label, con
     ap.beta2 = hp->beta2;
     ap.eps = hp->eps;
     ap.weight_decay = hp->weight_decay;
+    if (tr->gpu) {
+        if ((s = we_unet_cuda_backward(tr->gpu, tr->deps))) return s;
+        tr->step++;
+        return we_train_cuda_optim(tr, &ap, gnorm);
+    }
+    we_unet_backward(m, tr->deps);
+    float gn = hp->clip > 0 ? we_optim_clip_grad_norm(m->grads, m->nparams, hp->clip)
+                            : we_optim_grad_norm(m->grads, m->nparams);
+    if (gnorm) *gnorm = gn;
     tr->step++;
     we_adamw_step(m->params, tr->adam_m, tr->adam_v, m->grads, m->nparams, &ap, tr->step);
     we_optim_ema_update(tr->ema, m->params, m->nparams, hp->ema);
@@ -164,16 +183,18 @@ static void conditions_string(char *buf, size_t cap, int has_va, int K)
     snprintf(buf, cap, "label%s%s", has_va ? ",va" : "", K ? ",heatmap" : "");
 }
 
-we_status we_train_save(const we_train *tr, const char *path)
+we_status we_train_save(we_train *tr, const char *path)
 {
     const we_unet *m = tr->m;
+    we_status s = we_train_sync_host(tr);
+    if (s) return s;
     we_st_writer w;
     we_st_writer_init(&w);
     char rng[96], cd[32];
     we_rng_to_hex(&tr->rng, rng);
     conditions_string(cd, sizeof cd, tr->has_va, m->cfg.K);
     int64_t P = (int64_t)m->nparams;
-    we_status s = we_unet_config_to_meta(&m->cfg, &w);
+    s = we_unet_config_to_meta(&m->cfg, &w);
     s = s ? s : we_st_writer_meta(&w, "conditions", cd);
     s = s ? s : we_st_writer_metaf(&w, "train.step", "%ld", tr->step);
     s = s ? s : we_st_writer_meta(&w, "train.rng", rng);
@@ -238,6 +259,7 @@ we_status we_train_load(we_train *tr, const we_st_file *f)
         if (end == tm || *end || x < 0 || x > 1000000) return we_err_set(WE_EDATA, "checkpoint: bad train.aux_tmax '%s'", tm);
         tr->hp.aux_tmax = (int)x;
     }
+    if ((s = we_train_cuda_upload(tr))) return s;
     return we_train_aux_setup(tr);
 }
 

@@ -5,7 +5,8 @@
  * noise ~ N(0, I), DDPM epsilon loss + backward (we_unet_loss), gradient
  * clipping by global norm, AdamW, EMA of the weights. All randomness comes
  * from one we_rng whose state is saved, so a run resumed from a checkpoint
- * continues bit for bit as if it had never stopped.
+ * continues bit for bit as if it had never stopped. we_train_use_cuda moves
+ * the network and the optimizer to the GPU (same draws, same checkpoint).
  *
  * Checkpoint (one safetensors file, written atomically):
  *   <name>            weights (state_dict names)
@@ -24,6 +25,7 @@
 #include "we_sched.h"
 #include "we_train_rng.h"
 #include "we_unet.h"
+#include "we_unet_cuda.h"
 
 typedef struct {
     float lr;          /* 2e-4 */
@@ -63,6 +65,15 @@ typedef struct {
     int aux_ready, aux_expr;
     float *xt, *deps;
     float l_wav, l_expr;
+    /* GPU training (we_train_use_cuda; NULL on the CPU): the model's device
+     * twin and device copies of the AdamW moments and the EMA. Weights,
+     * gradients and optimizer state then live on the device: m->params,
+     * adam_m, adam_v and ema on the host are only current after
+     * we_train_sync_host (we_train_save does it). eps [maxN, xsize] is the
+     * host copy of the step's prediction (for the loss and the aux terms). */
+    we_unet_cuda *gpu;
+    float *d_adam_m, *d_adam_v, *d_ema;
+    float *eps;
 } we_train;
 
 /* Set up training state for model m (weights already initialised or
@@ -89,10 +100,26 @@ we_status we_train_step(we_train *tr, const float *x0, const int32_t *label, con
                         const int32_t *va_known, const float *heat, int N, float *loss,
                         float *gnorm);
 
-/* Write the checkpoint atomically (weights, EMA, moments, step, RNG). */
-we_status we_train_save(const we_train *tr, const char *path);
+/* Train on the GPU from now on (after we_train_init, before or after
+ * we_train_load): creates the device twin of tr->m, uploads the weights,
+ * moments and EMA. Each step then sends only the batch (x_t and the
+ * conditions) up and eps down, d eps up; condition dropout, noise, the loss
+ * and the auxiliary terms stay on the host with the same random draws in
+ * the same order, so a CPU and a GPU run from one seed agree to float
+ * tolerance. Gradient clipping, AdamW and the EMA run on the device.
+ * WE_EDEVICE without CUDA or a GPU (tr unchanged, still on the CPU).
+ * we_train_free releases the device state. */
+we_status we_train_use_cuda(we_train *tr);
+/* Download the device weights (into tr->m->params), moments and EMA into
+ * the host arrays; WE_OK and nothing to do on the CPU. */
+we_status we_train_sync_host(we_train *tr);
+
+/* Write the checkpoint atomically (weights, EMA, moments, step, RNG); on the
+ * GPU the state is downloaded first (we_train_sync_host). */
+we_status we_train_save(we_train *tr, const char *path);
 /* Restore weights, EMA, moments, step and RNG from a checkpoint written by
- * we_train_save (the model must have been created from the same config),
+ * we_train_save (the model must have been created from the same config;
+ * on the GPU the restored state is uploaded),
  * and the auxiliary loss settings (train.lambda_wav, train.wav_w_low,
  * train.wav_w_high, train.lambda_expr, train.aux_tmax) where present. */
 we_status we_train_load(we_train *tr, const we_st_file *f);

@@ -825,16 +825,21 @@ void we_unet_backward(we_unet *m, const float *deps)
     run_backward(m, N);
 }
 
-we_status we_unet_loss_forward(we_unet *m, const we_sched *s, const float *x0, const float *noise,
-                               const int32_t *t, const int32_t *label, const float *va,
-                               const int32_t *va_null, const float *heat, int N, float *loss,
-                               float *xt, float *deps, const float **eps_out)
+/* The noised channel range [lo, hi) of the config's region. */
+static void noised_range(const we_unet *m, int *lo, int *hi)
+{
+    int C = m->cfg.C;
+    *lo = 0, *hi = 4 * C;
+    if (m->cfg.region == WE_REGION_HIGH) *lo = C;
+    if (m->cfg.region == WE_REGION_LOW) *hi = C;
+}
+
+we_status we_unet_loss_xt(const we_unet *m, const we_sched *s, float *xt, const float *x0, const float *noise,
+                          const int32_t *t, int N)
 {
     if (N < 1 || N > m->maxN) return we_err_set(WE_EUSAGE, "model: batch %d not in 1..%d", N, m->maxN);
-    int C = m->cfg.C, hw = m->xsize / (4 * C);
-    int lo = 0, hi = 4 * C; /* noised channel range */
-    if (m->cfg.region == WE_REGION_HIGH) lo = C;
-    if (m->cfg.region == WE_REGION_LOW) hi = C;
+    int C = m->cfg.C, hw = m->xsize / (4 * C), lo, hi;
+    noised_range(m, &lo, &hi);
     size_t per = (size_t)m->xsize;
     for (int n = 0; n < N; n++)
         if (t[n] < 0 || t[n] >= s->T) return we_err_set(WE_EUSAGE, "model: timestep %d out of range", t[n]);
@@ -847,9 +852,14 @@ we_status we_unet_loss_forward(we_unet *m, const we_sched *s, const float *x0, c
             for (int i = 0; i < hw; i++) xt[o + i] = noised ? sa * x0[o + i] + sb * noise[o + i] : x0[o + i];
         }
     }
-    const float *eps;
-    we_status st = we_unet_forward(m, xt, t, label, va, va_null, heat, N, &eps);
-    if (st) return st;
+    return WE_OK;
+}
+
+float we_unet_loss_eps(const we_unet *m, float *deps, const float *eps, const float *noise, int N)
+{
+    int C = m->cfg.C, hw = m->xsize / (4 * C), lo, hi;
+    noised_range(m, &lo, &hi);
+    size_t per = (size_t)m->xsize;
     double cnt = (double)N * (hi - lo) * hw, acc = 0;
     for (int n = 0; n < N; n++)
         for (int c = 0; c < 4 * C; c++) {
@@ -861,7 +871,19 @@ we_status we_unet_loss_forward(we_unet *m, const we_sched *s, const float *x0, c
                 deps[o + i] = (float)(2 * e / cnt);
             }
         }
-    *loss = (float)(acc / cnt);
+    return (float)(acc / cnt);
+}
+
+we_status we_unet_loss_forward(we_unet *m, const we_sched *s, const float *x0, const float *noise,
+                               const int32_t *t, const int32_t *label, const float *va,
+                               const int32_t *va_null, const float *heat, int N, float *loss,
+                               float *xt, float *deps, const float **eps_out)
+{
+    we_status st = we_unet_loss_xt(m, s, xt, x0, noise, t, N);
+    if (st) return st;
+    const float *eps;
+    if ((st = we_unet_forward(m, xt, t, label, va, va_null, heat, N, &eps))) return st;
+    *loss = we_unet_loss_eps(m, deps, eps, noise, N);
     if (eps_out) *eps_out = eps;
     return WE_OK;
 }

@@ -169,6 +169,17 @@ we_status we_unet_loss_forward(we_unet *m, const we_sched *s, const float *x0, c
                                const int32_t *va_null, const float *heat, int N, float *loss,
                                float *xt, float *deps, const float **eps_out);
 
+/* The two host halves of we_unet_loss_forward, for callers that run the
+ * network elsewhere (the GPU, we_unet_cuda.h):
+ *   we_unet_loss_xt:  xt [N, xsize] (caller-owned) = x_t of x0 and noise at
+ *                     t (WE_EUSAGE for a bad N or timestep);
+ *   we_unet_loss_eps: the loss over the noise region for the prediction eps
+ *                     [N, xsize]; deps [N, xsize] (caller-owned, overwritten)
+ *                     receives its gradient w.r.t. eps. */
+we_status we_unet_loss_xt(const we_unet *m, const we_sched *s, float *xt, const float *x0, const float *noise,
+                          const int32_t *t, int N);
+float we_unet_loss_eps(const we_unet *m, float *deps, const float *eps, const float *noise, int N);
+
 /* Multiply-add count of one forward pass per sample (for FLOP figures). */
 double we_unet_flops_per_sample(const we_unet *m);
 

@@ -32,6 +32,13 @@ for t in build/tests/test_*; do
     [ -x "$t" ] || continue
     run_one "unit/$(basename "$t")" "$t"
 done
+# The CUDA path under the CPU emulator (tests/cudaemu; `make emu`), in
+# both thread orders: a result that depends on the order is a race.
+for t in build/emu/tests/test_*; do
+    [ -x "$t" ] || continue
+    run_one "emu/$(basename "$t")" "$t"
+    run_one "emu/$(basename "$t") reverse" env CUDAEMU_ORDER=reverse "$t"
+done
 for t in tests/sh/test_*.sh; do
     [ -f "$t" ] || continue
     run_one "sh/$(basename "$t" .sh)" sh "$t"

@@ -56,9 +56,11 @@ static void usage(void)
            "Model and machine:\n"
            "  -m, --model=CKPT        checkpoint (default $WE_MODEL, else %s)\n"
            "      --no-ema            use the raw weights instead of the EMA copy\n"
-           "  -b, --batch=B           items per network batch (default 16)\n"
+           "  -b, --batch=B           items per network batch (default 64 on cuda, 16 on the\n"
+           "                          cpu)\n"
            "  -T, --threads=N         BLAS threads, 0 = library default (default 0)\n"
-           "  -d, --device=DEV        cpu, cuda or auto (default auto)\n"
+           "  -d, --device=DEV        cpu, cuda or auto (default auto: cuda when a GPU is there);\n"
+           "                          on cuda the UNet runs on the GPU\n"
            "  -h, --help              show this help and exit\n",
            WE_EDIT_DEFAULT_MODEL);
 }
@@ -109,7 +111,7 @@ static void parse(int argc, char **argv, opts *o)
     o->prompt_timeout = 30;
     o->intensity = NAN;
     o->valence = o->arousal = NAN;
-    o->batch = 16;
+    o->batch = 0; /* default by device (main) */
     o->source = "key";
     enum { O_PCMD = 256, O_PTO, O_T0, O_GL, O_GH, O_GLAB, O_GVA, O_GHEAT, O_ETA, O_FL, O_NOHEAT, O_NOEMA };
     static const struct option lo[] = {
@@ -407,11 +409,12 @@ int main(int argc, char **argv)
     parse_source(&c);
     we_device dev;
     if (we_device_resolve(o.device, &dev)) we_cli_die_status(WE_EDEVICE, "--device");
-    if (dev == WE_DEV_CUDA && o.device && !strcmp(o.device, "cuda"))
-        we_cli_die(WE_EDEVICE, "editing on CUDA is not implemented yet: the UNet runs on the CPU (use --device cpu)");
+    if (!o.batch) o.batch = dev == WE_DEV_CUDA ? 64 : 16;
     resolve_target(&c);
     if (o.threads) we_nn_set_threads(o.threads);
     load_model(&c);
+    we_status s;
+    if (dev == WE_DEV_CUDA && (s = we_edit_model_use_cuda(&c.em))) we_cli_die_status(s, "--device cuda");
     setup_scales(&c);
     if (we_edit_params_check(&o.ep, c.em.cfg.T)) we_cli_usage_error("%s", we_err_detail());
     we_cli_refuse_tty(stdout);
@@ -425,7 +428,6 @@ int main(int argc, char **argv)
     if (!bt.it) we_cli_die(WE_ENOMEM, "out of memory");
     we_progress pg;
     we_progress_start(&pg);
-    we_status s;
     for (;;) {
         if (bt.n == bt.cap) flush(&c, &bt); /* many pass-through items: keep memory bounded */
         we_item *it = &bt.it[bt.n];

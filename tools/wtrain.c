@@ -75,7 +75,8 @@ static void usage(void)
            "  -e, --labels=CSV      take `emotion` from CSV (image,emotion) by file name of\n"
            "                        the item's src/id key when the stream has none\n"
            "  -T, --threads=N       BLAS threads, 0 = library default (default 0)\n"
-           "  -d, --device=DEV      cpu, cuda or auto (default auto; training runs on the CPU)\n"
+           "  -d, --device=DEV      cpu, cuda or auto (default auto: cuda when a GPU is there);\n"
+           "                        on cuda the network and the optimizer run on the GPU\n"
            "      --export=MODEL    do not train: write CKPT's EMA weights and config alone to\n"
            "                        MODEL (what wdenoise -m loads), no optimizer state\n"
            "      --f16             with --export: store the weights as float16 (half the size)\n"
@@ -342,8 +343,6 @@ int main(int argc, char **argv)
     }
     we_device dev;
     if (we_device_resolve(o.device, &dev)) we_cli_die_status(WE_EDEVICE, "--device");
-    if (dev == WE_DEV_CUDA && o.device && !strcmp(o.device, "cuda"))
-        we_cli_die(WE_EDEVICE, "training on CUDA is not implemented yet (use --device cpu)");
 
     we_unet_config cfg;
     we_unet_config_init(&cfg);
@@ -410,14 +409,16 @@ int main(int argc, char **argv)
         if (o.aux_given & AUX_TM) tr.hp.aux_tmax = o.hp.aux_tmax;
         if ((s = we_train_aux_setup(&tr))) we_cli_die_status(s, "auxiliary losses");
     }
+    /* on the GPU after the resume: the restored state goes up with the model */
+    if (dev == WE_DEV_CUDA && (s = we_train_use_cuda(&tr))) we_cli_die_status(s, "--device cuda");
     int aux_on = tr.hp.lambda_wav > 0 || tr.hp.lambda_expr > 0;
     /* conditions the data carries, kept across resumed runs */
     int any_va = 0;
     for (int i = 0; i < ds.n && !any_va; i++) any_va = ds.va_known[i];
     if (any_va) tr.has_va = 1;
-    fprintf(stderr, "%s: %d items %dx%d C=%d K=%d, model nf=%d %zu params, %.2f GFLOP/sample fwd, batch %d, step %ld -> %d\n",
+    fprintf(stderr, "%s: %d items %dx%d C=%d K=%d, model nf=%d %zu params, %.2f GFLOP/sample fwd, batch %d, step %ld -> %d, on %s\n",
             we_cli_prog(), ds.n, ds.S, ds.S, ds.C, ds.K, cfg.nf, m.nparams,
-            we_unet_flops_per_sample(&m) / 1e9, o.batch, tr.step, o.steps);
+            we_unet_flops_per_sample(&m) / 1e9, o.batch, tr.step, o.steps, we_device_name(dev));
 
     FILE *csv = NULL;
     if (o.csv) {
