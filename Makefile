@@ -88,7 +88,7 @@ $(LIB): $(LIB_OBJ)
 
 bin/%: tools/%.c $(LIB) $(wildcard tools/*.h) | bin
 	$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ $< $(LIB) $(LDFLAGS) $(LDLIBS)
-build/tests/%: tests/unit/%.c tests/check.h $(LIB) | build/tests
+build/tests/%: tests/unit/%.c $(wildcard tests/*.h) $(LIB) | build/tests
 	$(CC) $(CPPFLAGS) -Itests $(CFLAGS) -o $@ $< $(LIB) $(LDFLAGS) $(LDLIBS)
 
 build/lib build/kernels build/tests build/fuzz bin:
@@ -135,9 +135,9 @@ $(EMU_LIB): $(EMU_LIB_OBJ)
 	ar rcs $@ $^
 build/emu/bin/%: tools/%.c $(EMU_LIB) $(wildcard tools/*.h) | build/emu/bin
 	$(CC) $(EMU_CPPFLAGS) $(CFLAGS) -o $@ $< $(EMU_LIB) $(LDFLAGS) $(EMU_LDLIBS)
-build/emu/tests/%: tests/unit/%.c tests/check.h $(EMU_LIB) | build/emu/tests
+build/emu/tests/%: tests/unit/%.c $(wildcard tests/*.h) $(EMU_LIB) | build/emu/tests
 	$(CC) $(EMU_CPPFLAGS) -Itests $(CFLAGS) -o $@ $< $(EMU_LIB) $(LDFLAGS) $(EMU_LDLIBS)
-build/emu/tests/test_cudaemu_self: tests/cudaemu/selftest.cu build/emu/cudaemu.o | build/emu/tests
+build/emu/tests/test_cudaemu_self: tests/cudaemu/selftest.cu kernels/nn_common.h build/emu/cudaemu.o | build/emu/tests
 	{ echo '#line 1 "$<"'; $(EMU_SED) $<; } > $@.cc
 	$(CXX) $(EMU_CPPFLAGS) -std=c++17 -O2 -g -Wall -o $@ -x c++ $@.cc -x none build/emu/cudaemu.o -lopenblas -lpthread
 	rm -f $@.cc

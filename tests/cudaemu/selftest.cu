@@ -14,6 +14,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "nn_common.h"
+
 static int passed, failed;
 static void check(int ok, const char *what)
 {
@@ -21,31 +23,11 @@ static void check(int ok, const char *what)
     ok ? passed++ : failed++;
 }
 
-// Sum of x over the block (blockDim.x a multiple of 32), as nn_common.h does it.
-__device__ float block_sum(float v)
-{
-    __shared__ float sh[32];
-    for (int o = 16; o > 0; o >>= 1) v += __shfl_xor_sync(0xffffffffu, v, o);
-    int lane = threadIdx.x & 31, wid = threadIdx.x >> 5;
-    __syncthreads();
-    if (lane == 0) sh[wid] = v;
-    __syncthreads();
-    int nw = (blockDim.x + 31) >> 5;
-    v = (threadIdx.x < (unsigned)nw) ? sh[threadIdx.x] : 0.0f;
-    if (wid == 0)
-        for (int o = 16; o > 0; o >>= 1) v += __shfl_xor_sync(0xffffffffu, v, o);
-    if (threadIdx.x == 0) sh[0] = v;
-    __syncthreads();
-    float r = sh[0];
-    __syncthreads();
-    return r;
-}
-
 __global__ void row_sums(float *out, const float *x, int n)
 {
     float s = 0;
     for (int i = threadIdx.x; i < n; i += blockDim.x) s += x[(size_t)blockIdx.x * n + i];
-    s = block_sum(s);
+    s = nn_block_sum(s); // the project's block reduction (kernels/nn_common.h)
     if (threadIdx.x == 0) out[blockIdx.x] = s;
 }
 

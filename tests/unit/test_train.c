@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "check.h"
+#include "train_data.h"
 #include "we_train.h"
 
 #define NDATA 8
@@ -21,22 +22,11 @@ static void tiny_config(we_unet_config *c)
     c->num_res = 1, c->nattn = 1, c->attn[0] = 1;
 }
 
-typedef struct {
-    float *x, *heat, *va;
-    int32_t *label, *vk;
-} data;
+typedef train_data data;
 
 static void make_data(data *d, const we_unet *m)
 {
-    we_rng r;
-    we_rng_seed(&r, 77);
-    d->x = malloc(sizeof(float) * NDATA * m->xsize);
-    d->heat = malloc(sizeof(float) * NDATA * m->heatsize);
-    d->va = malloc(sizeof(float) * NDATA * 2);
-    d->label = malloc(sizeof(int32_t) * NDATA);
-    d->vk = malloc(sizeof(int32_t) * NDATA);
-    we_rng_fill_normal(&r, d->x, (size_t)NDATA * m->xsize);
-    for (size_t i = 0; i < (size_t)NDATA * m->heatsize; i++) d->heat[i] = (float)we_rng_uniform(&r);
+    train_data_make(d, m, NDATA, 77);
     for (int i = 0; i < NDATA; i++) {
         d->label[i] = i % 9;
         d->vk[i] = i % 2;
@@ -213,6 +203,6 @@ int main(void)
 
     we_train_free(&ta);
     we_unet_free(&ma);
-    free(d.x), free(d.heat), free(d.va), free(d.label), free(d.vk);
+    train_data_free(&d);
     return check_summary();
 }

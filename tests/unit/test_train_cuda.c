@@ -24,6 +24,7 @@
 #include <unistd.h>
 
 #include "check.h"
+#include "train_data.h"
 #include "we_device.h"
 #include "we_train.h"
 #include "we_unet_cuda.h"
@@ -114,22 +115,11 @@ static void tiny_params(we_train_params *hp)
     hp->aux_tmax = 1000;
 }
 
-typedef struct {
-    float *x, *heat, *va;
-    int32_t *label, *vk;
-} data;
+typedef train_data data;
 
 static void make_data(data *d, const we_unet *m)
 {
-    we_rng r;
-    we_rng_seed(&r, 21);
-    d->x = malloc(sizeof(float) * NDATA * m->xsize);
-    d->heat = malloc(sizeof(float) * NDATA * m->heatsize);
-    d->va = malloc(sizeof(float) * NDATA * 2);
-    d->label = malloc(sizeof(int32_t) * NDATA);
-    d->vk = malloc(sizeof(int32_t) * NDATA);
-    we_rng_fill_normal(&r, d->x, (size_t)NDATA * m->xsize);
-    for (size_t i = 0; i < (size_t)NDATA * m->heatsize; i++) d->heat[i] = (float)we_rng_uniform(&r);
+    train_data_make(d, m, NDATA, 21);
     for (int i = 0; i < NDATA; i++) {
         d->label[i] = (3 * i) % 9;
         d->vk[i] = i % 3 != 0;
@@ -137,10 +127,7 @@ static void make_data(data *d, const we_unet *m)
     }
 }
 
-static void free_data(data *d)
-{
-    free(d->x), free(d->heat), free(d->va), free(d->label), free(d->vk);
-}
+static void free_data(data *d) { train_data_free(d); }
 
 /* one step on a batch drawn with the trainer's RNG (as wtrain does) */
 static we_status step(we_train *tr, const data *d, float *loss, float *gn)
