@@ -63,11 +63,11 @@ FUZZ_FLAGS := -g -O1 -fno-omit-frame-pointer -fsanitize=address,undefined
 FUZZ_OBJ   := $(patsubst lib/%.c,build/fuzz/lib/%.o,$(LIB_C))
 FUZZ_BIN   := $(patsubst tests/fuzz/%.c,build/fuzz/%,$(FUZZ_SRC))
 FUZZ_REPLAY := $(patsubst tests/fuzz/%.c,build/tests/replay_%,$(FUZZ_SRC))
-MAN1    := $(wildcard man/man1/*.1)
-MAN5    := $(wildcard man/man5/*.5)
+MAN1    := $(wildcard man/*.1)
+MAN5    := $(wildcard man/*.5)
 
 .PHONY: all tools tests test bench demo install clean deps fuzz buildinfo
-all: buildinfo $(TOOLS) $(UNIT) $(FUZZ_REPLAY) $(EMU_READY)
+all: buildinfo $(TOOLS) $(UNIT) $(FUZZ_REPLAY) emu
 
 buildinfo:
 	@echo "waveemotion: building $(BUILD_KIND)"
