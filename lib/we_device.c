@@ -45,6 +45,14 @@ int we_cuda_available(void)
 #endif
 }
 
+we_status we_cuda_require(void)
+{
+    if (we_cuda_available()) return WE_OK;
+    return we_err_set(WE_EDEVICE, "device cuda requested but %s",
+                      we_cuda_compiled() ? "no usable NVIDIA GPU was found"
+                                         : "this build has no CUDA support (rebuild with nvcc present)");
+}
+
 we_status we_device_resolve(const char *request, we_device *out)
 {
     we_device d = WE_DEV_AUTO;
@@ -56,10 +64,7 @@ we_status we_device_resolve(const char *request, we_device *out)
         *out = we_cuda_available() ? WE_DEV_CUDA : WE_DEV_CPU;
         return WE_OK;
     }
-    if (d == WE_DEV_CUDA && !we_cuda_available())
-        return we_err_set(WE_EDEVICE, "device cuda requested but %s",
-                          we_cuda_compiled() ? "no usable NVIDIA GPU was found"
-                                             : "this build has no CUDA support (rebuild with nvcc present)");
+    if (d == WE_DEV_CUDA && (s = we_cuda_require())) return s;
     *out = d;
     return WE_OK;
 }

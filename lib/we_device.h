@@ -26,6 +26,9 @@ we_status we_device_parse(const char *s, we_device *out);
 int we_cuda_available(void);
 /* 1 if CUDA support was compiled in (regardless of a GPU). */
 int we_cuda_compiled(void);
+/* WE_OK if a GPU can be used, else WE_EDEVICE with a detail saying why
+ * (no CUDA in this build, or no usable GPU). */
+we_status we_cuda_require(void);
 
 /* Turn a request (from --device, or NULL for none) into WE_DEV_CPU or
  * WE_DEV_CUDA, applying WE_DEVICE when request is NULL. Asking for cuda

@@ -10,7 +10,6 @@
 #include <unistd.h>
 
 #include "we_color.h"
-#include "we_device.h"
 #include "we_dwt.h"
 #include "we_faceapi.h"
 #include "we_wavelet.h"
@@ -133,9 +132,6 @@ we_status we_edit_model_load(we_edit_model *em, const char *path, int maxN, int 
 we_status we_edit_model_use_cuda(we_edit_model *em)
 {
     if (em->gpu) return WE_OK;
-    if (!we_cuda_available())
-        return we_err_set(WE_EDEVICE, "%s", we_cuda_compiled() ? "no usable NVIDIA GPU was found"
-                                                               : "this build has no CUDA support");
     we_unet_cuda *g = calloc(1, sizeof *g);
     if (!g) return we_err_set(WE_ENOMEM, "out of memory");
     we_status s = we_unet_cuda_create(g, &em->m);

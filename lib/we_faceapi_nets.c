@@ -542,7 +542,8 @@ we_status we_fa_net_to_device(we_fa_net *n, we_device dev)
 {
     if (dev != WE_DEV_CUDA || n->cuda) return WE_OK;
 #ifdef WE_HAVE_CUDA
-    if (!we_cuda_available()) return we_err_set(WE_EDEVICE, "no CUDA device for the face-api nets");
+    we_status s = we_cuda_require();
+    if (s) return s;
     int ok = 1;
     size_t F = sizeof(float);
     if (n->kind != WE_FA_RECOG) {

@@ -42,7 +42,6 @@ we_status we_train_cuda_upload(we_train *tr)
 we_status we_train_use_cuda(we_train *tr)
 {
     if (tr->gpu) return WE_OK;
-    if (!we_cuda_available()) return we_err_set(WE_EDEVICE, "train: no usable NVIDIA GPU was found");
     we_unet *m = tr->m;
     size_t P = m->nparams;
     tr->gpu = calloc(1, sizeof *tr->gpu);
@@ -113,7 +112,7 @@ we_status we_train_cuda_upload(we_train *tr)
 we_status we_train_use_cuda(we_train *tr)
 {
     (void)tr;
-    return we_err_set(WE_EDEVICE, "this build has no CUDA support (rebuild with nvcc present)");
+    return we_cuda_require();
 }
 
 we_status we_train_sync_host(we_train *tr)

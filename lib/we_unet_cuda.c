@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "we_device.h"
 #include "we_unet_priv.h"
 
 #ifdef WE_HAVE_CUDA
@@ -36,7 +37,8 @@ we_status we_unet_cuda_create(we_unet_cuda *g, we_unet *m)
 {
     memset(g, 0, sizeof *g);
     g->m = m;
-    we_status s = we_nn_cuda_init();
+    we_status s = we_cuda_require();
+    s = s ? s : we_nn_cuda_init();
     if (s) return s;
     /* scratch: the largest need over the tape at maxN */
     size_t sc = 1;
@@ -236,10 +238,7 @@ we_status we_unet_cuda_backward(we_unet_cuda *g, const float *deps_host)
 
 #else /* no CUDA */
 
-static we_status nocuda(void)
-{
-    return we_err_set(WE_EDEVICE, "this build has no CUDA support (nvcc was not found)");
-}
+static we_status nocuda(void) { return we_cuda_require(); }
 we_status we_unet_cuda_create(we_unet_cuda *g, we_unet *m)
 {
     memset(g, 0, sizeof *g);

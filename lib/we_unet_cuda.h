@@ -2,8 +2,8 @@
  * we_unet.c run with the CUDA twins of lib/we_nn.h (we_nn_cuda.h), over
  * device copies of the parameter, gradient and activation arenas.
  *
- * Without CUDA compiled in (or without a GPU) every function returns
- * WE_EDEVICE with a detail; callers check we_cuda_available() first.
+ * Without CUDA compiled in (or without a GPU) we_unet_cuda_create returns
+ * WE_EDEVICE saying which (we_cuda_require), as do the others without CUDA.
  */
 #ifndef WE_UNET_CUDA_H
 #define WE_UNET_CUDA_H
