@@ -1,17 +1,16 @@
-/* we_edit.c - model loading, channel adaptation and one batch of edits
+/* we_edit.c - sampler settings, channel adaptation and one batch of edits
  * (see we_edit.h). */
 #include "we_edit.h"
 
-#include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "we_color.h"
 #include "we_dwt.h"
 #include "we_faceapi.h"
+#include "we_model.h"
 #include "we_wavelet.h"
 
 void we_edit_params_init(we_edit_params *p)
@@ -50,101 +49,7 @@ we_status we_edit_params_check(const we_edit_params *p, int T)
     return WE_OK;
 }
 
-void we_edit_model_path(char *buf, size_t cap, const char *request)
-{
-    if (request) { snprintf(buf, cap, "%s", request); return; }
-    const char *env = getenv("WE_MODEL");
-    if (env && *env) { snprintf(buf, cap, "%s", env); return; }
-    char exe[PATH_MAX];
-    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
-    if (n > 0) {
-        exe[n] = 0;
-        char *sl = strrchr(exe, '/');
-        if (sl) {
-            *sl = 0;                       /* .../bin */
-            char cand[PATH_MAX + 64];
-            snprintf(cand, sizeof cand, "%s/../%s", exe, WE_EDIT_DEFAULT_MODEL);
-            if (access(cand, F_OK) == 0) { snprintf(buf, cap, "%s", cand); return; }
-        }
-    }
-    snprintf(buf, cap, "%s", WE_EDIT_DEFAULT_MODEL);
-}
-
-void we_edit_model_free(we_edit_model *em)
-{
-    if (em->gpu) {
-        we_unet_cuda_free(em->gpu);
-        free(em->gpu);
-    }
-    we_cond_free(&em->cond);
-    we_sched_free(&em->sch);
-    we_unet_free(&em->m);
-    free(em->x); free(em->heat); free(em->va);
-    free(em->tgt); free(em->src); free(em->vk);
-    memset(em, 0, sizeof *em);
-}
-
-we_status we_edit_model_load(we_edit_model *em, const char *path, int maxN, int use_ema)
-{
-    memset(em, 0, sizeof *em);
-    we_st_file f;
-    we_status s = we_st_read(&f, path);
-    if (s == WE_ENOINPUT || s == WE_ENOMEM) return s;
-    if (s) return we_err_set(WE_EDATA, "%s is not a safetensors checkpoint: %s", path, we_err_detail());
-    s = we_unet_config_from_meta(&em->cfg, &f);
-    if (!s) s = we_unet_config_validate(&em->cfg);
-    if (s) {
-        we_st_free(&f);
-        return we_err_set(WE_EDATA, "%s: %s", path, we_err_detail());
-    }
-    em->has_va = we_st_meta_lists(&f, "conditions", "va");
-    const char *gd = we_st_meta(&f, "edit.guidance");
-    em->def_guidance = gd ? strtof(gd, NULL) : 0;
-    if (!(em->def_guidance > 0 && em->def_guidance <= 100)) em->def_guidance = 0;
-    if ((s = we_unet_create(&em->m, &em->cfg, maxN))) { we_st_free(&f); return s; }
-    s = we_unet_load(&em->m, &f, we_unet_weights_prefix(&f, use_ema));
-    we_st_free(&f);
-    if (s) {
-        we_unet_free(&em->m);
-        return we_err_set(WE_EDATA, "%s: %s", path, we_err_detail());
-    }
-    em->maxN = maxN;
-    em->h = em->cfg.S / 2;
-    em->per = (size_t)4 * em->cfg.C * em->h * em->h;
-    size_t hw = (size_t)em->h * em->h;
-    if ((s = we_sched_init(&em->sch, em->cfg.schedule, em->cfg.T)) || (s = we_cond_init(&em->cond, &em->m, maxN))) {
-        we_edit_model_free(em);
-        return s;
-    }
-    em->x = malloc(sizeof(float) * em->per * (size_t)maxN);
-    em->heat = em->cfg.K ? malloc(sizeof(float) * (size_t)em->cfg.K * hw * (size_t)maxN) : NULL;
-    em->va = malloc(sizeof(float) * 2 * (size_t)maxN);
-    em->tgt = malloc(sizeof(int32_t) * (size_t)maxN);
-    em->src = malloc(sizeof(int32_t) * (size_t)maxN);
-    em->vk = calloc((size_t)maxN, sizeof(int32_t));
-    if (!em->x || (em->cfg.K && !em->heat) || !em->va || !em->tgt || !em->src || !em->vk) {
-        we_edit_model_free(em);
-        return we_err_set(WE_ENOMEM, "out of memory for a batch of %d items", maxN);
-    }
-    return WE_OK;
-}
-
-we_status we_edit_model_use_cuda(we_edit_model *em)
-{
-    if (em->gpu) return WE_OK;
-    we_unet_cuda *g = calloc(1, sizeof *g);
-    if (!g) return we_err_set(WE_ENOMEM, "out of memory");
-    we_status s = we_unet_cuda_create(g, &em->m);
-    if (s) {
-        free(g);
-        return s;
-    }
-    em->gpu = g;
-    em->cond.gpu = g;
-    return WE_OK;
-}
-
-we_status we_edit_run(we_edit_model *em, const we_edit_params *p, float *x, const int32_t *src_label,
+we_status we_edit_run(we_model *em, const we_edit_params *p, float *x, const int32_t *src_label,
                       int tgt_label, const float *va, const float *heat, int N, we_rng *rng)
 {
     if (N < 1 || N > em->maxN) return we_err_set(WE_EUSAGE, "edit: batch %d not in 1..%d", N, em->maxN);

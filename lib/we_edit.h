@@ -1,8 +1,9 @@
 /* we_edit.h - emotion editing of wavelet items with a trained WaveEmotion
  * UNet (design/model.md section 4): the glue between wdenoise and the
  * model engineer's we_unet / we_cond / we_sampler (we_sampler_edit does
- * the inversion + guided DDIM + faithfulness; this module loads the model,
- * adapts the channels, scales to diffusion space, fills the conditions).
+ * the inversion + guided DDIM + faithfulness; this module adapts the
+ * channels, scales to diffusion space, fills the conditions). The model is
+ * loaded and the request set up by we_model.h, which calls this.
  *
  * Data: `x` are TRUE wavelet coefficients (as `dwt` writes them),
  * [N, 4C, h, h], subband-major. The model's data_scale is applied here.
@@ -21,13 +22,10 @@
 
 #include "we_cond.h"
 #include "we_err.h"
-#include "we_safetensors.h"
 #include "we_sampler.h"
 #include "we_sched.h"
 #include "we_train_rng.h"
 #include "we_unet.h"
-
-#define WE_EDIT_DEFAULT_MODEL "models/default.safetensors"
 
 typedef struct {
     int steps;              /* DDIM steps over [0, t0] (40) */
@@ -50,43 +48,14 @@ int we_edit_t0(const we_edit_params *p, int T);
  * 1..t0+1, strength in (0, 1], eta >= 0, faith in [0, 1]. WE_EUSAGE. */
 we_status we_edit_params_check(const we_edit_params *p, int T);
 
-/* Model path: request if not NULL, else $WE_MODEL, else
- * WE_EDIT_DEFAULT_MODEL next to the executable's parent directory
- * (bin/../models/...), else relative to the current directory. */
-void we_edit_model_path(char *buf, size_t cap, const char *request);
+struct we_model;
 
-typedef struct {
-    we_unet m;
-    we_unet_config cfg;
-    we_sched sch;
-    we_cond cond;
-    int maxN;
-    int has_va;             /* the checkpoint's metadata lists "va" in `conditions` */
-    float def_guidance;     /* metadata edit.guidance: the model's recommended scale, 0 = none */
-    int h;                  /* S/2 */
-    size_t per;             /* 4C h h floats per item (model channels) */
-    float *x, *heat, *va;   /* batch buffers: [maxN, 4C, h, h], [maxN, K, h, h], [maxN, 2] */
-    int32_t *tgt, *src, *vk;
-    we_unet_cuda *gpu;      /* the device twin (we_edit_model_use_cuda), NULL on the CPU */
-} we_edit_model;
-
-/* Load a checkpoint for batches of up to maxN items (EMA weights when the
- * file has them and use_ema). WE_ENOINPUT if the file is missing, WE_EDATA
- * for a file that is not a WaveEmotion checkpoint. */
-we_status we_edit_model_load(we_edit_model *em, const char *path, int maxN, int use_ema);
-void we_edit_model_free(we_edit_model *em);
-/* Run the network on the GPU from now on: creates the device twin of
- * em->m (batches up to maxN) with the loaded weights and attaches it to
- * em->cond, so every call of the sampler's callback runs there; the
- * sampler, guidance and faithfulness stay on the host. WE_EDEVICE without
- * CUDA or a GPU (em unchanged). Freed by we_edit_model_free. */
-we_status we_edit_model_use_cuda(we_edit_model *em);
-
-/* Edit N <= maxN items in place. x: [N, 4C, h, h] true coefficients with
+/* Edit N <= maxN items of the model em (we_model.h) in place: the
+ * algorithm behind we_model_edit. x: [N, 4C, h, h] true coefficients with
  * C the model's channels (use we_edit_to_model first). src_label [N]
  * (8 = NULL); tgt_label for all; va: target (valence, arousal) or NULL;
  * heat: [N, K, h, h] or NULL (NULL heatmaps). rng for eta > 0. */
-we_status we_edit_run(we_edit_model *em, const we_edit_params *p, float *x, const int32_t *src_label,
+we_status we_edit_run(struct we_model *em, const we_edit_params *p, float *x, const int32_t *src_label,
                       int tgt_label, const float *va, const float *heat, int N, we_rng *rng);
 
 /* Channel adaptation of one item (hw = h*h). to: dst [4*Cm, hw] from src
@@ -95,8 +64,6 @@ we_status we_edit_run(we_edit_model *em, const we_edit_params *p, float *x, cons
  * keep. Ci, Cm in {1, 3}. */
 void we_edit_to_model(float *dst, float *keep, const float *src, int Ci, int Cm, size_t hw);
 void we_edit_from_model(float *dst, const float *edited, const float *keep, int Ci, int Cm, size_t hw);
-
-
 
 /* Estimate an item's source emotion with face-api's expression net: the
  * inverse DWT (wavelet w, one level) of coef [4C, h, h] true coefficients

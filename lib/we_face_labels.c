@@ -152,3 +152,15 @@ const char *we_face_labels_find(const we_face_labels *l, const char *path)
     row *r = bsearch(&key, l->rows, (size_t)l->n, sizeof *l->rows, cmp_row);
     return r ? r->label : NULL;
 }
+
+const char *we_face_labels_find_key(const we_face_labels *l, const char *key)
+{
+    if (!l || !key) return NULL;
+    const char *b = base_name(key);
+    size_t len = strcspn(b, "#");
+    char buf[4096];
+    if (len >= sizeof buf) return NULL;
+    memcpy(buf, b, len);
+    buf[len] = '\0';
+    return we_face_labels_find(l, buf);
+}

@@ -30,5 +30,9 @@ void we_face_labels_free(we_face_labels *l);
 int we_face_labels_count(const we_face_labels *l);
 /* The raw label word for the base name of path, or NULL if absent. */
 const char *we_face_labels_find(const we_face_labels *l, const char *path);
+/* The raw label word for a stream key (an item id or src key such as
+ * "dir/a.jpg#2"): its base name up to the first '#'; NULL if absent or key
+ * is NULL. */
+const char *we_face_labels_find_key(const we_face_labels *l, const char *key);
 
 #endif

@@ -13,17 +13,6 @@
 
 int we_prompt_emotion_id(const char *name) { return we_emotion_id(name); }
 
-void we_prompt_apply_intensity(double I, double *g, double *strength)
-{
-    if (!(I >= 0)) I = 0;
-    if (I > 1) I = 1;
-    if (g) *g = 1.0 + 2.0 * I * (*g - 1.0);
-    if (strength) {
-        double s = *strength * (0.5 + I);
-        *strength = s > 1.0 ? 1.0 : s;
-    }
-}
-
 /* ---- UTF-8 ---------------------------------------------------------------- */
 
 /* Decode one code point at s[*i] (n bytes left); strict: no overlong forms,

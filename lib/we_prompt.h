@@ -24,7 +24,8 @@
  *    highest intensity, then the first in the text.
  * Clauses end at , . ; : ! ? and at "but" / "nhưng".
  *
- * Intensity scales the sampler (we_prompt_apply_intensity):
+ * Intensity scales the sampler (we_guidance_intensity in we_model.h, with
+ * the other guidance rules):
  *     g' = 1 + 2 I (g - 1)          for each guidance scale g
  *     strength' = min(1, strength (0.5 + I))
  * so I = 0.5 keeps the given (or default) settings.
@@ -90,10 +91,5 @@ void we_prompt_argv_free(char **argv);
  * WE_EDATA for a bad answer; the detail says which. */
 we_status we_prompt_run_command(const char *cmd, const char *prompt, double timeout_s,
                                 we_prompt_result *r);
-
-/* Scale guidance and strength by an intensity I in [0, 1]:
- * *g = 1 + 2 I (*g - 1) (g may be NULL), *strength = min(1, *strength (0.5 + I))
- * (strength may be NULL). I = 0.5 leaves both as they are. */
-void we_prompt_apply_intensity(double I, double *g, double *strength);
 
 #endif

@@ -16,13 +16,11 @@
 
 #include "we_cli.h"
 #include "we_device.h"
-#include "we_dwt.h"
+#include "we_face_labels.h"
+#include "we_model.h"
 #include "we_nn.h"
 #include "we_safetensors.h"
 #include "we_stream.h"
-#include "we_train.h"
-#include "we_unet.h"
-#include "we_wavelet.h"
 
 typedef struct {
     const char *model, *csv, *labels, *device, *mult, *attn, *export_to;
@@ -33,10 +31,8 @@ typedef struct {
     long seed;
     const char *schedule, *region, *wavelet;
     we_train_params hp;
-    int aux_given;      /* AUX_* bits: auxiliary options given on the command line */
+    unsigned aux_given; /* WE_AUX_* bits: auxiliary options given on the command line */
 } opts;
-
-enum { AUX_LW = 1, AUX_WW = 2, AUX_LE = 4, AUX_TM = 8 };
 
 static volatile sig_atomic_t stop_flag;
 static void on_signal(int sig) { (void)sig; stop_flag = 1; }
@@ -94,172 +90,6 @@ static void usage(void)
            "  -h, --help            show this help and exit\n");
 }
 
-/* ---- data ---- */
-typedef struct {
-    int n, cap;
-    int S, C, K, xsize;
-    float *x;       /* [n, xsize] diffusion space */
-    float *heat;    /* [n, K*h*h] */
-    int32_t *label;
-    float *va;
-    int32_t *va_known;
-} dataset;
-
-typedef struct {
-    int n;
-    char **name, **emo;
-} labelmap;
-
-static void load_labels(labelmap *lm, const char *path)
-{
-    FILE *f = fopen(path, "r");
-    if (!f) we_cli_die(WE_ENOINPUT, "cannot open labels file %s", path);
-    char line[4096];
-    int cap = 0;
-    memset(lm, 0, sizeof *lm);
-    while (fgets(line, sizeof line, f)) {
-        line[strcspn(line, "\r\n")] = 0;
-        char *c = strchr(line, ',');
-        if (!c) continue;
-        *c = 0;
-        if (!strcmp(line, "image")) continue;
-        if (lm->n == cap) {
-            cap = cap ? 2 * cap : 1024;
-            lm->name = realloc(lm->name, sizeof(char *) * (size_t)cap);
-            lm->emo = realloc(lm->emo, sizeof(char *) * (size_t)cap);
-            if (!lm->name || !lm->emo) we_cli_die(WE_ENOMEM, "out of memory");
-        }
-        lm->name[lm->n] = strdup(line);
-        lm->emo[lm->n] = strdup(c + 1);
-        lm->n++;
-    }
-    fclose(f);
-}
-
-static const char *lookup_label(const labelmap *lm, const char *key)
-{
-    if (!key) return NULL;
-    const char *b = strrchr(key, '/');
-    b = b ? b + 1 : key;
-    size_t len = strcspn(b, "#");
-    for (int i = 0; i < lm->n; i++)
-        if (strlen(lm->name[i]) == len && !strncmp(lm->name[i], b, len)) return lm->emo[i];
-    return NULL;
-}
-
-static int parse_emotion(const char *s)
-{
-    int l;
-    return we_unet_label_parse(s, &l) ? -1 : l;
-}
-
-static void read_data(dataset *ds, FILE *in, const char *label, const we_wavelet *wl, float scale,
-                      const labelmap *lm, int want_heat)
-{
-    we_reader r;
-    we_reader_init(&r, in, label);
-    we_item it;
-    we_item_init(&it);
-    memset(ds, 0, sizeof *ds);
-    we_status s;
-    long unknown_emo = 0;
-    float *work = NULL;
-    while ((s = we_reader_item(&r, &it)) == WE_OK) {
-        we_frame *fw = we_item_find(&it, "wavelet");
-        we_frame *fi = fw ? NULL : we_item_find(&it, "image");
-        if (!fw && !fi) continue; /* nothing to learn from */
-        we_frame *f = fw ? fw : fi;
-        const we_tensor *t = &f->t;
-        if (t->rank != 3 || (t->dtype != WE_F32 && !(fi && t->dtype == WE_U8)))
-            we_cli_die(WE_EDATA, "item %d: %s frame must be f32 (or u8 image) C x H x W", ds->n + 1, f->name);
-        int C, S;
-        if (fw) {
-            if (t->shape[0] % 4 || t->shape[1] != t->shape[2])
-                we_cli_die(WE_EDATA, "item %d: wavelet frame must be 4C x h x h (one level)", ds->n + 1);
-            C = (int)t->shape[0] / 4;
-            S = (int)t->shape[1] * 2;
-            const char *lv = we_frame_get(f, "levels");
-            if (lv && strcmp(lv, "1")) we_cli_die(WE_EDATA, "item %d: wavelet frame has levels=%s, want 1", ds->n + 1, lv);
-        } else {
-            C = (int)t->shape[0];
-            S = (int)t->shape[1];
-            if (t->shape[1] != t->shape[2] || S % 2) we_cli_die(WE_EDATA, "item %d: image must be square with even size", ds->n + 1);
-        }
-        if (ds->n == 0) {
-            ds->S = S, ds->C = C, ds->xsize = 4 * C * (S / 2) * (S / 2);
-            work = malloc(sizeof(float) * (size_t)ds->xsize * 2);
-            if (!work) we_cli_die(WE_ENOMEM, "out of memory");
-        } else if (S != ds->S || C != ds->C) {
-            we_cli_die(WE_EDATA, "item %d: size %dx%d, C %d differs from the first item's %dx%d, C %d",
-                       ds->n + 1, S, S, C, ds->S, ds->S, ds->C);
-        }
-        we_frame *fh = want_heat ? we_item_find(&it, "heatmap") : NULL;
-        if (want_heat) {
-            if (!fh) we_cli_die(WE_EDATA, "item %d has no heatmap frame (--heatmaps)", ds->n + 1);
-            if (fh->t.rank != 3 || fh->t.dtype != WE_F32 || fh->t.shape[1] != S / 2 || fh->t.shape[2] != S / 2)
-                we_cli_die(WE_EDATA, "item %d: heatmap must be f32 K x %d x %d", ds->n + 1, S / 2, S / 2);
-            if (ds->n == 0) ds->K = (int)fh->t.shape[0];
-            else if (fh->t.shape[0] != ds->K) we_cli_die(WE_EDATA, "item %d: heatmap K differs", ds->n + 1);
-        }
-        if (ds->n == ds->cap) {
-            int nc = ds->cap ? 2 * ds->cap : 1024;
-            ds->x = realloc(ds->x, sizeof(float) * (size_t)nc * (size_t)ds->xsize);
-            ds->label = realloc(ds->label, sizeof(int32_t) * (size_t)nc);
-            ds->va = realloc(ds->va, sizeof(float) * 2 * (size_t)nc);
-            ds->va_known = realloc(ds->va_known, sizeof(int32_t) * (size_t)nc);
-            if (ds->K) ds->heat = realloc(ds->heat, sizeof(float) * (size_t)nc * (size_t)ds->K * (S / 2) * (S / 2));
-            if (!ds->x || !ds->label || !ds->va || !ds->va_known || (ds->K && !ds->heat))
-                we_cli_die(WE_ENOMEM, "out of memory reading item %d", ds->n + 1);
-            ds->cap = nc;
-        }
-        float *dst = ds->x + (size_t)ds->n * ds->xsize;
-        size_t cnt = (size_t)ds->xsize;
-        if (fw) {
-            memcpy(dst, t->data, cnt * sizeof(float));
-        } else {
-            float *px = work;
-            if (t->dtype == WE_U8) {
-                const uint8_t *u = t->data;
-                for (size_t i = 0; i < cnt; i++) px[i] = u[i] / 127.5f - 1.0f;
-            } else {
-                memcpy(px, t->data, cnt * sizeof(float));
-            }
-            we_status st = we_dwt2_forward(dst, NULL, px, C, S, S, wl, 1, 1);
-            if (st) we_cli_die_status(st, "wavelet transform");
-        }
-        for (size_t i = 0; i < cnt; i++) dst[i] *= scale;
-        if (ds->K) memcpy(ds->heat + (size_t)ds->n * ds->K * (S / 2) * (S / 2), fh->t.data,
-                          sizeof(float) * (size_t)ds->K * (S / 2) * (S / 2));
-        /* keys: look on every frame of the item */
-        const char *emo = NULL;
-        double v = NAN, a = NAN;
-        for (int k = 0; k < it.n; k++) {
-            if (!emo) emo = we_frame_get(&it.f[k], "emotion");
-            double tmp;
-            if (isnan(v) && !we_frame_get_double(&it.f[k], "valence", &tmp)) v = tmp;
-            if (isnan(a) && !we_frame_get_double(&it.f[k], "arousal", &tmp)) a = tmp;
-        }
-        if (!emo && lm) {
-            emo = lookup_label(lm, we_frame_get(f, "src"));
-            if (!emo) emo = lookup_label(lm, we_item_id(&it));
-        }
-        int l = emo ? parse_emotion(emo) : WE_UNET_NULL_LABEL;
-        if (l < 0) we_cli_die(WE_EDATA, "item %d: unknown emotion '%s'", ds->n + 1, emo);
-        if (!emo) unknown_emo++;
-        ds->label[ds->n] = l;
-        int known = !isnan(v) && !isnan(a);
-        ds->va_known[ds->n] = known;
-        ds->va[2 * ds->n] = known ? (float)v : 0;
-        ds->va[2 * ds->n + 1] = known ? (float)a : 0;
-        ds->n++;
-    }
-    if (s != WE_EOF) we_cli_die_status(s, "reading the training stream");
-    if (unknown_emo) we_cli_warn("%ld of %d items have no emotion (trained as NULL)", unknown_emo, ds->n);
-    free(work);
-    we_item_free(&it);
-    we_reader_free(&r);
-}
-
 int main(int argc, char **argv)
 {
     we_cli_init(argv[0]);
@@ -311,16 +141,16 @@ int main(int argc, char **argv)
         case O_EXPORT: o.export_to = optarg; break;
         case O_F16: o.f16 = 1; break;
         case O_EDITG: o.edit_guidance = we_cli_parse_double("--edit-guidance", optarg, 1e-3, 100); break;
-        case O_LW: o.hp.lambda_wav = (float)we_cli_parse_double("--lambda-wav", optarg, 0, 1e6); o.aux_given |= AUX_LW; break;
-        case O_LE: o.hp.lambda_expr = (float)we_cli_parse_double("--lambda-expr", optarg, 0, 1e6); o.aux_given |= AUX_LE; break;
-        case O_TM: o.hp.aux_tmax = (int)we_cli_parse_long("--aux-tmax", optarg, 0, 1000000); o.aux_given |= AUX_TM; break;
+        case O_LW: o.hp.lambda_wav = (float)we_cli_parse_double("--lambda-wav", optarg, 0, 1e6); o.aux_given |= WE_AUX_LAMBDA_WAV; break;
+        case O_LE: o.hp.lambda_expr = (float)we_cli_parse_double("--lambda-expr", optarg, 0, 1e6); o.aux_given |= WE_AUX_LAMBDA_EXPR; break;
+        case O_TM: o.hp.aux_tmax = (int)we_cli_parse_long("--aux-tmax", optarg, 0, 1000000); o.aux_given |= WE_AUX_TMAX; break;
         case O_WW: {
             char *e1, *e2;
             double wlo = strtod(optarg, &e1), whi = e1 != optarg && *e1 == ',' ? strtod(e1 + 1, &e2) : NAN;
             if (isnan(whi) || e2 == e1 + 1 || *e2 || !(wlo >= 0 && wlo <= 1e6) || !(whi >= 0 && whi <= 1e6))
                 we_cli_usage_error("--wav-weights: bad value '%s' (want LOW,HIGH, e.g. 0.1,1)", optarg);
             o.hp.wav_w_low = (float)wlo, o.hp.wav_w_high = (float)whi;
-            o.aux_given |= AUX_WW;
+            o.aux_given |= WE_AUX_WAV_WEIGHTS;
             break;
         }
         case 'h': usage(); return 0;
@@ -346,13 +176,10 @@ int main(int argc, char **argv)
 
     we_unet_config cfg;
     we_unet_config_init(&cfg);
-    we_st_file ck;
-    memset(&ck, 0, sizeof ck);
-    if (o.resume) {
-        we_status s = we_st_read(&ck, o.model);
-        if (s) we_cli_die_status(s, "--resume");
-        if ((s = we_unet_config_from_meta(&cfg, &ck))) we_cli_die_status(s, o.model);
-    } else {
+    we_model md;
+    we_status s = we_model_train_prepare(&md, &cfg, o.resume ? o.model : NULL);
+    if (s) we_cli_die_status(s, o.resume ? "--resume" : o.model);
+    if (!o.resume) {
         if (we_sched_parse(o.schedule, &cfg.schedule)) we_cli_usage_error("--schedule: %s", we_err_detail());
         if (we_region_parse(o.region, &cfg.region)) we_cli_usage_error("--region: %s", we_err_detail());
         cfg.nf = o.nf;
@@ -369,8 +196,8 @@ int main(int argc, char **argv)
     if (o.hp.lambda_expr > 0 && !wl->orthogonal)
         we_cli_usage_error("--lambda-expr needs an orthogonal wavelet (haar, db, sym, coif), not %s", cfg.wavelet);
 
-    labelmap lm, *lmp = NULL;
-    if (o.labels) { load_labels(&lm, o.labels); lmp = &lm; }
+    we_face_labels *labels = NULL;
+    if (o.labels && (s = we_face_labels_load(o.labels, &labels))) we_cli_die_status(s, "--labels");
     FILE *in = stdin;
     const char *inlabel = "stdin";
     if (optind < argc && strcmp(argv[optind], "-")) {
@@ -378,47 +205,20 @@ int main(int argc, char **argv)
         if (!in) we_cli_die(WE_ENOINPUT, "cannot open %s", argv[optind]);
         inlabel = argv[optind];
     }
-    dataset ds;
-    read_data(&ds, in, inlabel, wl, cfg.data_scale, lmp, o.resume ? cfg.K > 0 : o.heat);
+    we_train_data ds;
+    if ((s = we_train_data_read(&ds, in, inlabel, wl, cfg.data_scale, labels, o.resume ? cfg.K > 0 : o.heat)))
+        we_cli_die_status(s, "reading the training stream");
+    if (ds.unknown_emotion) we_cli_warn("%ld of %d items have no emotion (trained as NULL)", ds.unknown_emotion, ds.n);
     if (ds.n == 0) we_cli_die(WE_EDATA, "no image or wavelet frames in the input");
-    if (o.resume) {
-        if (ds.S != cfg.S || ds.C != cfg.C || ds.K != cfg.K)
-            we_cli_die(WE_EDATA, "data (S %d, C %d, K %d) does not fit the checkpoint's model (S %d, C %d, K %d)",
-                       ds.S, ds.C, ds.K, cfg.S, cfg.C, cfg.K);
-    } else {
-        cfg.S = ds.S, cfg.C = ds.C, cfg.K = ds.K;
-    }
-    if (we_unet_config_validate(&cfg)) we_cli_usage_error("%s", we_err_detail());
     if (o.threads) we_nn_set_threads(o.threads);
-
-    we_unet m;
-    we_status s = we_unet_create(&m, &cfg, o.batch);
-    if (s) we_cli_die_status(s, "creating the model");
-    we_train tr;
-    we_rng initr;
-    we_rng_seed(&initr, (uint64_t)o.seed * 2654435761u + 17);
-    if (!o.resume) we_unet_init_params(&m, &initr);
-    if ((s = we_train_init(&tr, &m, &o.hp, (uint64_t)o.seed))) we_cli_die_status(s, "training state");
-    if (o.resume) {
-        if ((s = we_train_load(&tr, &ck))) we_cli_die_status(s, o.model);
-        we_st_free(&ck);
-        /* the checkpoint's auxiliary settings, unless given again here */
-        if (o.aux_given & AUX_LW) tr.hp.lambda_wav = o.hp.lambda_wav;
-        if (o.aux_given & AUX_WW) tr.hp.wav_w_low = o.hp.wav_w_low, tr.hp.wav_w_high = o.hp.wav_w_high;
-        if (o.aux_given & AUX_LE) tr.hp.lambda_expr = o.hp.lambda_expr;
-        if (o.aux_given & AUX_TM) tr.hp.aux_tmax = o.hp.aux_tmax;
-        if ((s = we_train_aux_setup(&tr))) we_cli_die_status(s, "auxiliary losses");
-    }
-    /* on the GPU after the resume: the restored state goes up with the model */
-    if (dev == WE_DEV_CUDA && (s = we_train_use_cuda(&tr))) we_cli_die_status(s, "--device cuda");
-    int aux_on = tr.hp.lambda_wav > 0 || tr.hp.lambda_expr > 0;
-    /* conditions the data carries, kept across resumed runs */
-    int any_va = 0;
-    for (int i = 0; i < ds.n && !any_va; i++) any_va = ds.va_known[i];
-    if (any_va) tr.has_va = 1;
+    s = we_model_train_start(&md, &cfg, &ds, o.batch, &o.hp, o.aux_given, (uint64_t)o.seed, dev);
+    if (s == WE_EUSAGE) we_cli_usage_error("%s", we_err_detail());
+    if (s) we_cli_die_status(s, s == WE_EDEVICE ? "--device cuda" : o.model);
+    we_train *tr = md.train;
+    int aux_on = tr->hp.lambda_wav > 0 || tr->hp.lambda_expr > 0;
     fprintf(stderr, "%s: %d items %dx%d C=%d K=%d, model nf=%d %zu params, %.2f GFLOP/sample fwd, batch %d, step %ld -> %d, on %s\n",
-            we_cli_prog(), ds.n, ds.S, ds.S, ds.C, ds.K, cfg.nf, m.nparams,
-            we_unet_flops_per_sample(&m) / 1e9, o.batch, tr.step, o.steps, we_device_name(dev));
+            we_cli_prog(), ds.n, ds.S, ds.S, ds.C, ds.K, md.cfg.nf, md.m.nparams,
+            we_unet_flops_per_sample(&md.m) / 1e9, o.batch, tr->step, o.steps, we_device_name(dev));
 
     FILE *csv = NULL;
     if (o.csv) {
@@ -430,57 +230,41 @@ int main(int argc, char **argv)
     signal(SIGINT, on_signal);
     signal(SIGTERM, on_signal);
 
-    float *xb = malloc(sizeof(float) * (size_t)o.batch * ds.xsize);
-    float *hb = ds.K ? malloc(sizeof(float) * (size_t)o.batch * ds.K * (ds.S / 2) * (ds.S / 2)) : NULL;
-    int32_t *lb = malloc(sizeof(int32_t) * (size_t)o.batch), *vk = malloc(sizeof(int32_t) * (size_t)o.batch);
-    float *vb = malloc(sizeof(float) * 2 * (size_t)o.batch);
-    if (!xb || !lb || !vk || !vb || (ds.K && !hb)) we_cli_die(WE_ENOMEM, "out of memory");
-    size_t hsz = (size_t)ds.K * (ds.S / 2) * (ds.S / 2);
     we_progress pg;
     we_progress_start(&pg);
     double t0 = we_now();
-    long start = tr.step;
+    long start = tr->step;
     int saved_at_end = 0;
-    while (tr.step < o.steps && !stop_flag) {
-        /* batch: uniform sampling with the training RNG (saved state) */
-        for (int b = 0; b < o.batch; b++) {
-            int i = (int)we_rng_below(&tr.rng, (uint64_t)ds.n);
-            memcpy(xb + (size_t)b * ds.xsize, ds.x + (size_t)i * ds.xsize, sizeof(float) * ds.xsize);
-            if (ds.K) memcpy(hb + b * hsz, ds.heat + i * hsz, sizeof(float) * hsz);
-            lb[b] = ds.label[i];
-            vk[b] = ds.va_known[i];
-            vb[2 * b] = ds.va[2 * i], vb[2 * b + 1] = ds.va[2 * i + 1];
-        }
+    while (tr->step < o.steps && !stop_flag) {
         float loss, gn;
-        s = we_train_step(&tr, xb, lb, vb, vk, hb, o.batch, &loss, &gn);
-        if (s) we_cli_die_status(s, "training step");
+        if ((s = we_model_train_step(&md, &ds, o.batch, &loss, &gn))) we_cli_die_status(s, "training step");
         double el = we_now() - t0;
         if (csv) {
-            fprintf(csv, "%ld,%.6f,%.4f,%.3g,%.2f", tr.step, loss, gn, o.hp.lr, el);
-            if (aux_on) fprintf(csv, ",%.6f,%.6f", tr.l_wav, tr.l_expr);
+            fprintf(csv, "%ld,%.6f,%.4f,%.3g,%.2f", tr->step, loss, gn, o.hp.lr, el);
+            if (aux_on) fprintf(csv, ",%.6f,%.6f", tr->l_wav, tr->l_expr);
             fputc('\n', csv);
             fflush(csv);
         }
-        if (o.log_every && tr.step % o.log_every == 0 && !pg.enabled) {
+        if (o.log_every && tr->step % o.log_every == 0 && !pg.enabled) {
             char ax[64] = "";
-            if (aux_on) snprintf(ax, sizeof ax, " l_wav %.5f l_expr %.5f", tr.l_wav, tr.l_expr);
-            fprintf(stderr, "%s: step %ld loss %.5f%s grad_norm %.3f %.2f s/step\n", we_cli_prog(), tr.step, loss, ax,
-                    gn, el / (double)(tr.step - start));
+            if (aux_on) snprintf(ax, sizeof ax, " l_wav %.5f l_expr %.5f", tr->l_wav, tr->l_expr);
+            fprintf(stderr, "%s: step %ld loss %.5f%s grad_norm %.3f %.2f s/step\n", we_cli_prog(), tr->step, loss, ax,
+                    gn, el / (double)(tr->step - start));
         }
-        we_progress_update(&pg, tr.step, o.steps, "steps");
-        if (tr.step % o.save_every == 0 || tr.step == o.steps) {
-            if ((s = we_train_save(&tr, o.model))) we_cli_die_status(s, o.model);
-            saved_at_end = tr.step == o.steps;
+        we_progress_update(&pg, tr->step, o.steps, "steps");
+        if (tr->step % o.save_every == 0 || tr->step == o.steps) {
+            if ((s = we_train_save(tr, o.model))) we_cli_die_status(s, o.model);
+            saved_at_end = tr->step == o.steps;
         }
     }
-    we_progress_end(&pg, tr.step, "steps");
-    if (!saved_at_end && tr.step > start) {
-        if ((s = we_train_save(&tr, o.model))) we_cli_die_status(s, o.model);
+    we_progress_end(&pg, tr->step, "steps");
+    if (!saved_at_end && tr->step > start) {
+        if ((s = we_train_save(tr, o.model))) we_cli_die_status(s, o.model);
     }
-    if (stop_flag) fprintf(stderr, "%s: interrupted, checkpoint saved at step %ld\n", we_cli_prog(), tr.step);
+    if (stop_flag) fprintf(stderr, "%s: interrupted, checkpoint saved at step %ld\n", we_cli_prog(), tr->step);
     if (csv && fclose(csv)) we_cli_die(WE_EIO, "writing %s", o.csv);
-    free(xb), free(hb), free(lb), free(vk), free(vb);
-    we_train_free(&tr);
-    we_unet_free(&m);
+    we_train_data_free(&ds);
+    we_face_labels_free(labels);
+    we_model_free(&md);
     return 0;
 }

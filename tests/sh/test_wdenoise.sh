@@ -94,6 +94,11 @@ mkdir -p "$T/inst/bin" && cp bin/wdenoise "$T/inst/bin/"
 fails 66 "no default model beside the installation" sh -c "cd $T && WE_MODEL= $T/inst/bin/wdenoise -e sad < $T/g.wes"
 grep -q "shipped default model is missing" "$T/.err"; is "message says the default model is missing" $? 0
 grep -q "pipelines/train.mk" "$T/.err"; is "message says how to train one" $? 0
+# the installed layout: PREFIX/bin/wdenoise finds PREFIX/share/waveemotion/models/default.safetensors
+mkdir -p "$T/inst/share/waveemotion/models" && cp "$T/m1.st" "$T/inst/share/waveemotion/models/default.safetensors"
+ok "installed default model found with no -m" sh -c "cd $T && WE_MODEL= $T/inst/bin/wdenoise -n 5 -e sad < $T/g.wes > $T/inst.wes"
+case "$(tsinfo "$T/inst.wes")" in *"edit.model=default.safetensors"*) r=0 ;; *) r=1 ;; esac
+is "edit.model names the installed default" "$r" 0
 # the shipped model, found beside bin/, with its own guidance (edit.guidance = 2)
 if [ -f models/default.safetensors ]; then
     imgread -s 64 -c 1 "$photo" | dwt -w haar > "$T/g64.wes"

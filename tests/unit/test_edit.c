@@ -1,4 +1,5 @@
-/* test_edit.c - the editing glue (lib/we_edit.c) on a tiny randomly
+/* test_edit.c - the editing glue (lib/we_edit.c; the model loaded with
+ * we_model_open, lib/we_model.c) on a tiny randomly
  * initialised UNet: parameters, model loading, channel adaptation, real
  * edits (shape, determinism, target dependence, eta + seed, faithfulness,
  * valence/arousal refusal, luminance model keeps CbCr).
@@ -16,6 +17,7 @@
 #include "check.h"
 #include "we_color.h"
 #include "we_edit.h"
+#include "we_model.h"
 #include "we_safetensors.h"
 #include "we_unet.h"
 
@@ -92,9 +94,9 @@ int main(int argc, char **argv)
 
     char path[4096];
     setenv("WE_MODEL", "/x/y.safetensors", 1);
-    we_edit_model_path(path, sizeof path, NULL);
+    we_model_path(path, sizeof path, NULL);
     CHECK(!strcmp(path, "/x/y.safetensors"), "$WE_MODEL is the default model");
-    we_edit_model_path(path, sizeof path, "a.safetensors");
+    we_model_path(path, sizeof path, "a.safetensors");
     CHECK(!strcmp(path, "a.safetensors"), "-m wins over $WE_MODEL");
     unsetenv("WE_MODEL");
 
@@ -120,8 +122,8 @@ int main(int argc, char **argv)
     CHECK(fd >= 0, "temporary file");
     close(fd);
     CHECK(write_model(tmpl, 1, 0, 0, 0) == 0, "write a tiny random model (C 1, K 0)");
-    we_edit_model em;
-    we_status s = we_edit_model_load(&em, tmpl, 2, 1);
+    we_model em;
+    we_status s = we_model_open(&em, tmpl, 2, 1, WE_DEV_CPU);
     CHECK(s == WE_OK, "load it back");
     if (s == WE_OK) {
         CHECK(em.cfg.S == 16 && em.cfg.C == 1 && em.h == 8 && em.per == 4 * hw && !em.has_va, "config read back");
@@ -199,11 +201,11 @@ int main(int argc, char **argv)
               "-V/-A refused for a model trained without them");
         CHECK(we_edit_run(&em, &p, c1, src, 1, NULL, NULL, 3, &r) == WE_EUSAGE, "batch above maxN refused");
         free(c1); free(c2); free(x0); free(a); free(b);
-        we_edit_model_free(&em);
+        we_model_free(&em);
     }
     /* heatmap model with va */
     CHECK(write_model(tmpl, 3, 2, 1, 0) == 0, "write a tiny RGB model with 2 heatmap channels and va");
-    s = we_edit_model_load(&em, tmpl, 1, 1);
+    s = we_model_open(&em, tmpl, 1, 1, WE_DEV_CPU);
     CHECK(s == WE_OK && em.has_va && em.cfg.K == 2 && em.cfg.C == 3, "RGB + heatmap + va model loads");
     if (s == WE_OK) {
         float *x = malloc(em.per * sizeof(float)), *ht = calloc(2 * hw, sizeof(float));
@@ -218,15 +220,15 @@ int main(int argc, char **argv)
         CHECK(we_edit_run(&em, &p, x, src, WE_UNET_NULL_LABEL, va, ht, 1, &r) == WE_OK,
               "edit with valence/arousal and heatmaps only");
         free(x); free(ht);
-        we_edit_model_free(&em);
+        we_model_free(&em);
     }
     /* not a checkpoint / missing */
     FILE *f = fopen(tmpl, "wb");
     fputs("not a safetensors file", f);
     fclose(f);
-    CHECK(we_edit_model_load(&em, tmpl, 1, 1) == WE_EDATA, "garbage file -> WE_EDATA");
+    CHECK(we_model_open(&em, tmpl, 1, 1, WE_DEV_CPU) == WE_EDATA, "garbage file -> WE_EDATA");
     unlink(tmpl);
-    CHECK(we_edit_model_load(&em, tmpl, 1, 1) == WE_ENOINPUT, "missing file -> WE_ENOINPUT");
+    CHECK(we_model_open(&em, tmpl, 1, 1, WE_DEV_CPU) == WE_ENOINPUT, "missing file -> WE_ENOINPUT");
     free(rgb); free(y); free(keep); free(back); free(g3); free(g1);
     return check_summary();
 }

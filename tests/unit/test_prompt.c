@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "check.h"
+#include "we_model.h"
 #include "we_prompt.h"
 
 /* prompt -> emotion with intensity in [lo, hi] */
@@ -244,19 +245,19 @@ static void test_command(void)
 static void test_intensity_map(void)
 {
     double g = 4, st = 0.5;
-    we_prompt_apply_intensity(0.5, &g, &st);
+    we_guidance_intensity(0.5, &g, &st);
     CHECK_CLOSE(g, 4, 1e-12, "I=0.5 keeps g");
     CHECK_CLOSE(st, 0.5, 1e-12, "I=0.5 keeps strength");
     g = 4; st = 0.5;
-    we_prompt_apply_intensity(1, &g, &st);
+    we_guidance_intensity(1, &g, &st);
     CHECK_CLOSE(g, 7, 1e-12, "I=1: g = 2g-1");
     CHECK_CLOSE(st, 0.75, 1e-12, "I=1: strength x1.5");
     g = 4; st = 0.8;
-    we_prompt_apply_intensity(0, &g, &st);
+    we_guidance_intensity(0, &g, &st);
     CHECK_CLOSE(g, 1, 1e-12, "I=0: g = 1 (conditional only)");
     CHECK_CLOSE(st, 0.4, 1e-12, "I=0: strength x0.5");
     st = 0.9;
-    we_prompt_apply_intensity(1, NULL, &st);
+    we_guidance_intensity(1, NULL, &st);
     CHECK_CLOSE(st, 1.0, 1e-12, "strength capped at 1");
 }
 

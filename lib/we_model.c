@@ -1,0 +1,520 @@
+/* we_model.c - loading a model, the guidance rules and the generate / edit
+ * / train entry points (see we_model.h). */
+#include "we_model.h"
+
+#include <limits.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "we_dwt.h"
+#include "we_emotion.h"
+#include "we_faceapi.h"
+#include "we_sampler.h"
+#include "we_wavelet.h"
+
+/* ---- path, load, free ------------------------------------------------- */
+
+int we_model_path(char *buf, size_t cap, const char *request)
+{
+    if (request) { snprintf(buf, cap, "%s", request); return 1; }
+    const char *env = getenv("WE_MODEL");
+    if (env && *env) { snprintf(buf, cap, "%s", env); return 1; }
+    char exe[PATH_MAX];
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    if (n > 0) {
+        exe[n] = 0;
+        char *sl = strrchr(exe, '/');
+        if (sl) {
+            *sl = 0;                       /* .../bin */
+            static const char *const rel[] = {WE_MODEL_INSTALLED, WE_MODEL_DEFAULT};
+            for (int i = 0; i < 2; i++) {
+                char cand[PATH_MAX + 64];
+                snprintf(cand, sizeof cand, "%s/../%s", exe, rel[i]);
+                if (access(cand, F_OK) == 0) { snprintf(buf, cap, "%s", cand); return 0; }
+            }
+        }
+    }
+    snprintf(buf, cap, "%s", WE_MODEL_DEFAULT);
+    return 0;
+}
+
+void we_model_free(we_model *m)
+{
+    if (m->train) {
+        we_train_free(m->train);
+        free(m->train);
+    }
+    if (m->resumed) we_st_free(&m->ck);
+    if (m->gpu) {
+        we_unet_cuda_free(m->gpu);
+        free(m->gpu);
+    }
+    if (m->net) we_fa_net_free(m->net);
+    we_cond_free(&m->cond);
+    we_sched_free(&m->sch);
+    we_unet_free(&m->m);
+    free(m->x); free(m->heat); free(m->va); free(m->keep);
+    free(m->tgt); free(m->src); free(m->vk);
+    memset(m, 0, sizeof *m);
+}
+
+/* The batch buffers for maxN items of the config m->cfg (keep: with the
+ * CbCr buffer of the edit). */
+static we_status alloc_batch(we_model *m, int maxN, int keep)
+{
+    m->maxN = maxN;
+    m->h = m->cfg.S / 2;
+    m->per = (size_t)4 * m->cfg.C * m->h * m->h;
+    size_t hw = (size_t)m->h * m->h, N = (size_t)maxN;
+    m->x = malloc(sizeof(float) * m->per * N);
+    m->heat = m->cfg.K ? malloc(sizeof(float) * (size_t)m->cfg.K * hw * N) : NULL;
+    m->va = malloc(sizeof(float) * 2 * N);
+    m->keep = keep ? malloc(sizeof(float) * 8 * hw * N) : NULL;
+    m->tgt = malloc(sizeof(int32_t) * N);
+    m->src = malloc(sizeof(int32_t) * N);
+    m->vk = calloc(N, sizeof(int32_t));
+    if (!m->x || (m->cfg.K && !m->heat) || !m->va || (keep && !m->keep) || !m->tgt || !m->src || !m->vk)
+        return we_err_set(WE_ENOMEM, "out of memory for a batch of %d items", maxN);
+    return WE_OK;
+}
+
+static we_status use_cuda(we_model *m)
+{
+    we_unet_cuda *g = calloc(1, sizeof *g);
+    if (!g) return we_err_set(WE_ENOMEM, "out of memory");
+    we_status s = we_unet_cuda_create(g, &m->m);
+    if (s) {
+        free(g);
+        return s;
+    }
+    m->gpu = g;
+    m->cond.gpu = g;
+    return WE_OK;
+}
+
+we_status we_model_open(we_model *m, const char *path, int maxN, int use_ema, we_device dev)
+{
+    memset(m, 0, sizeof *m);
+    const char *b = strrchr(path, '/');
+    snprintf(m->name, sizeof m->name, "%s", b ? b + 1 : path);
+    we_st_file f;
+    we_status s = we_st_read(&f, path);
+    if (s == WE_ENOINPUT || s == WE_ENOMEM) return s;
+    if (s) return we_err_set(WE_EDATA, "%s is not a safetensors checkpoint: %s", path, we_err_detail());
+    s = we_unet_config_from_meta(&m->cfg, &f);
+    if (!s) s = we_unet_config_validate(&m->cfg);
+    if (s) {
+        we_st_free(&f);
+        return we_err_set(WE_EDATA, "%s: %s", path, we_err_detail());
+    }
+    m->has_va = we_st_meta_lists(&f, "conditions", "va");
+    const char *gd = we_st_meta(&f, "edit.guidance");
+    m->def_guidance = gd ? strtof(gd, NULL) : 0;
+    if (!(m->def_guidance > 0 && m->def_guidance <= 100)) m->def_guidance = 0;
+    if ((s = we_unet_create(&m->m, &m->cfg, maxN))) { we_st_free(&f); memset(m, 0, sizeof *m); return s; }
+    s = we_unet_load(&m->m, &f, we_unet_weights_prefix(&f, use_ema));
+    we_st_free(&f);
+    if (s) {
+        we_model_free(m);
+        return we_err_set(WE_EDATA, "%s: %s", path, we_err_detail());
+    }
+    if ((s = we_sched_init(&m->sch, m->cfg.schedule, m->cfg.T)) || (s = we_cond_init(&m->cond, &m->m, maxN)) ||
+        (s = alloc_batch(m, maxN, 1)) || (dev == WE_DEV_CUDA && (s = use_cuda(m)))) {
+        we_model_free(m);
+        return s;
+    }
+    return WE_OK;
+}
+
+/* ---- guidance --------------------------------------------------------- */
+
+void we_guidance_init(we_guidance *g)
+{
+    g->g = g->g_low = g->g_high = NAN;
+    for (int k = 0; k < WE_COND_COUNT; k++) g->g_cond[k] = NAN;
+    g->intensity = NAN;
+}
+
+void we_guidance_intensity(double I, double *g, double *strength)
+{
+    if (!(I >= 0)) I = 0;
+    if (I > 1) I = 1;
+    if (g) *g = 1.0 + 2.0 * I * (*g - 1.0);
+    if (strength) {
+        double s = *strength * (0.5 + I);
+        *strength = s > 1.0 ? 1.0 : s;
+    }
+}
+
+/* The guidance rules of we_model.h on p, for a model whose default scale is
+ * gdef (already checked). */
+static void resolve_guidance(const we_guidance *g, double gdef, double intensity, we_edit_params *p)
+{
+    int have_g = !isnan(g->g), have_glow = !isnan(g->g_low), have_ghigh = !isnan(g->g_high);
+    int have_gc = 0;
+    for (int k = 0; k < WE_COND_COUNT; k++) have_gc |= !isnan(g->g_cond[k]) << k;
+    if (!have_g && !have_glow && !have_ghigh) p->g_low = p->g_high = gdef;
+    if (have_g) p->g_low = p->g_high = g->g;
+    if (have_glow) p->g_low = g->g_low;
+    if (have_ghigh) p->g_high = g->g_high;
+    if (have_gc) {
+        p->per_cond = 1;
+        p->cond_scales[0] = (float)((have_gc & 1) ? g->g_cond[0] : (have_g ? g->g : gdef));
+        p->cond_scales[1] = (float)((have_gc & 2) ? g->g_cond[1] : 0);
+        p->cond_scales[2] = (float)((have_gc & 4) ? g->g_cond[2] : 0);
+    }
+    if (intensity >= 0) {
+        double s;
+        we_guidance_intensity(intensity, &p->g_low, p->t0 < 0 ? &p->strength : NULL);
+        we_guidance_intensity(intensity, &p->g_high, NULL);
+        for (int k = 0; k < WE_COND_COUNT; k++) {
+            s = p->cond_scales[k];
+            if (s != 0) we_guidance_intensity(intensity, &s, NULL);
+            p->cond_scales[k] = (float)s;
+        }
+        if (p->t0 >= 0) p->t0 = (int)lround(p->t0 * (0.5 + intensity)); /* clipped to T-1 later */
+    }
+}
+
+/* ---- edit ------------------------------------------------------------- */
+
+void we_edit_request_init(we_edit_request *r)
+{
+    memset(r, 0, sizeof *r);
+    we_edit_params_init(&r->p);
+    r->target = WE_UNET_NULL_LABEL;
+    r->source = WE_SOURCE_KEY;
+    r->intensity = -1;
+}
+
+we_status we_edit_source_parse(const char *s, we_edit_request *r)
+{
+    if (!strcmp(s, "key")) r->source = WE_SOURCE_KEY;
+    else if (!strcmp(s, "net")) r->source = WE_SOURCE_NET;
+    else if (we_unet_label_parse(s, &r->source_label))
+        return we_err_set(WE_EUSAGE, "-s: '%s' is not key, net, null or an emotion name", s);
+    else r->source = WE_SOURCE_FIXED;
+    return WE_OK;
+}
+
+we_status we_model_edit_setup(const we_model *m, const we_guidance *g, we_edit_request *r)
+{
+    we_guidance none;
+    if (!g) we_guidance_init(&none), g = &none;
+    int band = !isnan(g->g_low) || !isnan(g->g_high), cond = 0;
+    for (int k = 0; k < WE_COND_COUNT; k++) cond |= !isnan(g->g_cond[k]);
+    if (!isnan(g->g) && band) return we_err_set(WE_EUSAGE, "-g sets both bands; give either -g or --g-low/--g-high");
+    if (cond && band)
+        return we_err_set(WE_EUSAGE, "per-condition scales (--g-label/--g-va/--g-heat) replace --g-low/--g-high");
+    if (!isnan(g->g_cond[1]) && !r->have_va)
+        return we_err_set(WE_EUSAGE, "--g-va needs a valence/arousal target (-V/-A)");
+    if (r->have_va && !m->has_va)
+        return we_err_set(WE_EUSAGE, "model %s was trained without valence/arousal (its metadata 'conditions' does "
+                          "not list 'va'): -V/-A cannot be used with it", m->name);
+    r->intensity = isnan(g->intensity) ? -1 : g->intensity;
+    /* the model's own recommended guidance (metadata edit.guidance)
+     * replaces the built-in 4 when no scale is given */
+    resolve_guidance(g, m->def_guidance > 0 ? m->def_guidance : 4.0, r->intensity, &r->p);
+    return we_edit_params_check(&r->p, m->cfg.T);
+}
+
+we_status we_model_check_wavelet(const we_model *m, const we_frame *w, const char *id)
+{
+    const we_unet_config *cfg = &m->cfg;
+    int h = m->h;
+    if (w->t.dtype != WE_F32 || w->t.rank != 3)
+        return we_err_set(WE_EDATA, "item %s: wavelet frame must be f32 of rank 3 (4C x h x h)", id);
+    int64_t ch = w->t.shape[0];
+    const char *lv = we_frame_get(w, "levels");
+    if ((ch != 4 && ch != 12) || w->t.shape[1] != h || w->t.shape[2] != h)
+        return we_err_set(WE_EDATA,
+                          "item %s: wavelet frame is %lld x %lld x %lld; the model wants 4 or 12 x %d x %d "
+                          "(one DWT level of a %d x %d face%s)", id, (long long)ch, (long long)w->t.shape[1],
+                          (long long)w->t.shape[2], h, h, cfg->S, cfg->S,
+                          lv && strcmp(lv, "1") ? ": run dwt with -J 1" : "");
+    if (lv && strcmp(lv, "1"))
+        return we_err_set(WE_EDATA, "item %s: wavelet frame has %s levels; the model wants 1", id, lv);
+    const char *wn = we_frame_get(w, "wavelet");
+    if (wn && strcmp(wn, cfg->wavelet))
+        return we_err_set(WE_EDATA, "item %s: wavelet frame is %s but the model was trained on %s (use dwt -w %s)", id,
+                          wn, cfg->wavelet, cfg->wavelet);
+    return WE_OK;
+}
+
+/* The source label of an item (Ci channels) by the request's rule. */
+static we_status source_label(we_model *m, const we_edit_request *r, const we_frame *w, int Ci, int *l)
+{
+    if (r->source == WE_SOURCE_FIXED) { *l = r->source_label; return WE_OK; }
+    if (r->source == WE_SOURCE_KEY) {
+        const char *e = we_frame_get(w, "emotion");
+        if (!e || we_unet_label_parse(e, l)) *l = WE_UNET_NULL_LABEL;
+        return WE_OK;
+    }
+    we_status s;
+    if (!m->net && (s = we_fa_net_load(&m->net, WE_FA_EXPR, NULL))) return s;
+    const char *wn = we_frame_get(w, "wavelet");
+    return we_edit_source_net(m->net, w->t.data, Ci, m->h, wn ? wn : m->cfg.wavelet, l);
+}
+
+/* Batch slot k's heatmap from the item (or zeros); *got = 1 if it had one. */
+static we_status item_heat(we_model *m, const we_edit_request *r, we_item *it, int k, int *got)
+{
+    int K = m->cfg.K, h = m->h;
+    size_t hw = (size_t)h * h;
+    float *hp = m->heat + (size_t)k * K * hw;
+    we_frame *hf = r->no_heat ? NULL : we_item_find(it, "heatmap");
+    *got = hf != NULL;
+    if (hf && (hf->t.dtype != WE_F32 || hf->t.rank != 3 || hf->t.shape[0] != K || hf->t.shape[1] != h ||
+               hf->t.shape[2] != h))
+        return we_err_set(WE_EDATA, "item %s: heatmap frame must be f32 %d x %d x %d for this model (lmheat -s %d)",
+                          we_item_id(it), K, h, h, h);
+    if (hf) memcpy(hp, hf->t.data, sizeof(float) * K * hw);
+    else memset(hp, 0, sizeof(float) * K * hw);
+    return WE_OK;
+}
+
+/* The output keys of an edited wavelet frame with source label src. */
+static we_status edit_keys(const we_model *m, const we_edit_request *r, we_frame *w, int src)
+{
+    const we_edit_params *p = &r->p;
+    we_status s = WE_OK;
+    if (r->target != WE_UNET_NULL_LABEL) s = we_frame_set(w, "emotion", we_emotion_names[r->target]);
+    else we_frame_unset(w, "emotion");
+    s = s ? s : we_frame_set(w, "source_emotion", src == WE_UNET_NULL_LABEL ? "null" : we_emotion_names[src]);
+    if (r->have_va) {
+        s = s ? s : we_frame_setf(w, "valence", "%.6g", r->va[0]);
+        s = s ? s : we_frame_setf(w, "arousal", "%.6g", r->va[1]);
+    }
+    s = s ? s : we_frame_set(w, "edit.model", m->name);
+    s = s ? s : we_frame_setf(w, "edit.t0", "%d", we_edit_t0(p, m->cfg.T));
+    s = s ? s : we_frame_setf(w, "edit.steps", "%d", p->steps);
+    if (p->per_cond)
+        s = s ? s : we_frame_setf(w, "edit.g_cond", "%.6g,%.6g,%.6g", p->cond_scales[0], p->cond_scales[1],
+                                  p->cond_scales[2]);
+    else {
+        s = s ? s : we_frame_setf(w, "edit.g_low", "%.6g", p->g_low);
+        s = s ? s : we_frame_setf(w, "edit.g_high", "%.6g", p->g_high);
+    }
+    s = s ? s : we_frame_setf(w, "edit.eta", "%.6g", p->eta);
+    if (p->eta > 0) s = s ? s : we_frame_setf(w, "edit.seed", "%llu", (unsigned long long)p->seed);
+    s = s ? s : we_frame_setf(w, "edit.faithfulness", "%.6g", p->faith);
+    if (r->intensity >= 0) s = s ? s : we_frame_setf(w, "edit.intensity", "%.6g", r->intensity);
+    if (r->prompt) s = s ? s : we_frame_set(w, "edit.prompt", r->prompt);
+    return s;
+}
+
+we_status we_model_edit(we_model *m, const we_edit_request *r, we_item *it, int n, int *noheat, we_rng *rng)
+{
+    const we_unet_config *cfg = &m->cfg;
+    size_t hw = (size_t)m->h * m->h, per = m->per;
+    int nb = 0, anyheat = 0, got;
+    we_status s;
+    if (noheat) *noheat = -1;
+    for (int i = 0; i < n; i++) {
+        we_frame *w = we_item_find(&it[i], "wavelet");
+        if (!w) continue;
+        if (nb == m->maxN) return we_err_set(WE_EUSAGE, "edit: more than %d wavelet items in a batch", m->maxN);
+        if ((s = we_model_check_wavelet(m, w, we_item_id(&it[i])))) return s;
+        int Ci = (int)(w->t.shape[0] / 4);
+        we_edit_to_model(m->x + (size_t)nb * per, m->keep + (size_t)nb * 8 * hw, w->t.data, Ci, cfg->C, hw);
+        if ((s = source_label(m, r, w, Ci, &m->src[nb]))) return s;
+        if (cfg->K) {
+            if ((s = item_heat(m, r, &it[i], nb, &got))) return s;
+            anyheat |= got;
+            if (!got && !r->no_heat && noheat && *noheat < 0) *noheat = i;
+        }
+        nb++;
+    }
+    if (!nb) return WE_OK;
+    s = we_edit_run(m, &r->p, m->x, m->src, r->target, r->have_va ? r->va : NULL,
+                    (cfg->K && anyheat) ? m->heat : NULL, nb, rng);
+    if (s) return s;
+    for (int i = 0, k = 0; i < n; i++) {
+        we_frame *w = we_item_find(&it[i], "wavelet");
+        if (!w) continue;
+        int Ci = (int)(w->t.shape[0] / 4);
+        we_edit_from_model(w->t.data, m->x + (size_t)k * per, m->keep + (size_t)k * 8 * hw, Ci, cfg->C, hw);
+        if ((s = edit_keys(m, r, w, m->src[k]))) return s;
+        k++;
+    }
+    return WE_OK;
+}
+
+/* ---- generate --------------------------------------------------------- */
+
+void we_gen_params_init(we_gen_params *p)
+{
+    memset(p, 0, sizeof *p);
+    p->label = WE_UNET_NULL_LABEL;
+    p->steps = -1;
+    p->g_low = p->g_high = 1;
+    p->clip = 1;
+    p->seed = 1;
+}
+
+we_status we_model_generate_setup(const we_model *m, we_gen_params *p)
+{
+    if (p->ddpm && p->eta != 0) return we_err_set(WE_EUSAGE, "--eta applies to --sampler ddim only");
+    if (p->steps <= 0) p->steps = p->ddpm ? m->cfg.T : 50;
+    if (p->steps > m->cfg.T) return we_err_set(WE_EUSAGE, "--steps %d above the model's T = %d", p->steps, m->cfg.T);
+    if (m->cfg.region != WE_REGION_ALL)
+        return we_err_set(WE_EUSAGE, "model %s diffuses only the %s bands; generating from noise needs region 'all'",
+                          m->name, we_region_name(m->cfg.region));
+    if (p->have_va && !m->has_va)
+        return we_err_set(WE_EUSAGE, "model %s was trained without valence/arousal (its metadata 'conditions' does "
+                          "not list 'va'): --valence/--arousal cannot be used with it", m->name);
+    return WE_OK;
+}
+
+/* One generated item (diffusion-space coefficients xs, scaled back here)
+ * as a frame with its keys. */
+static we_status gen_frame(const we_model *m, const we_gen_params *p, const we_wavelet *wl, float *xs, int idx,
+                           we_frame *fr)
+{
+    const we_unet_config *cfg = &m->cfg;
+    size_t per = m->per;
+    we_status s;
+    for (size_t i = 0; i < per; i++) xs[i] /= cfg->data_scale;
+    we_frame_init(fr);
+    if (p->wavelet_out) {
+        if ((s = we_tensor_alloc3(&fr->t, WE_F32, 4 * cfg->C, m->h, m->h))) return s;
+        memcpy(fr->t.data, xs, sizeof(float) * per);
+        s = we_frame_set_name(fr, "wavelet");
+    } else {
+        if ((s = we_tensor_alloc3(&fr->t, WE_F32, cfg->C, cfg->S, cfg->S))) return s;
+        if ((s = we_dwt2_inverse(fr->t.data, NULL, xs, cfg->C, cfg->S, cfg->S, wl, 1, 1))) return s;
+        float *px = fr->t.data;
+        for (size_t i = 0; i < per; i++) px[i] = px[i] < -1 ? -1 : px[i] > 1 ? 1 : px[i];
+        s = we_frame_set_name(fr, "image");
+    }
+    s = s ? s : we_frame_setf(fr, "id", "sample%06d", idx);
+    if (p->label != WE_UNET_NULL_LABEL) s = s ? s : we_frame_set(fr, "emotion", we_emotion_names[p->label]);
+    if (p->have_va) {
+        s = s ? s : we_frame_setf(fr, "valence", "%.6g", p->va[0]);
+        s = s ? s : we_frame_setf(fr, "arousal", "%.6g", p->va[1]);
+    }
+    if (p->wavelet_out) {
+        s = s ? s : we_frame_set(fr, "wavelet", cfg->wavelet);
+        s = s ? s : we_frame_set(fr, "levels", "1");
+        s = s ? s : we_frame_set(fr, "mode", "periodization");
+    }
+    s = s ? s : we_frame_setf(fr, "sampler", "%s", p->ddpm ? "ddpm" : "ddim");
+    s = s ? s : we_frame_setf(fr, "steps", "%d", p->steps);
+    s = s ? s : we_frame_setf(fr, "seed", "%ld", p->seed);
+    if (p->g_low != 1 || p->g_high != 1) {
+        s = s ? s : we_frame_setf(fr, "g_low", "%.6g", p->g_low);
+        s = s ? s : we_frame_setf(fr, "g_high", "%.6g", p->g_high);
+    }
+    return s;
+}
+
+we_status we_model_generate(we_model *m, const we_gen_params *p, int first, int N, we_frame *out, we_rng *rng)
+{
+    if (N < 1 || N > m->maxN) return we_err_set(WE_EUSAGE, "generate: batch %d not in 1..%d", N, m->maxN);
+    const we_wavelet *wl;
+    we_status s = we_wavelet_parse(m->cfg.wavelet, &wl);
+    if (s) return s;
+    for (int b = 0; b < N; b++) {
+        m->tgt[b] = p->label;
+        m->vk[b] = p->have_va;
+        m->va[2 * b] = p->have_va ? (float)p->va[0] : 0;
+        m->va[2 * b + 1] = p->have_va ? (float)p->va[1] : 0;
+    }
+    we_cond *c = &m->cond;
+    c->tgt_label = c->src_label = m->tgt;
+    c->tgt_va = c->src_va = m->va;
+    c->tgt_va_known = c->src_va_known = m->vk;
+    c->heat = NULL;
+    we_sampler sp;
+    we_sampler_init(&sp);
+    sp.fn = we_cond_eps, sp.ctx = c, sp.sched = &m->sch;
+    sp.N = N, sp.C = m->cfg.C, sp.h = m->h;
+    sp.s_low = (float)p->g_low, sp.s_high = (float)p->g_high, sp.eta = (float)p->eta, sp.clip = (float)p->clip;
+    if ((s = we_sampler_generate(&sp, m->x, p->steps, p->ddpm, rng))) return s;
+    for (int b = 0; b < N; b++)
+        if ((s = gen_frame(m, p, wl, m->x + (size_t)b * m->per, first + b, &out[b]))) return s;
+    return WE_OK;
+}
+
+/* ---- train ------------------------------------------------------------ */
+
+we_status we_model_train_prepare(we_model *m, we_unet_config *cfg, const char *resume_path)
+{
+    memset(m, 0, sizeof *m);
+    if (!resume_path) return WE_OK;
+    const char *b = strrchr(resume_path, '/');
+    snprintf(m->name, sizeof m->name, "%s", b ? b + 1 : resume_path);
+    we_status s = we_st_read(&m->ck, resume_path);
+    if (s) return s;
+    m->resumed = 1;
+    if ((s = we_unet_config_from_meta(cfg, &m->ck))) return s;
+    return WE_OK;
+}
+
+we_status we_model_train_start(we_model *m, const we_unet_config *cfg, const we_train_data *ds, int maxN,
+                               const we_train_params *hp, unsigned given, uint64_t seed, we_device dev)
+{
+    we_status s;
+    m->cfg = *cfg;
+    if (m->resumed) {
+        if (ds->S != cfg->S || ds->C != cfg->C || ds->K != cfg->K)
+            return we_err_set(WE_EDATA, "data (S %d, C %d, K %d) does not fit the checkpoint's model (S %d, C %d, K %d)",
+                              ds->S, ds->C, ds->K, cfg->S, cfg->C, cfg->K);
+    } else {
+        m->cfg.S = ds->S, m->cfg.C = ds->C, m->cfg.K = ds->K;
+    }
+    if ((s = we_unet_config_validate(&m->cfg))) {
+        char msg[512];
+        snprintf(msg, sizeof msg, "%s", we_err_detail());
+        return we_err_set(WE_EUSAGE, "%s", msg);
+    }
+    if ((s = we_unet_create(&m->m, &m->cfg, maxN))) return s;
+    if ((s = alloc_batch(m, maxN, 0))) return s;
+    we_train *tr = m->train = calloc(1, sizeof *tr);
+    if (!tr) return we_err_set(WE_ENOMEM, "out of memory");
+    we_rng initr;
+    we_rng_seed(&initr, seed * 2654435761u + 17);
+    if (!m->resumed) we_unet_init_params(&m->m, &initr);
+    if ((s = we_train_init(tr, &m->m, hp, seed))) {
+        free(tr);
+        m->train = NULL;
+        return s;
+    }
+    if (m->resumed) {
+        if ((s = we_train_load(tr, &m->ck))) return s;
+        we_st_free(&m->ck);
+        m->resumed = 0;
+        /* the checkpoint's auxiliary settings, unless given again */
+        if (given & WE_AUX_LAMBDA_WAV) tr->hp.lambda_wav = hp->lambda_wav;
+        if (given & WE_AUX_WAV_WEIGHTS) tr->hp.wav_w_low = hp->wav_w_low, tr->hp.wav_w_high = hp->wav_w_high;
+        if (given & WE_AUX_LAMBDA_EXPR) tr->hp.lambda_expr = hp->lambda_expr;
+        if (given & WE_AUX_TMAX) tr->hp.aux_tmax = hp->aux_tmax;
+        if ((s = we_train_aux_setup(tr))) return s;
+    }
+    /* on the GPU after the resume: the restored state goes up with the model */
+    if (dev == WE_DEV_CUDA && (s = we_train_use_cuda(tr))) return s;
+    /* conditions the data carries, kept across resumed runs */
+    if (ds->any_va) tr->has_va = 1;
+    return WE_OK;
+}
+
+we_status we_model_train_step(we_model *m, const we_train_data *ds, int N, float *loss, float *gnorm)
+{
+    we_train *tr = m->train;
+    if (!tr) return we_err_set(WE_EUSAGE, "train step: no training run (we_model_train_start)");
+    if (N < 1 || N > m->maxN) return we_err_set(WE_EUSAGE, "train step: batch %d not in 1..%d", N, m->maxN);
+    size_t xs = (size_t)ds->xsize, hsz = (size_t)ds->K * (ds->S / 2) * (ds->S / 2);
+    /* batch: uniform sampling with the training RNG (saved state) */
+    for (int b = 0; b < N; b++) {
+        int i = (int)we_rng_below(&tr->rng, (uint64_t)ds->n);
+        memcpy(m->x + (size_t)b * xs, ds->x + (size_t)i * xs, sizeof(float) * xs);
+        if (ds->K) memcpy(m->heat + b * hsz, ds->heat + i * hsz, sizeof(float) * hsz);
+        m->tgt[b] = ds->label[i];
+        m->vk[b] = ds->va_known[i];
+        m->va[2 * b] = ds->va[2 * i], m->va[2 * b + 1] = ds->va[2 * i + 1];
+    }
+    return we_train_step(tr, m->x, m->tgt, m->va, m->vk, m->heat, N, loss, gnorm);
+}

@@ -1,0 +1,191 @@
+/* we_model.h - one trained WaveEmotion model and what the tools do with it
+ * (design/model.md): the only place that loads and validates a checkpoint
+ * (config from the metadata, `conditions`, EMA or raw weights,
+ * `edit.guidance`), builds the UNet on the chosen device, owns the noise
+ * schedule, the conditions and the guidance rules, and offers the three
+ * entry points over a batch the tools call:
+ *
+ *   generate  - sample faces from noise (wsample)
+ *   edit      - invert and re-generate wavelet items toward a target
+ *               emotion (wdenoise; the algorithm is we_edit_run)
+ *   train     - set up a new or resumed training run from a config or a
+ *               checkpoint and take steps on batches drawn from a data set
+ *               (wtrain; the trainer is we_train.h)
+ *
+ * Guidance rules, in one place (we_model_guidance): the scale on both bands
+ * is -g if given, else the model's metadata edit.guidance, else 4;
+ * --g-low/--g-high replace it per band; per-condition scales (label, va,
+ * heat) replace the band scales (label defaults to -g or the model's
+ * default, the others to 0); an intensity I in [0, 1] then scales every
+ * scale g to 1 + 2 I (g - 1) and the strength (or t0) by 0.5 + I.
+ */
+#ifndef WE_MODEL_H
+#define WE_MODEL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "we_cond.h"
+#include "we_device.h"
+#include "we_edit.h"
+#include "we_err.h"
+#include "we_sched.h"
+#include "we_stream.h"
+#include "we_train.h"
+#include "we_train_data.h"
+#include "we_train_rng.h"
+#include "we_unet.h"
+#include "we_unet_cuda.h"
+
+/* The default model, relative to the source tree or the current directory,
+ * and relative to an installation prefix. */
+#define WE_MODEL_DEFAULT "models/default.safetensors"
+#define WE_MODEL_INSTALLED "share/waveemotion/models/default.safetensors"
+
+/* Model path into buf (cap bytes): request if not NULL, else $WE_MODEL if
+ * set and not empty, else <dir of the executable>/../WE_MODEL_INSTALLED,
+ * else <dir of the executable>/../WE_MODEL_DEFAULT (the first of the two
+ * that exists), else WE_MODEL_DEFAULT relative to the current directory.
+ * Returns 1 when the path came from request or $WE_MODEL, 0 for a default. */
+int we_model_path(char *buf, size_t cap, const char *request);
+
+struct we_fa_net;
+
+typedef struct we_model {
+    we_unet m;
+    we_unet_config cfg;
+    we_sched sch;
+    we_cond cond;
+    char name[256];         /* base name of the checkpoint file (edit.model) */
+    int maxN;               /* batch capacity of the buffers below */
+    int has_va;             /* the checkpoint's metadata lists "va" in `conditions` */
+    float def_guidance;     /* metadata edit.guidance: the model's recommended scale, 0 = none */
+    int h;                  /* S/2 */
+    size_t per;             /* 4C h h floats per item (model channels) */
+    float *x, *heat, *va;   /* batch buffers: [maxN, 4C, h, h], [maxN, K, h, h], [maxN, 2] */
+    int32_t *tgt, *src, *vk;  /* [maxN] each */
+    float *keep;            /* [maxN, 8 h h] CbCr of RGB items through a luminance model */
+    we_unet_cuda *gpu;      /* the device twin, NULL on the CPU */
+    struct we_fa_net *net;  /* face-api's expression net (edit source "net"), loaded on first use */
+    we_train *train;        /* training state (we_model_train_start), NULL otherwise */
+    we_st_file ck;          /* the checkpoint of a resumed run, between prepare and start */
+    int resumed;
+} we_model;
+
+/* Load the checkpoint at path for batches of up to maxN items, with the EMA
+ * weights when the file has them and use_ema, and build the network on dev
+ * (WE_DEV_CPU or WE_DEV_CUDA; resolve auto with we_device_resolve first).
+ * WE_ENOINPUT if the file is missing, WE_EDATA for a file that is not a
+ * valid WaveEmotion checkpoint, WE_EDEVICE without a GPU for WE_DEV_CUDA.
+ * m is zeroed on failure. Free with we_model_free. */
+we_status we_model_open(we_model *m, const char *path, int maxN, int use_ema, we_device dev);
+void we_model_free(we_model *m);
+
+/* ---- guidance --------------------------------------------------------- */
+
+/* The guidance a user asked for; NAN = not given. */
+typedef struct {
+    double g;                        /* both bands (-g) */
+    double g_low, g_high;            /* per band (--g-low, --g-high) */
+    double g_cond[WE_COND_COUNT];    /* per condition: label, va, heat */
+    double intensity;                /* in [0, 1] (-i or a prompt), NAN = none */
+} we_guidance;
+
+/* All NAN. */
+void we_guidance_init(we_guidance *g);
+/* Scale guidance and strength by an intensity I in [0, 1]:
+ * *g = 1 + 2 I (*g - 1) (g may be NULL), *strength = min(1, *strength (0.5 + I))
+ * (strength may be NULL). I = 0.5 leaves both as they are. */
+void we_guidance_intensity(double I, double *g, double *strength);
+
+/* ---- edit (wdenoise) -------------------------------------------------- */
+
+enum { WE_SOURCE_KEY, WE_SOURCE_NET, WE_SOURCE_FIXED };
+
+/* An edit: the target and everything that applies to all items. */
+typedef struct {
+    we_edit_params p;       /* sampler settings; guidance resolved by we_model_edit_setup */
+    int target;             /* target label 0..8 (8 = NULL) */
+    int have_va;
+    float va[2];            /* target valence, arousal when have_va */
+    int source;             /* WE_SOURCE_* */
+    int source_label;       /* the label for WE_SOURCE_FIXED */
+    int no_heat;            /* ignore heatmap frames: NULL heatmap condition */
+    double intensity;       /* < 0: none (from we_model_edit_setup) */
+    const char *prompt;     /* recorded as edit.prompt, or NULL; not owned */
+} we_edit_request;
+
+/* Defaults: we_edit_params_init, target NULL, source key, no va. */
+void we_edit_request_init(we_edit_request *r);
+/* The item's source: "key" (the frame's emotion key), "net" (face-api's
+ * expression net) or an emotion name / "null" (fixed). WE_EUSAGE. */
+we_status we_edit_source_parse(const char *s, we_edit_request *r);
+/* Check the request against the model once and resolve its guidance: the
+ * rules of the header comment from g (NULL = nothing given) and the model's
+ * default. WE_EUSAGE (detail says why) for -g with --g-low/--g-high,
+ * per-condition with per-band scales, a va scale without a va target, a
+ * va target on a model trained without va, or sampler settings out of
+ * range (we_edit_params_check). */
+we_status we_model_edit_setup(const we_model *m, const we_guidance *g, we_edit_request *r);
+/* Check an item's `wavelet` frame against the model: f32 [4 or 12, h, h],
+ * one level, the model's wavelet (the keys levels, wavelet). id names the
+ * item in the message. WE_EDATA. (The one reader of wavelet-frame keys.) */
+we_status we_model_check_wavelet(const we_model *m, const we_frame *w, const char *id);
+/* Edit the items of it[0..n) that have a `wavelet` frame (at most m->maxN,
+ * each checked with we_model_check_wavelet), in place: the coefficients,
+ * and the keys emotion, source_emotion, valence/arousal and edit.*. Items
+ * without one are left alone. *noheat (may be NULL) is set to the index of
+ * the first item the model wanted a heatmap frame for and that had none
+ * (edited with the NULL heatmap), else -1. rng for eta > 0. */
+we_status we_model_edit(we_model *m, const we_edit_request *r, we_item *it, int n, int *noheat, we_rng *rng);
+
+/* ---- generate (wsample) ----------------------------------------------- */
+
+typedef struct {
+    int label;              /* 0..8 (8 = NULL, unconditional) */
+    int have_va;
+    double va[2];           /* valence, arousal when have_va */
+    int ddpm;               /* 0: DDIM, 1: DDPM ancestral */
+    int steps;              /* reverse steps, <= 0: 50 for DDIM, T for DDPM */
+    double eta;             /* DDIM eta (0) */
+    double g_low, g_high;   /* guidance per band (1, 1 = none) */
+    double clip;            /* clamp predicted x0 to [-clip, clip], 0 = off (1) */
+    int wavelet_out;        /* `wavelet` frames instead of `image` frames */
+    long seed;              /* recorded as the seed key (1) */
+} we_gen_params;
+
+void we_gen_params_init(we_gen_params *p);
+/* Check p against the model and fill in the default steps: steps <= T,
+ * eta only with DDIM, a va target only for a model trained with va, a
+ * model that diffuses all bands. WE_EUSAGE. */
+we_status we_model_generate_setup(const we_model *m, we_gen_params *p);
+/* Sample N <= maxN faces into out[0..N) (initialised here): `image`
+ * frames C x S x S in [-1, 1] (or `wavelet` frames 4C x h x h, true
+ * coefficients) with the keys id (sample<first+i>), emotion, valence,
+ * arousal, sampler, steps, seed, g_low/g_high. */
+we_status we_model_generate(we_model *m, const we_gen_params *p, int first, int N, we_frame *out, we_rng *rng);
+
+/* ---- train (wtrain) --------------------------------------------------- */
+
+/* Bits of `given` for we_model_train_start: auxiliary settings given again
+ * on the command line replace a resumed run's. */
+enum { WE_AUX_LAMBDA_WAV = 1, WE_AUX_WAV_WEIGHTS = 2, WE_AUX_LAMBDA_EXPR = 4, WE_AUX_TMAX = 8 };
+
+/* Step 1 of a run: the config. resume_path NULL: *cfg is the new run's (S,
+ * C and K are taken from the data later); else the checkpoint there is read
+ * (kept in m for step 2) and *cfg becomes its config. WE_ENOINPUT,
+ * WE_EDATA. m is initialised here. */
+we_status we_model_train_prepare(we_model *m, we_unet_config *cfg, const char *resume_path);
+/* Step 2: fit the data (a new run takes S, C, K from it; a resumed one must
+ * match), validate the config (WE_EUSAGE), build the UNet for batches of
+ * maxN, initialise it from seed (new run) or restore weights, optimizer,
+ * step and random state (resumed; then the auxiliary settings of hp named
+ * in `given` replace the stored ones), and move to dev. m->train is the
+ * trainer. */
+we_status we_model_train_start(we_model *m, const we_unet_config *cfg, const we_train_data *ds, int maxN,
+                               const we_train_params *hp, unsigned given, uint64_t seed, we_device dev);
+/* One optimizer step on N <= maxN items of ds drawn uniformly with the
+ * trainer's (saved) random state; loss and gradient norm as we_train_step. */
+we_status we_model_train_step(we_model *m, const we_train_data *ds, int N, float *loss, float *gnorm);
+
+#endif

@@ -1,0 +1,156 @@
+/* we_train_data.c - reading wtrain's data set (see we_train_data.h). */
+#include "we_train_data.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "we_dwt.h"
+#include "we_stream.h"
+#include "we_unet.h"
+
+void we_train_data_free(we_train_data *ds)
+{
+    free(ds->x); free(ds->heat); free(ds->label); free(ds->va); free(ds->va_known);
+    memset(ds, 0, sizeof *ds);
+}
+
+/* Check an item's data frame f (wavelet when fw) and find its C and S. */
+static we_status frame_shape(const we_frame *f, int fw, int fi, int item, int *C, int *S)
+{
+    const we_tensor *t = &f->t;
+    if (t->rank != 3 || (t->dtype != WE_F32 && !(fi && t->dtype == WE_U8)))
+        return we_err_set(WE_EDATA, "item %d: %s frame must be f32 (or u8 image) C x H x W", item, f->name);
+    if (fw) {
+        if (t->shape[0] % 4 || t->shape[1] != t->shape[2])
+            return we_err_set(WE_EDATA, "item %d: wavelet frame must be 4C x h x h (one level)", item);
+        *C = (int)t->shape[0] / 4;
+        *S = (int)t->shape[1] * 2;
+        const char *lv = we_frame_get(f, "levels");
+        if (lv && strcmp(lv, "1")) return we_err_set(WE_EDATA, "item %d: wavelet frame has levels=%s, want 1", item, lv);
+    } else {
+        *C = (int)t->shape[0];
+        *S = (int)t->shape[1];
+        if (t->shape[1] != t->shape[2] || *S % 2)
+            return we_err_set(WE_EDATA, "item %d: image must be square with even size", item);
+    }
+    return WE_OK;
+}
+
+static we_status grow(we_train_data *ds)
+{
+    int nc = ds->cap ? 2 * ds->cap : 1024;
+    size_t hw = (size_t)(ds->S / 2) * (ds->S / 2);
+    float *x = realloc(ds->x, sizeof(float) * (size_t)nc * (size_t)ds->xsize);
+    if (x) ds->x = x;
+    int32_t *l = realloc(ds->label, sizeof(int32_t) * (size_t)nc);
+    if (l) ds->label = l;
+    float *va = realloc(ds->va, sizeof(float) * 2 * (size_t)nc);
+    if (va) ds->va = va;
+    int32_t *vk = realloc(ds->va_known, sizeof(int32_t) * (size_t)nc);
+    if (vk) ds->va_known = vk;
+    float *h = ds->K ? realloc(ds->heat, sizeof(float) * (size_t)nc * (size_t)ds->K * hw) : NULL;
+    if (h) ds->heat = h;
+    if (!x || !l || !va || !vk || (ds->K && !h))
+        return we_err_set(WE_ENOMEM, "out of memory reading item %d", ds->n + 1);
+    ds->cap = nc;
+    return WE_OK;
+}
+
+/* The item's keys: emotion (else from labels), valence, arousal. */
+static we_status item_keys(we_train_data *ds, const we_item *it, const we_frame *f, const we_face_labels *labels)
+{
+    const char *emo = NULL;
+    double v = NAN, a = NAN;
+    for (int k = 0; k < it->n; k++) {
+        if (!emo) emo = we_frame_get(&it->f[k], "emotion");
+        double tmp;
+        if (isnan(v) && !we_frame_get_double(&it->f[k], "valence", &tmp)) v = tmp;
+        if (isnan(a) && !we_frame_get_double(&it->f[k], "arousal", &tmp)) a = tmp;
+    }
+    if (!emo && labels) {
+        emo = we_face_labels_find_key(labels, we_frame_get(f, "src"));
+        if (!emo) emo = we_face_labels_find_key(labels, we_item_id(it));
+    }
+    int l = WE_UNET_NULL_LABEL;
+    if (emo && we_unet_label_parse(emo, &l)) return we_err_set(WE_EDATA, "item %d: unknown emotion '%s'", ds->n + 1, emo);
+    if (!emo) ds->unknown_emotion++;
+    ds->label[ds->n] = l;
+    int known = !isnan(v) && !isnan(a);
+    ds->va_known[ds->n] = known;
+    ds->va[2 * ds->n] = known ? (float)v : 0;
+    ds->va[2 * ds->n + 1] = known ? (float)a : 0;
+    ds->any_va |= known;
+    return WE_OK;
+}
+
+/* Append one item with data frame f (fw: a wavelet frame) and heatmap fh. */
+static we_status add_item(we_train_data *ds, const we_item *it, const we_frame *f, int fw, const we_frame *fh,
+                          const we_wavelet *wl, float scale, const we_face_labels *labels, float *work)
+{
+    we_status s;
+    if (ds->n == ds->cap && (s = grow(ds))) return s;
+    const we_tensor *t = &f->t;
+    float *dst = ds->x + (size_t)ds->n * ds->xsize;
+    size_t cnt = (size_t)ds->xsize, hsz = (size_t)ds->K * (ds->S / 2) * (ds->S / 2);
+    if (fw) {
+        memcpy(dst, t->data, cnt * sizeof(float));
+    } else {
+        if (t->dtype == WE_U8) {
+            const uint8_t *u = t->data;
+            for (size_t i = 0; i < cnt; i++) work[i] = u[i] / 127.5f - 1.0f;
+        } else {
+            memcpy(work, t->data, cnt * sizeof(float));
+        }
+        if ((s = we_dwt2_forward(dst, NULL, work, ds->C, ds->S, ds->S, wl, 1, 1))) return s;
+    }
+    for (size_t i = 0; i < cnt; i++) dst[i] *= scale;
+    if (ds->K) memcpy(ds->heat + (size_t)ds->n * hsz, fh->t.data, sizeof(float) * hsz);
+    if ((s = item_keys(ds, it, f, labels))) return s;
+    ds->n++;
+    return WE_OK;
+}
+
+we_status we_train_data_read(we_train_data *ds, FILE *in, const char *label, const we_wavelet *wl, float scale,
+                             const we_face_labels *labels, int want_heat)
+{
+    we_reader r;
+    we_reader_init(&r, in, label);
+    we_item it;
+    we_item_init(&it);
+    memset(ds, 0, sizeof *ds);
+    we_status s;
+    float *work = NULL;
+    while ((s = we_reader_item(&r, &it)) == WE_OK) {
+        we_frame *fw = we_item_find(&it, "wavelet");
+        we_frame *fi = fw ? NULL : we_item_find(&it, "image");
+        if (!fw && !fi) continue; /* nothing to learn from */
+        we_frame *f = fw ? fw : fi;
+        int C = 0, S = 0, item = ds->n + 1;
+        if ((s = frame_shape(f, fw != NULL, fi != NULL, item, &C, &S))) break;
+        if (ds->n == 0) {
+            ds->S = S, ds->C = C, ds->xsize = 4 * C * (S / 2) * (S / 2);
+            work = malloc(sizeof(float) * (size_t)ds->xsize * 2);
+            if (!work) { s = we_err_set(WE_ENOMEM, "out of memory"); break; }
+        } else if (S != ds->S || C != ds->C) {
+            s = we_err_set(WE_EDATA, "item %d: size %dx%d, C %d differs from the first item's %dx%d, C %d", item, S, S,
+                           C, ds->S, ds->S, ds->C);
+            break;
+        }
+        we_frame *fh = want_heat ? we_item_find(&it, "heatmap") : NULL;
+        if (want_heat) {
+            if (!fh) { s = we_err_set(WE_EDATA, "item %d has no heatmap frame (--heatmaps)", item); break; }
+            if (fh->t.rank != 3 || fh->t.dtype != WE_F32 || fh->t.shape[1] != S / 2 || fh->t.shape[2] != S / 2) {
+                s = we_err_set(WE_EDATA, "item %d: heatmap must be f32 K x %d x %d", item, S / 2, S / 2);
+                break;
+            }
+            if (ds->n == 0) ds->K = (int)fh->t.shape[0];
+            else if (fh->t.shape[0] != ds->K) { s = we_err_set(WE_EDATA, "item %d: heatmap K differs", item); break; }
+        }
+        if ((s = add_item(ds, &it, f, fw != NULL, fh, wl, scale, labels, work))) break;
+    }
+    free(work);
+    we_item_free(&it);
+    we_reader_free(&r);
+    return s == WE_EOF ? WE_OK : s;
+}

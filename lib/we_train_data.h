@@ -1,0 +1,44 @@
+/* we_train_data.h - the training set of wtrain: every item of a WES1
+ * stream with a `wavelet` frame (4C x h x h, one level) or an `image`
+ * frame (C x S x S, f32 or u8, transformed here with the model's wavelet),
+ * its optional `heatmap` frame and the keys emotion / valence / arousal
+ * (looked up on every frame of the item; emotion from a labels CSV by file
+ * name when the stream has none), held in diffusion space in memory.
+ */
+#ifndef WE_TRAIN_DATA_H
+#define WE_TRAIN_DATA_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+#include "we_err.h"
+#include "we_face_labels.h"
+#include "we_wavelet.h"
+
+typedef struct {
+    int n, cap;
+    int S, C, K;            /* face size, channels, heatmap channels (0 = none) */
+    int xsize;              /* 4C (S/2)^2 floats per item */
+    float *x;               /* [n, xsize] coefficients times data_scale */
+    float *heat;            /* [n, K, S/2, S/2] or NULL */
+    int32_t *label;         /* [n] 0..7, 8 = NULL (no emotion) */
+    float *va;              /* [n, 2] valence, arousal (0 where unknown) */
+    int32_t *va_known;      /* [n] 1 where both were given */
+    long unknown_emotion;   /* items trained with the NULL label */
+    int any_va;             /* some item has valence/arousal */
+} we_train_data;
+
+/* Read every item of in (label names it in messages) into ds: wl is the
+ * wavelet for image frames, scale the model's data_scale, labels (may be
+ * NULL) the CSV for items without an emotion key (by the base name of the
+ * frame's src key, else of the item id, up to a '#'), want_heat: every item
+ * must carry a heatmap frame (f32 K x S/2 x S/2, one K for all). Items with
+ * neither a wavelet nor an image frame are skipped. WE_EDATA (with the item
+ * number) for a bad frame or an unknown emotion, the reader's status for a
+ * broken stream, WE_ENOMEM. ds is freed with we_train_data_free (also
+ * after a failure). */
+we_status we_train_data_read(we_train_data *ds, FILE *in, const char *label, const we_wavelet *wl, float scale,
+                             const we_face_labels *labels, int want_heat);
+void we_train_data_free(we_train_data *ds);
+
+#endif
