@@ -13,32 +13,6 @@
 
 #define RS2 0.70710678118654752f
 
-static const char *region_names[] = {
-#define WE_X_REG(e, s) s,
-    WE_REGION_LIST(WE_X_REG)
-#undef WE_X_REG
-};
-
-const char *we_region_name(we_region r)
-{
-    return (unsigned)r < WE_REGION_COUNT ? region_names[r] : "?";
-}
-
-we_status we_region_parse(const char *s, we_region *out)
-{
-    int i = we_name_index(region_names, WE_REGION_COUNT, s);
-    if (i >= 0) { *out = (we_region)i; return WE_OK; }
-    return we_err_set(WE_EUSAGE, "unknown noise region '%s' (all, high, low)", s);
-}
-
-we_status we_unet_label_parse(const char *s, int *out)
-{
-    int id = we_emotion_parse(s);
-    if (id >= 0) { *out = id; return WE_OK; }
-    if (!strcmp(s, "null") || !strcmp(s, "none")) { *out = WE_UNET_NULL_LABEL; return WE_OK; }
-    return we_err_set(WE_EUSAGE, "unknown emotion '%s' (neutral, happy, sad, surprise, fear, disgust, anger, contempt, null)", s);
-}
-
 /* ------------------------------------------------------------ config */
 
 void we_unet_config_init(we_unet_config *c)

@@ -180,7 +180,7 @@ static void resolve_target(ctx *c)
     c->intensity = -1;
     c->tgt = WE_UNET_NULL_LABEL;
     if (o->emotion) {
-        if (we_unet_label_parse(o->emotion, &c->tgt) || c->tgt == WE_UNET_NULL_LABEL)
+        if (we_emotion_label_parse(o->emotion, &c->tgt) || c->tgt == WE_UNET_NULL_LABEL)
             we_cli_usage_error("-e: unknown emotion '%s' (neutral happy sad surprise fear disgust anger contempt)",
                                o->emotion);
     } else if (o->prompt) {
@@ -236,7 +236,7 @@ static void parse_source(ctx *c)
     else if (!strcmp(s, "net")) c->src_mode = SRC_NET;
     else {
         c->src_mode = SRC_FIXED;
-        if (we_unet_label_parse(s, &c->src_fixed))
+        if (we_emotion_label_parse(s, &c->src_fixed))
             we_cli_usage_error("-s: '%s' is not key, net, null or an emotion name", s);
     }
 }
@@ -302,7 +302,7 @@ static int source_label(ctx *c, we_item *it, we_frame *w, int Ci)
     if (c->src_mode == SRC_KEY) {
         int l;
         const char *e = we_frame_get(w, "emotion");
-        if (e && !we_unet_label_parse(e, &l)) return l;
+        if (e && !we_emotion_label_parse(e, &l)) return l;
         return WE_UNET_NULL_LABEL;
     }
     if (!c->net) {

@@ -13,6 +13,7 @@
 #include "we_cond.h"
 #include "we_device.h"
 #include "we_dwt.h"
+#include "we_emotion.h"
 #include "we_nn.h"
 #include "we_safetensors.h"
 #include "we_sampler.h"
@@ -94,7 +95,7 @@ int main(int argc, char **argv)
     else we_cli_usage_error("--sampler: unknown sampler '%s' (ddim, ddpm)", sampler);
     if (ddpm && eta != 0) we_cli_usage_error("--eta applies to --sampler ddim only");
     int label;
-    if (we_unet_label_parse(emotion, &label)) we_cli_usage_error("--emotion: %s", we_err_detail());
+    if (we_emotion_label_parse(emotion, &label)) we_cli_usage_error("--emotion: %s", we_err_detail());
     if (isnan(val) != isnan(aro)) we_cli_usage_error("--valence and --arousal go together");
     we_device dev;
     if (we_device_resolve(device, &dev)) we_cli_die_status(WE_EDEVICE, "--device");

@@ -17,6 +17,7 @@
 #include "we_cli.h"
 #include "we_device.h"
 #include "we_dwt.h"
+#include "we_emotion.h"
 #include "we_nn.h"
 #include "we_safetensors.h"
 #include "we_stream.h"
@@ -150,7 +151,7 @@ static const char *lookup_label(const labelmap *lm, const char *key)
 static int parse_emotion(const char *s)
 {
     int l;
-    return we_unet_label_parse(s, &l) ? -1 : l;
+    return we_emotion_label_parse(s, &l) ? -1 : l;
 }
 
 static void read_data(dataset *ds, FILE *in, const char *label, const we_wavelet *wl, float scale,
