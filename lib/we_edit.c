@@ -9,6 +9,7 @@
 
 #include "we_color.h"
 #include "we_dwt.h"
+#include "we_emotion.h"
 #include "we_faceapi.h"
 #include "we_model.h"
 #include "we_wavelet.h"
@@ -166,7 +167,7 @@ we_status we_edit_source_net(struct we_fa_net *net, const float *coef, int C, in
             int best = 0;
             for (int k = 1; k < WE_FA_NCLASS; k++)
                 if (prob[k] > prob[best]) best = k;
-            s = we_unet_label_parse(we_fa_expr_vocab[best], label);
+            s = we_emotion_label_parse(we_fa_expr_vocab[best], label);
         }
     }
     free(img);

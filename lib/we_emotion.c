@@ -37,3 +37,11 @@ int we_emotion_parse(const char *word)
         if (strlen(syn[i].w) == n && !strncasecmp(word, syn[i].w, n)) return syn[i].id;
     return -1;
 }
+
+we_status we_emotion_label_parse(const char *s, int *out)
+{
+    int id = we_emotion_parse(s);
+    if (id >= 0) { *out = id; return WE_OK; }
+    if (!strcmp(s, "null") || !strcmp(s, "none")) { *out = WE_EMOTION_NULL; return WE_OK; }
+    return we_err_set(WE_EUSAGE, "unknown emotion '%s' (neutral, happy, sad, surprise, fear, disgust, anger, contempt, null)", s);
+}

@@ -194,7 +194,7 @@ we_status we_edit_source_parse(const char *s, we_edit_request *r)
 {
     if (!strcmp(s, "key")) r->source = WE_SOURCE_KEY;
     else if (!strcmp(s, "net")) r->source = WE_SOURCE_NET;
-    else if (we_unet_label_parse(s, &r->source_label))
+    else if (we_emotion_label_parse(s, &r->source_label))
         return we_err_set(WE_EUSAGE, "-s: '%s' is not key, net, null or an emotion name", s);
     else r->source = WE_SOURCE_FIXED;
     return WE_OK;
@@ -250,7 +250,7 @@ static we_status source_label(we_model *m, const we_edit_request *r, const we_fr
     if (r->source == WE_SOURCE_FIXED) { *l = r->source_label; return WE_OK; }
     if (r->source == WE_SOURCE_KEY) {
         const char *e = we_frame_get(w, "emotion");
-        if (!e || we_unet_label_parse(e, l)) *l = WE_UNET_NULL_LABEL;
+        if (!e || we_emotion_label_parse(e, l)) *l = WE_UNET_NULL_LABEL;
         return WE_OK;
     }
     we_status s;

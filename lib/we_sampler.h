@@ -19,7 +19,6 @@
 #include "we_err.h"
 #include "we_sched.h"
 #include "we_train_rng.h"
-#include "we_unet.h"
 
 /* Which conditions the model callback applies ("which" argument). */
 #define WE_EPS_NULL (-1)   /* every condition NULL (unconditional) */

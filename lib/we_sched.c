@@ -24,6 +24,24 @@ we_status we_sched_parse(const char *s, we_sched_kind *out)
     return we_err_set(WE_EUSAGE, "unknown schedule '%s' (linear, cosine)", s);
 }
 
+static const char *region_names[] = {
+#define WE_X_REG(e, s) s,
+    WE_REGION_LIST(WE_X_REG)
+#undef WE_X_REG
+};
+
+const char *we_region_name(we_region r)
+{
+    return (unsigned)r < WE_REGION_COUNT ? region_names[r] : "?";
+}
+
+we_status we_region_parse(const char *s, we_region *out)
+{
+    int i = we_name_index(region_names, WE_REGION_COUNT, s);
+    if (i >= 0) { *out = (we_region)i; return WE_OK; }
+    return we_err_set(WE_EUSAGE, "unknown noise region '%s' (all, high, low)", s);
+}
+
 static double cosf_(double u, int T)
 {
     const double s = 0.008;

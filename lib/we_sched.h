@@ -25,6 +25,24 @@ const char *we_sched_name(we_sched_kind k);
 /* "linear" / "cosine" -> kind; WE_EUSAGE with a detail otherwise. */
 we_status we_sched_parse(const char *s, we_sched_kind *out);
 
+/* The noise region: which wavelet channels of x [N, 4C, h, h] the
+ * diffusion noises (all; high = the 3C high bands; low = the C LL
+ * channels); the others stay the clean data. A property of the diffusion
+ * process, shared by the model config (we_unet.h) and the step rules
+ * (we_sampler.h). */
+#define WE_REGION_LIST(X) X(WE_REGION_ALL, "all") X(WE_REGION_HIGH, "high") X(WE_REGION_LOW, "low")
+typedef enum {
+#define WE_X_REG(e, s) e,
+    WE_REGION_LIST(WE_X_REG)
+#undef WE_X_REG
+    WE_REGION_COUNT
+} we_region;
+
+/* Name of a region ("all", "high", "low"; "?" outside the enum). */
+const char *we_region_name(we_region r);
+/* Name -> region; WE_EUSAGE with a detail naming the bad value otherwise. */
+we_status we_region_parse(const char *s, we_region *out);
+
 typedef struct {
     we_sched_kind kind;
     int T;

@@ -73,7 +73,7 @@ static we_status item_keys(we_train_data *ds, const we_item *it, const we_frame 
         if (!emo) emo = we_face_labels_find_key(labels, we_item_id(it));
     }
     int l = WE_UNET_NULL_LABEL;
-    if (emo && we_unet_label_parse(emo, &l)) return we_err_set(WE_EDATA, "item %d: unknown emotion '%s'", ds->n + 1, emo);
+    if (emo && we_emotion_label_parse(emo, &l)) return we_err_set(WE_EDATA, "item %d: unknown emotion '%s'", ds->n + 1, emo);
     if (!emo) ds->unknown_emotion++;
     ds->label[ds->n] = l;
     int known = !isnan(v) && !isnan(a);

@@ -6,13 +6,18 @@
  * Activations of a forward pass live in one arena sized for maxN samples
  * and are kept for the backward pass (activation gradients in a twin
  * arena). The network is built once from the config as a tape of layer
- * calls (lib/we_nn.h); forward runs it in order, backward in reverse.
+ * calls (lib/we_nn.h); forward runs it in order, backward in reverse, by
+ * one op loop shared with the GPU model (we_unet_cuda.h) through a table
+ * of layer functions. Files: we_unet_config.c (config, metadata),
+ * we_unet_plan.c (the tape), we_unet_loop.c (the loop, CPU layers),
+ * we_unet.c (arenas, parameters, checkpoints, loss); we_unet_priv.h.
  *
  * Tensors (N = batch <= maxN, C = image channels, h = S/2):
  *   x     [N, 4C, h, h]  noisy wavelet coefficients (diffusion space, i.e.
  *                        already multiplied by cfg.data_scale)
  *   t     [N] int        timesteps 0..T-1
  *   label [N] int        0..7 emotion (we_emotion_names, we_emotion.h), 8 = NULL
+ *                        (names -> ids: we_emotion_label_parse)
  *   va    [N, 2]         valence, arousal; va_null [N] 1 = NULL vector
  *   heat  [N, K, h, h]   landmark heatmaps (zeros = NULL), K = cfg.K
  *   eps   [N, 4C, h, h]  predicted noise
@@ -23,32 +28,14 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "we_emotion.h"
 #include "we_err.h"
 #include "we_safetensors.h"
 #include "we_sched.h"
 #include "we_train_rng.h"
 
 #define WE_UNET_MAX_LEVELS 8
-#define WE_UNET_NULL_LABEL 8
+#define WE_UNET_NULL_LABEL 8 /* = WE_EMOTION_NULL (we_emotion.h) */
 #define WE_UNET_NUM_LABELS 9
-
-#define WE_REGION_LIST(X) X(WE_REGION_ALL, "all") X(WE_REGION_HIGH, "high") X(WE_REGION_LOW, "low")
-typedef enum {
-#define WE_X_REG(e, s) e,
-    WE_REGION_LIST(WE_X_REG)
-#undef WE_X_REG
-    WE_REGION_COUNT
-} we_region;
-
-const char *we_region_name(we_region r);
-we_status we_region_parse(const char *s, we_region *out);
-
-/* Emotion names, index = label (8 entries; "null" = 8 is also accepted by
- * we_unet_label_parse). */
-/* "happy" -> 1 (any word we_emotion_parse knows: "Angry" -> 6), "null"/"none" -> 8;
- * WE_EUSAGE otherwise. */
-we_status we_unet_label_parse(const char *s, int *out);
 
 typedef struct {
     int S;                 /* image size (64); the network runs at S/2 */
@@ -62,7 +49,7 @@ typedef struct {
     int attn[WE_UNET_MAX_LEVELS]; /* levels with attention */
     int T;
     we_sched_kind schedule;
-    we_region region;
+    we_region region;      /* noised channels (we_sched.h) */
     char wavelet[16];      /* data-level wavelet (haar, bior1.5, bior4.4) */
     float data_scale;      /* coefficients * data_scale = diffusion space (0.5) */
 } we_unet_config;

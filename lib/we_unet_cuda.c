@@ -1,4 +1,5 @@
-/* we_unet_cuda.c - the UNet tape on the GPU (see we_unet_cuda.h). Compiled
+/* we_unet_cuda.c - the UNet on the GPU (see we_unet_cuda.h): device arenas
+ * and the op loop of we_unet_loop.c run with the CUDA twins. Compiled
  * always; the body needs WE_HAVE_CUDA (the Makefile defines it and adds the
  * CUDA include path when nvcc is found). */
 #include "we_unet_cuda.h"
@@ -19,6 +20,68 @@ static we_status cu(cudaError_t e, const char *what)
     if (e == cudaSuccess) return WE_OK;
     return we_err_set(WE_EDEVICE, "cuda: %s: %s", what, cudaGetErrorString(e));
 }
+
+/* ------------------------------------------------------------ the CUDA backend */
+
+static we_status cuda_zero(float *dst, size_t n)
+{
+    return cu(cudaMemset(dst, 0, sizeof(float) * n), "memset");
+}
+
+/* the va term, per sample: a copy of the MLP row or of the learned NULL
+ * vector; backward adds dout[k] to the one that was used */
+static void cuda_vamix_forward(float *out, const float *inp, const float *nul, const float *mask, int N, int C)
+{
+    for (int k = 0; k < N; k++)
+        we_nn_scale_forward_cuda(out + (size_t)k * C, mask[k] != 0 ? nul : inp + (size_t)k * C, 1.0f, (size_t)C);
+}
+
+static void cuda_vamix_backward(float *dinp, float *dnull, const float *dout, const float *mask, int N, int C)
+{
+    for (int k = 0; k < N; k++) {
+        float *dst = mask[k] != 0 ? dnull : dinp + (size_t)k * C;
+        we_nn_add_forward_cuda(dst, dst, dout + (size_t)k * C, 1.0f, (size_t)C);
+    }
+}
+
+static const we_unet_backend cuda_backend = {
+    .upload = we_nn_cuda_upload,
+    .upload_i32 = we_nn_cuda_upload_i32,
+    .zero = cuda_zero,
+    .conv2d_scratch_size = we_nn_conv2d_cuda_scratch_size,
+    .attention_scratch_size = we_nn_attention_cuda_scratch_size,
+    .conv2d_forward = we_nn_conv2d_forward_cuda,
+    .conv2d_backward = we_nn_conv2d_backward_cuda,
+    .linear_forward = we_nn_linear_forward_cuda,
+    .linear_backward = we_nn_linear_backward_cuda,
+    .groupnorm_forward = we_nn_groupnorm_forward_cuda,
+    .groupnorm_backward = we_nn_groupnorm_backward_cuda,
+    .adagn_forward = we_nn_adagn_forward_cuda,
+    .adagn_backward = we_nn_adagn_backward_cuda,
+    .silu_forward = we_nn_silu_forward_cuda,
+    .silu_backward = we_nn_silu_backward_cuda,
+    .add_forward = we_nn_add_forward_cuda,
+    .add_backward = we_nn_add_backward_cuda,
+    .scale_forward = we_nn_scale_forward_cuda,
+    .scale_backward = we_nn_scale_backward_cuda,
+    .concat_forward = we_nn_concat_forward_cuda,
+    .concat_backward = we_nn_concat_backward_cuda,
+    .slice_forward = we_nn_slice_forward_cuda,
+    .slice_backward = we_nn_slice_backward_cuda,
+    .dwt_forward = we_nn_dwt_forward_cuda,
+    .dwt_backward = we_nn_dwt_backward_cuda,
+    .iwt_forward = we_nn_iwt_forward_cuda,
+    .iwt_backward = we_nn_iwt_backward_cuda,
+    .attention_forward = we_nn_attention_forward_cuda,
+    .attention_backward = we_nn_attention_backward_cuda,
+    .timestep_embedding = we_nn_timestep_embedding_cuda,
+    .embedding_forward = we_nn_embedding_forward_cuda,
+    .embedding_backward = we_nn_embedding_backward_cuda,
+    .vamix_forward = cuda_vamix_forward,
+    .vamix_backward = cuda_vamix_backward,
+};
+
+/* ------------------------------------------------------------ the device model */
 
 void we_unet_cuda_free(we_unet_cuda *g)
 {
@@ -41,18 +104,7 @@ we_status we_unet_cuda_create(we_unet_cuda *g, we_unet *m)
     s = s ? s : we_nn_cuda_init();
     if (s) return s;
     /* scratch: the largest need over the tape at maxN */
-    size_t sc = 1;
-    for (int i = 0; i < m->nops; i++) {
-        const we_unet_op *o = &m->ops[i];
-        size_t need = 0;
-        if (o->type == OP_CONV) {
-            we_conv2d_dims d = {m->maxN, o->C, o->H, o->W, o->Cout, o->k, 1, o->k / 2, o->groups};
-            need = we_nn_conv2d_cuda_scratch_size(&d);
-        } else if (o->type == OP_ATTN) {
-            need = we_nn_attention_cuda_scratch_size(m->maxN, o->C, o->H, 1);
-        }
-        if (need > sc) sc = need;
-    }
+    size_t sc = we_unet_loop_scratch(m, &cuda_backend);
     g->nscratch = sc;
     g->params = we_nn_cuda_alloc(m->nparams);
     g->grads = we_nn_cuda_alloc(m->nparams);
@@ -90,10 +142,12 @@ we_status we_unet_cuda_download_grads(we_unet_cuda *g, float *host)
     return s ? s : we_nn_cuda_download(host, g->grads, g->m->nparams);
 }
 
-#define A(off) (g->acts + (off))
-#define D(off) (g->dacts + (off))
-#define P(off) (g->params + (off))
-#define G(off) (g->grads + (off))
+/* The device arenas as the op loop sees them. */
+static we_unet_bufs device_bufs(we_unet_cuda *g)
+{
+    we_unet_bufs b = {g->params, g->grads, g->acts, g->dacts, g->scratch, g->tf, g->labels, g->vamask};
+    return b;
+}
 
 we_status we_unet_cuda_forward(we_unet_cuda *g, const float *x, const int32_t *t, const int32_t *label,
                                const float *va, const int32_t *va_null, const float *heat, int N,
@@ -103,69 +157,16 @@ we_status we_unet_cuda_forward(we_unet_cuda *g, const float *x, const int32_t *t
     if (N < 1 || N > m->maxN) return we_err_set(WE_EUSAGE, "model: batch %d not in 1..%d", N, m->maxN);
     float tf[N];
     int32_t lab[N];
-    for (int n = 0; n < N; n++) {
-        if (t[n] < 0 || t[n] >= m->cfg.T) return we_err_set(WE_EUSAGE, "model: timestep %d out of range", t[n]);
-        lab[n] = label ? label[n] : WE_UNET_NULL_LABEL;
-        if (lab[n] < 0 || lab[n] >= WE_UNET_NUM_LABELS) return we_err_set(WE_EUSAGE, "model: label %d not in 0..8", lab[n]);
-        tf[n] = (float)t[n];
-        g->vamask[n] = (!va || (va_null && va_null[n])) ? 1.0f : 0.0f;
-    }
-    we_status s = we_nn_cuda_upload(g->tf, tf, (size_t)N);
+    we_unet_bufs b = device_bufs(g);
+    we_status s = we_unet_loop_conds(m, tf, lab, g->vamask, t, label, va, va_null, N);
+    s = s ? s : we_nn_cuda_upload(g->tf, tf, (size_t)N);
     s = s ? s : we_nn_cuda_upload_i32(g->labels, lab, (size_t)N);
-    s = s ? s : we_nn_cuda_upload(A(m->off_x), x, (size_t)N * m->xsize);
-    if (!s && va) s = we_nn_cuda_upload(A(m->off_va), va, 2 * (size_t)N);
-    if (!s && !va) s = cu(cudaMemset(A(m->off_va), 0, sizeof(float) * 2 * (size_t)N), "memset");
-    if (!s && m->cfg.K) {
-        if (heat) s = we_nn_cuda_upload(A(m->off_heat), heat, (size_t)N * m->heatsize);
-        else s = cu(cudaMemset(A(m->off_heat), 0, sizeof(float) * (size_t)N * m->heatsize), "memset");
-    }
+    s = s ? s : we_unet_loop_inputs(m, &cuda_backend, &b, x, va, heat, N);
     if (s) return s;
     g->N = N;
-    for (int i = 0; i < m->nops; i++) {
-        const we_unet_op *o = &m->ops[i];
-        size_t n = (size_t)N * (size_t)o->C;
-        switch (o->type) {
-        case OP_CONV: {
-            we_conv2d_dims d = {N, o->C, o->H, o->W, o->Cout, o->k, 1, o->k / 2, o->groups};
-            we_nn_conv2d_forward_cuda(A(o->out), g->scratch, A(o->in), P(o->w), P(o->b), &d);
-            break;
-        }
-        case OP_LINEAR: we_nn_linear_forward_cuda(A(o->out), A(o->in), P(o->w), P(o->b), N, o->C, o->Cout); break;
-        case OP_ADAGN: {
-            const float *ss = A(o->in2);
-            we_nn_adagn_forward_cuda(A(o->out), A(o->s1), A(o->s2), A(o->in), NULL, NULL, ss, ss + o->C,
-                                     2 * o->C, N, o->C, o->H, o->groups, GN_EPS);
-            break;
-        }
-        case OP_GN:
-            we_nn_groupnorm_forward_cuda(A(o->out), A(o->s1), A(o->s2), A(o->in), P(o->w), P(o->b),
-                                         N, o->C, o->H, o->groups, GN_EPS);
-            break;
-        case OP_SILU: we_nn_silu_forward_cuda(A(o->out), A(o->in), n); break;
-        case OP_SCALE: we_nn_scale_forward_cuda(A(o->out), A(o->in), o->scale, n); break;
-        case OP_ADD: we_nn_add_forward_cuda(A(o->out), A(o->in), A(o->in2), o->scale, n); break;
-        case OP_DWT: we_nn_dwt_forward_cuda(A(o->out), A(o->in), N, o->C, o->H, o->W); break;
-        case OP_IWT: we_nn_iwt_forward_cuda(A(o->out), A(o->in), N, o->C, o->H, o->W); break;
-        case OP_CONCAT: we_nn_concat_forward_cuda(A(o->out), A(o->in), A(o->in2), N, o->C, o->C2, o->H); break;
-        case OP_SLICE: we_nn_slice_forward_cuda(A(o->out), A(o->in), N, o->C, o->c0, o->Cout, o->H); break;
-        case OP_ATTN: {
-            int C = o->C;
-            we_nn_attention_forward_cuda(A(o->out), A(o->s1), A(o->s2), A(o->s3), A(o->in), P(o->w),
-                                         P(o->w) + (size_t)3 * C * C, P(o->b), P(o->b) + (size_t)C * C, N, C, o->H, 1);
-            break;
-        }
-        case OP_TEMB: we_nn_timestep_embedding_cuda(A(o->out), g->tf, N, o->C, 10000.0f, WE_TEMB_WAVEDIFF); break;
-        case OP_EMBED: we_nn_embedding_forward_cuda(A(o->out), g->labels, P(o->w), N, WE_UNET_NUM_LABELS, o->C); break;
-        case OP_VAMIX:
-            /* per sample: the MLP row or the learned NULL vector (a copy) */
-            for (int k = 0; k < N; k++)
-                we_nn_scale_forward_cuda(A(o->out) + (size_t)k * o->C,
-                                         g->vamask[k] != 0 ? P(o->w) : A(o->in) + (size_t)k * o->C, 1.0f, (size_t)o->C);
-            break;
-        }
-    }
+    we_unet_loop_forward(m, &cuda_backend, &b, N);
     s = we_nn_cuda_sync();
-    if (!s && eps_host) s = we_nn_cuda_download(eps_host, A(m->off_eps), (size_t)N * m->xsize);
+    if (!s && eps_host) s = we_nn_cuda_download(eps_host, g->acts + m->off_eps, (size_t)N * m->xsize);
     return s;
 }
 
@@ -173,66 +174,11 @@ we_status we_unet_cuda_backward(we_unet_cuda *g, const float *deps_host)
 {
     we_unet *m = g->m;
     int N = g->N;
-    we_status s = cu(cudaMemset(g->dacts, 0, m->nact * sizeof(float)), "memset");
-    s = s ? s : we_nn_cuda_upload(D(m->off_eps), deps_host, (size_t)N * m->xsize);
+    we_unet_bufs b = device_bufs(g);
+    we_status s = cuda_zero(g->dacts, m->nact);
+    s = s ? s : we_nn_cuda_upload(g->dacts + m->off_eps, deps_host, (size_t)N * m->xsize);
     if (s) return s;
-    for (int i = m->nops - 1; i >= 0; i--) {
-        const we_unet_op *o = &m->ops[i];
-        size_t n = (size_t)N * (size_t)o->C;
-        switch (o->type) {
-        case OP_CONV: {
-            we_conv2d_dims d = {N, o->C, o->H, o->W, o->Cout, o->k, 1, o->k / 2, o->groups};
-            float *di = (o->in == m->off_x) ? NULL : D(o->in);
-            we_nn_conv2d_backward_cuda(di, G(o->w), G(o->b), g->scratch, D(o->out), A(o->in), P(o->w), &d);
-            break;
-        }
-        case OP_LINEAR:
-            we_nn_linear_backward_cuda(o->in == m->off_va ? NULL : D(o->in), G(o->w), G(o->b), D(o->out),
-                                       A(o->in), P(o->w), N, o->C, o->Cout);
-            break;
-        case OP_ADAGN: {
-            const float *ss = A(o->in2);
-            float *dss = D(o->in2);
-            we_nn_adagn_backward_cuda(D(o->in), NULL, NULL, dss, dss + o->C, D(o->out), A(o->in), NULL, NULL,
-                                      ss, ss + o->C, 2 * o->C, A(o->s1), A(o->s2), N, o->C, o->H, o->groups);
-            break;
-        }
-        case OP_GN:
-            we_nn_groupnorm_backward_cuda(D(o->in), G(o->w), G(o->b), D(o->out), A(o->in), P(o->w),
-                                          A(o->s1), A(o->s2), N, o->C, o->H, o->groups);
-            break;
-        case OP_SILU: we_nn_silu_backward_cuda(D(o->in), D(o->out), A(o->in), n); break;
-        case OP_SCALE:
-            if (o->in != m->off_x) we_nn_scale_backward_cuda(D(o->in), D(o->out), o->scale, n);
-            break;
-        case OP_ADD: we_nn_add_backward_cuda(D(o->in), D(o->in2), D(o->out), o->scale, n); break;
-        case OP_DWT:
-            if (o->in != m->off_x) we_nn_dwt_backward_cuda(D(o->in), D(o->out), N, o->C, o->H, o->W);
-            break;
-        case OP_IWT: we_nn_iwt_backward_cuda(D(o->in), D(o->out), N, o->C, o->H, o->W); break;
-        case OP_CONCAT:
-            we_nn_concat_backward_cuda(o->in == m->off_x ? NULL : D(o->in), o->in2 == m->off_heat ? NULL : D(o->in2),
-                                       D(o->out), N, o->C, o->C2, o->H);
-            break;
-        case OP_SLICE: we_nn_slice_backward_cuda(D(o->in), D(o->out), N, o->C, o->c0, o->Cout, o->H); break;
-        case OP_ATTN: {
-            int C = o->C;
-            we_nn_attention_backward_cuda(D(o->in), G(o->w), G(o->w) + (size_t)3 * C * C, G(o->b),
-                                          G(o->b) + (size_t)C * C, g->scratch, D(o->out), A(o->in), P(o->w),
-                                          P(o->b), A(o->s1), A(o->s2), A(o->s3), N, C, o->H, 1);
-            break;
-        }
-        case OP_TEMB: break;
-        case OP_EMBED: we_nn_embedding_backward_cuda(G(o->w), D(o->out), g->labels, N, WE_UNET_NUM_LABELS, o->C); break;
-        case OP_VAMIX:
-            /* dv[k] += dout[k] where the MLP was used, dnull += dout[k] elsewhere */
-            for (int k = 0; k < N; k++) {
-                float *dst = g->vamask[k] != 0 ? G(o->w) : D(o->in) + (size_t)k * o->C;
-                we_nn_add_forward_cuda(dst, dst, D(o->out) + (size_t)k * o->C, 1.0f, (size_t)o->C);
-            }
-            break;
-        }
-    }
+    we_unet_loop_backward(m, &cuda_backend, &b, N);
     return we_nn_cuda_sync();
 }
 

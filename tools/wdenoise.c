@@ -150,7 +150,7 @@ static void resolve_target(opts *o)
 {
     double intensity = NAN;
     if (o->emotion) {
-        if (we_unet_label_parse(o->emotion, &o->r.target) || o->r.target == WE_UNET_NULL_LABEL)
+        if (we_emotion_label_parse(o->emotion, &o->r.target) || o->r.target == WE_UNET_NULL_LABEL)
             we_cli_usage_error("-e: unknown emotion '%s' (neutral happy sad surprise fear disgust anger contempt)",
                                o->emotion);
     } else if (o->prompt) {

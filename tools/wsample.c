@@ -86,7 +86,7 @@ int main(int argc, char **argv)
     if (!strcmp(sampler, "ddim")) gp.ddpm = 0;
     else if (!strcmp(sampler, "ddpm")) gp.ddpm = 1;
     else we_cli_usage_error("--sampler: unknown sampler '%s' (ddim, ddpm)", sampler);
-    if (we_unet_label_parse(emotion, &gp.label)) we_cli_usage_error("--emotion: %s", we_err_detail());
+    if (we_emotion_label_parse(emotion, &gp.label)) we_cli_usage_error("--emotion: %s", we_err_detail());
     if (isnan(val) != isnan(aro)) we_cli_usage_error("--valence and --arousal go together");
     gp.have_va = !isnan(val);
     gp.va[0] = val, gp.va[1] = aro;

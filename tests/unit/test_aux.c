@@ -13,6 +13,7 @@
 #include "check.h"
 #include "we_aux.h"
 #include "we_dwt.h"
+#include "we_emotion.h"
 #include "we_train.h"
 
 #define N 3
