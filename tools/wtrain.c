@@ -18,6 +18,7 @@
 #include "we_device.h"
 #include "we_dwt.h"
 #include "we_nn.h"
+#include "we_pixel.h"
 #include "we_safetensors.h"
 #include "we_stream.h"
 #include "we_train.h"
@@ -220,7 +221,7 @@ static void read_data(dataset *ds, FILE *in, const char *label, const we_wavelet
             float *px = work;
             if (t->dtype == WE_U8) {
                 const uint8_t *u = t->data;
-                for (size_t i = 0; i < cnt; i++) px[i] = u[i] / 127.5f - 1.0f;
+                for (size_t i = 0; i < cnt; i++) px[i] = we_pixel_to_unit(u[i]);
             } else {
                 memcpy(px, t->data, cnt * sizeof(float));
             }
