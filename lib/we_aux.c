@@ -7,6 +7,7 @@
 
 #include "we_dwt.h"
 #include "we_emotion.h"
+#include "we_pixel.h"
 
 void we_aux_free(we_aux *a)
 {
@@ -132,7 +133,7 @@ we_status we_aux_expr(we_aux *a, const we_sched *s, const float *xt, const float
                 a->coef[o + i] = (noised ? (xn[o + i] - sb * en[o + i]) / sa : xn[o + i]) * inv_scale;
         }
         if ((st = we_dwt2_inverse(a->img, a->work, a->coef, C, S, S, a->wl, 1, 1))) return st;
-        for (size_t i = 0; i < npix; i++) a->img[i] = (a->img[i] + 1.0f) * 127.5f;
+        for (size_t i = 0; i < npix; i++) a->img[i] = we_pixel_from_unit(a->img[i]);
         we_fa_prep_forward(a->inp, a->sq, a->img, C, &a->g);
         float logit[WE_FA_NCLASS], p[WE_FA_NCLASS], dl[WE_FA_NCLASS];
         if ((st = we_fa_net_forward(a->expr, logit, a->inp))) return st;
@@ -148,7 +149,7 @@ we_status we_aux_expr(we_aux *a, const we_sched *s, const float *xt, const float
         if ((st = we_fa_net_backward(a->expr, a->dinp, dl))) return st;
         we_fa_prep_backward(a->dimg, a->sq, a->dinp, C, &a->g);
         /* pixels = (v+1)*127.5; the adjoint of the orthogonal IWT is the DWT */
-        for (size_t i = 0; i < npix; i++) a->dimg[i] *= 127.5f;
+        for (size_t i = 0; i < npix; i++) a->dimg[i] = we_pixel_from_unit_grad(a->dimg[i]);
         if ((st = we_dwt2_forward(a->coef, a->work, a->dimg, C, S, S, a->wl, 1, 1))) return st;
         float g = -sb / sa * inv_scale;
         float *dn = deps + (size_t)n * a->xsize;

@@ -1,15 +1,15 @@
 /* we_color.c - BT.601 full-range RGB <-> YCbCr on [-1, 1] floats. */
 #include "we_color.h"
 
-#define KR 0.299
-#define KG 0.587
-#define KB 0.114
+#define KR WE_COLOR_KR
+#define KG WE_COLOR_KG
+#define KB WE_COLOR_KB
 
 void we_color_rgb_to_ycbcr(float *out, const float *in, size_t P)
 {
     for (size_t i = 0; i < P; i++) {
         double r = in[i], g = in[P + i], b = in[2 * P + i];
-        double y = KR * r + KG * g + KB * b;
+        double y = we_color_luma_d(r, g, b);
         out[i] = (float)y;
         out[P + i] = (float)((b - y) / (2.0 * (1.0 - KB)));
         out[2 * P + i] = (float)((r - y) / (2.0 * (1.0 - KR)));

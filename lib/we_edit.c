@@ -12,6 +12,7 @@
 #include "we_emotion.h"
 #include "we_faceapi.h"
 #include "we_model.h"
+#include "we_pixel.h"
 #include "we_wavelet.h"
 
 void we_edit_params_init(we_edit_params *p)
@@ -140,7 +141,7 @@ void we_edit_from_model(float *dst, const float *edited, const float *keep, int 
         } else {
             const float *r = edited + (size_t)b * 3 * hw, *g = r + hw, *bl = g + hw;
             for (size_t i = 0; i < hw; i++)
-                dst[(size_t)b * hw + i] = (float)(0.299 * r[i] + 0.587 * g[i] + 0.114 * bl[i]);
+                dst[(size_t)b * hw + i] = we_color_luma(r[i], g[i], bl[i]);
         }
     }
 }
@@ -158,8 +159,8 @@ we_status we_edit_source_net(struct we_fa_net *net, const float *coef, int C, in
     s = we_dwt2_inverse(img, NULL, coef, C, S, S, w, 1, 1);
     if (!s) {
         for (size_t i = 0; i < n; i++) {
-            float v = img[i] < -1 ? -1 : img[i] > 1 ? 1 : img[i];
-            img[i] = (v + 1.0f) * 127.5f;
+            float v = we_pixel_clamp_unit(img[i]);
+            img[i] = we_pixel_from_unit(v);
         }
         float prob[WE_FA_NCLASS];
         s = we_fa_run_pixels(net, prob, img, C, S, S);

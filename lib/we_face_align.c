@@ -6,6 +6,8 @@
 #include <string.h>
 
 #include "we_align.h"
+#include "we_color.h"
+#include "we_pixel.h"
 #include "we_warp.h"
 
 void we_face_align_params_init(we_face_align_params *p)
@@ -64,12 +66,12 @@ static we_status work_gray(const we_tensor *img, int k, uint8_t **out, int *oh, 
     float *g = malloc(plane * sizeof *g);
     if (!g) return we_err_set(WE_ENOMEM, "out of memory (%dx%d image)", W, H);
     for (size_t i = 0; i < plane; i++)
-        g[i] = C == 3 ? 0.299f * s[i] + 0.587f * s[plane + i] + 0.114f * s[2 * plane + i] : s[i];
+        g[i] = C == 3 ? we_color_luma_f(s[i], s[plane + i], s[2 * plane + i]) : s[i];
     int h2 = H * k, w2 = W * k;
     uint8_t *o = malloc((size_t)h2 * w2);
     if (!o) { free(g); return we_err_set(WE_ENOMEM, "out of memory (%dx%d image)", w2, h2); }
     if (k == 1) {
-        for (size_t i = 0; i < plane; i++) o[i] = (uint8_t)lrintf(g[i] < 0 ? 0 : g[i] > 255 ? 255 : g[i]);
+        for (size_t i = 0; i < plane; i++) o[i] = we_pixel_round_u8(g[i]);
     } else {
         /* out pixel x -> in pixel (x + 0.5)/k - 0.5 */
         float A[6] = {1.f / k, 0, 0.5f / k - 0.5f, 0, 1.f / k, 0.5f / k - 0.5f};
@@ -77,7 +79,7 @@ static we_status work_gray(const we_tensor *img, int k, uint8_t **out, int *oh, 
         if (!t) { free(g); free(o); return we_err_set(WE_ENOMEM, "out of memory"); }
         we_warp_affine_forward(t, g, A, 1, H, W, h2, w2, 1, WE_BORDER_CLAMP);
         for (size_t i = 0; i < (size_t)h2 * w2; i++)
-            o[i] = (uint8_t)lrintf(t[i] < 0 ? 0 : t[i] > 255 ? 255 : t[i]);
+            o[i] = we_pixel_round_u8(t[i]);
         free(t);
     }
     free(g);
@@ -173,7 +175,7 @@ static we_status detect_rotated(we_face_model *m, const uint8_t *g, int gh, int 
         we_warp_affine_forward(tf, gf, A, 1, gh, gw, gh, gw, 1, WE_BORDER_REFLECT);
         if (!(gr[a] = malloc((size_t)gh * gw))) { st = we_err_set(WE_ENOMEM, "out of memory"); break; }
         for (size_t i = 0; i < (size_t)gh * gw; i++)
-            gr[a][i] = (uint8_t)lrintf(tf[i] < 0 ? 0 : tf[i] > 255 ? 255 : tf[i]);
+            gr[a][i] = we_pixel_round_u8(tf[i]);
         we_face_box *b = NULL;
         int nr = 0;
         if ((st = we_face_detect(m, gr[a], gh, gw, p->upsample, p->threshold, &b, &nr)) != WE_OK) break;
@@ -304,7 +306,7 @@ we_status we_face_align_image(we_face_model *m, const we_tensor *img,
             float v;
             if (C == Co) v = s[c * plane + i];
             else if (C == 1) v = s[i];
-            else v = 0.299f * s[i] + 0.587f * s[plane + i] + 0.114f * s[2 * plane + i];
+            else v = we_color_luma_f(s[i], s[plane + i], s[2 * plane + i]);
             ph[c * plane + i] = v;
         }
 
@@ -355,8 +357,8 @@ we_status we_face_align_image(we_face_model *m, const we_tensor *img,
         int ss = we_warp_supersample(we_align_scale(a->affine));
         we_warp_affine_forward(o, ph, a->affine, Co, H, W, p->size, p->size, ss, WE_BORDER_REFLECT);
         for (size_t j = 0; j < (size_t)Co * p->size * p->size; j++) {
-            float v = o[j] / 127.5f - 1.f;
-            o[j] = v < -1 ? -1 : v > 1 ? 1 : v;
+            float v = we_pixel_to_unit(o[j]);
+            o[j] = we_pixel_clamp_unit(v);
         }
         done++;
     }

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "we_color.h"
 #include "we_warp.h"
 
 we_status we_face_paste(float *photo, int Cp, int H, int W, const float *face, int Cf, int S,
@@ -22,14 +23,14 @@ we_status we_face_paste(float *photo, int Cp, int H, int W, const float *face, i
     if (Cf == 3 && Cp == 1) {
         if (!(gray = malloc(fplane * sizeof *gray))) { st = we_err_set(WE_ENOMEM, "face paste: out of memory"); goto out; }
         for (size_t i = 0; i < fplane; i++)
-            gray[i] = 0.299f * face[i] + 0.587f * face[fplane + i] + 0.114f * face[2 * fplane + i];
+            gray[i] = we_color_luma_f(face[i], face[fplane + i], face[2 * fplane + i]);
         st = we_warp_paste(photo, 1, H, W, gray, mask, S, crop_to_photo);
     } else if (Cf == 1 && Cp == 3) {
         luma = malloc(plane * sizeof *luma);
         luma0 = malloc(plane * sizeof *luma0);
         if (!luma || !luma0) { st = we_err_set(WE_ENOMEM, "face paste: out of memory"); goto out; }
         for (size_t i = 0; i < plane; i++)
-            luma[i] = luma0[i] = 0.299f * photo[i] + 0.587f * photo[plane + i] + 0.114f * photo[2 * plane + i];
+            luma[i] = luma0[i] = we_color_luma_f(photo[i], photo[plane + i], photo[2 * plane + i]);
         if ((st = we_warp_paste(luma, 1, H, W, face, mask, S, crop_to_photo)) != WE_OK) goto out;
         for (size_t i = 0; i < plane; i++) {
             float d = luma[i] - luma0[i];

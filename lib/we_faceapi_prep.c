@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "we_pixel.h"
+
 const float we_fa_mean[3] = {122.782f, 117.001f, 104.298f};
 
 void we_fa_geom_init(we_fa_geom *g, int h, int w, int size)
@@ -123,7 +125,7 @@ we_status we_fa_image_to_pixels(const we_tensor *img, we_tensor *out)
         for (size_t i = 0; i < n; i++) {
             float v = f[i];
             if (!(v == v)) { we_tensor_free(out); return we_err_set(WE_EDATA, "image has a NaN at element %zu", i); }
-            o[i] = (v + 1.0f) * 127.5f;
+            o[i] = we_pixel_from_unit(v);
         }
     }
     return WE_OK;

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "we_pixel.h"
 #include "we_safetensors.h"
 
 typedef struct {
@@ -328,7 +329,8 @@ we_status we_inc_features(we_inc *n, float *out, const float *pix, int C, int H,
     const int S = 299;
     float *x = malloc(sizeof(float) * 3 * S * S);
     if (!x) return we_err_set(WE_ENOMEM, "inception input");
-    /* F.interpolate(bilinear, align_corners=False), then 2x - 1 */
+    /* F.interpolate(bilinear, align_corners=False), then 2 (v / 255) - 1,
+     * which is bit for bit we_pixel_to_unit (see we_pixel.h) */
     float sy = (float)H / S, sx = (float)W / S;
     for (int c = 0; c < 3; c++) {
         const float *src = pix + (size_t)(C == 1 ? 0 : c) * H * W;
@@ -344,7 +346,7 @@ we_status we_inc_features(we_inc *n, float *out, const float *pix, int C, int H,
                 float lx = fx - x0;
                 float v = (1 - ly) * ((1 - lx) * src[(size_t)y0 * W + x0] + lx * src[(size_t)y0 * W + x1]) +
                           ly * ((1 - lx) * src[(size_t)y1 * W + x0] + lx * src[(size_t)y1 * W + x1]);
-                x[((size_t)c * S + y) * S + xx] = 2.0f * (v / 255.0f) - 1.0f;
+                x[((size_t)c * S + y) * S + xx] = we_pixel_to_unit(v);
             }
         }
     }

@@ -37,10 +37,10 @@ we_status we_image_encode_jpeg(const we_tensor *img, int quality, uint8_t **buf,
  * half-written file under the final name); "-" writes to stdout. */
 we_status we_image_write_file(const char *path, const we_tensor *img, we_image_format fmt, int quality);
 
-/* u8 [0,255] -> f32 [-1,1]: v/127.5 - 1. */
+/* u8 [0,255] -> f32 [-1,1]: v/127.5 - 1 (we_pixel_to_unit, we_pixel.h). */
 we_status we_image_u8_to_f32(const we_tensor *in, we_tensor *out);
-/* f32 [-1,1] -> u8: round((v+1)*127.5), clamped. Exact inverse of the above
- * on u8 values. */
+/* f32 [-1,1] -> u8: round((v+1)*127.5), ties to even, clamped, NaN -> 0
+ * (we_pixel_unit_to_u8). Exact inverse of the above on u8 values. */
 we_status we_image_f32_to_u8(const we_tensor *in, we_tensor *out);
 /* Any image frame tensor (u8 or f32) to u8. */
 we_status we_image_to_u8(const we_tensor *in, we_tensor *out);
@@ -49,8 +49,9 @@ we_status we_image_to_u8(const we_tensor *in, we_tensor *out);
  * shrinking, bilinear (half-pixel centres) when enlarging. */
 we_status we_image_resize(const we_tensor *in, int64_t oh, int64_t ow, we_tensor *out);
 
-/* RGB <-> gray: 3 -> 1 channel with ITU-R BT.601 luma weights; 1 -> 3 by
- * copying. Same dtype out as in. */
+/* RGB <-> gray: 3 -> 1 channel with ITU-R BT.601 luma weights (u8:
+ * we_color_luma_u8, f32: we_color_luma_f, we_color.h); 1 -> 3 by copying.
+ * Same dtype out as in. */
 we_status we_image_to_channels(const we_tensor *in, int c, we_tensor *out);
 
 /* ---- additions (images engineer) ---------------------------------------- */

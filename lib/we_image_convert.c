@@ -4,7 +4,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "we_color.h"
 #include "we_image_priv.h"
+#include "we_pixel.h"
 
 static we_status check_image(const we_tensor *t, const char *what)
 {
@@ -34,16 +36,8 @@ we_status we_image_u8_to_f32(const we_tensor *in, we_tensor *out)
     size_t n = we_tensor_count(in);
     const uint8_t *p = in->data;
     float *o = out->data;
-    for (size_t i = 0; i < n; i++) o[i] = (float)p[i] / 127.5f - 1.0f;
+    for (size_t i = 0; i < n; i++) o[i] = we_pixel_to_unit(p[i]);
     return WE_OK;
-}
-
-static inline uint8_t f32_to_u8_px(float v)
-{
-    float x = (v + 1.0f) * 127.5f;
-    if (!(x > 0.0f)) return 0; /* NaN and negatives */
-    if (x >= 255.0f) return 255;
-    return (uint8_t)lrintf(x);
 }
 
 we_status we_image_f32_to_u8(const we_tensor *in, we_tensor *out)
@@ -55,7 +49,7 @@ we_status we_image_f32_to_u8(const we_tensor *in, we_tensor *out)
     size_t n = we_tensor_count(in);
     const float *p = in->data;
     uint8_t *o = out->data;
-    for (size_t i = 0; i < n; i++) o[i] = f32_to_u8_px(p[i]);
+    for (size_t i = 0; i < n; i++) o[i] = we_pixel_unit_to_u8(p[i]);
     return WE_OK;
 }
 
@@ -80,7 +74,7 @@ we_status we_image_to_u8(const we_tensor *in, we_tensor *out)
         size_t n = we_tensor_count(in);
         const uint16_t *p = in->data;
         uint8_t *o = out->data;
-        for (size_t i = 0; i < n; i++) o[i] = (uint8_t)((p[i] * 255u + 32767u) / 65535u);
+        for (size_t i = 0; i < n; i++) o[i] = we_pixel_u16_to_u8(p[i]);
         return WE_OK;
     }
     default: return we_err_set(WE_EDATA, "cannot convert %s pixels to u8", we_dtype_name(in->dtype));
@@ -214,8 +208,7 @@ we_status we_image_resize(const we_tensor *in, int64_t oh, int64_t ow, we_tensor
                 float acc = 0;
                 for (int k = 0; k < ax.len[x]; k++) acc += wx[k] * t[ax.first[x] + k];
                 if (in->dtype == WE_U8) {
-                    float r = acc < 0 ? 0 : acc > 255 ? 255 : acc;
-                    ((uint8_t *)out->data)[ooff + x] = (uint8_t)lrintf(r);
+                    ((uint8_t *)out->data)[ooff + x] = we_pixel_round_u8(acc);
                 } else {
                     ((float *)out->data)[ooff + x] = acc;
                 }
@@ -253,12 +246,11 @@ we_status we_image_to_channels(const we_tensor *in, int c, we_tensor *out)
     if (in->dtype == WE_U8) {
         const uint8_t *r = in->data, *g = r + plane, *b = g + plane;
         uint8_t *o = out->data;
-        for (size_t i = 0; i < plane; i++) /* BT.601 in 16.16 fixed point, rounded */
-            o[i] = (uint8_t)((19595u * r[i] + 38470u * g[i] + 7471u * b[i] + 32768u) >> 16);
+        for (size_t i = 0; i < plane; i++) o[i] = we_color_luma_u8(r[i], g[i], b[i]);
     } else {
         const float *r = in->data, *g = r + plane, *b = g + plane;
         float *o = out->data;
-        for (size_t i = 0; i < plane; i++) o[i] = 0.299f * r[i] + 0.587f * g[i] + 0.114f * b[i];
+        for (size_t i = 0; i < plane; i++) o[i] = we_color_luma_f(r[i], g[i], b[i]);
     }
     return WE_OK;
 }

@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "we_pixel.h"
+
 /* Pixel of the zero-padded square (image at top-left), channel c. */
 static inline float sq_px(const uint8_t *img, int C, int H, int W, int c, int y, int x)
 {
@@ -22,7 +24,7 @@ void we_ssd_prep_forward(float *out, const uint8_t *img, int C, int H, int W)
         for (int c = 0; c < 3; c++)
             for (int y = 0; y < S; y++)
                 for (int x = 0; x < S; x++)
-                    out[c * P + (size_t)y * S + x] = sq_px(img, C, H, W, c, y, x) / 127.5f - 1.0f;
+                    out[c * P + (size_t)y * S + x] = we_pixel_to_unit(sq_px(img, C, H, W, c, y, x));
         return;
     }
     /* TF legacy bilinear (align_corners = half_pixel_centers = false). */
@@ -40,7 +42,7 @@ void we_ssd_prep_forward(float *out, const uint8_t *img, int C, int H, int W)
                 float bl = sq_px(img, C, H, W, c, y1, x0), br = sq_px(img, C, H, W, c, y1, x1);
                 float top = tl + (tr - tl) * fx, bot = bl + (br - bl) * fx;
                 float v = top + (bot - top) * fy;
-                out[c * P + (size_t)y * S + x] = v / 127.5f - 1.0f;
+                out[c * P + (size_t)y * S + x] = we_pixel_to_unit(v);
             }
         }
     }

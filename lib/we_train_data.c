@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "we_dwt.h"
+#include "we_pixel.h"
 #include "we_stream.h"
 #include "we_unet.h"
 
@@ -98,7 +99,7 @@ static we_status add_item(we_train_data *ds, const we_item *it, const we_frame *
     } else {
         if (t->dtype == WE_U8) {
             const uint8_t *u = t->data;
-            for (size_t i = 0; i < cnt; i++) work[i] = u[i] / 127.5f - 1.0f;
+            for (size_t i = 0; i < cnt; i++) work[i] = we_pixel_to_unit(u[i]);
         } else {
             memcpy(work, t->data, cnt * sizeof(float));
         }

@@ -11,6 +11,7 @@
 #include "we_face_paste.h"
 #include "we_cli.h"
 #include "we_image.h"
+#include "we_pixel.h"
 #include "we_stream.h"
 
 static void usage(void)
@@ -138,7 +139,7 @@ int main(int argc, char **argv)
         float *face = malloc((size_t)Cf * fplane * sizeof *face);
         if (!face) we_cli_die(WE_ENOMEM, "out of memory");
         for (size_t i = 0; i < (size_t)Cf * fplane; i++)
-            face[i] = fi->t.dtype == WE_F32 ? (((const float *)fi->t.data)[i] + 1.f) * 127.5f
+            face[i] = fi->t.dtype == WE_F32 ? we_pixel_from_unit(((const float *)fi->t.data)[i])
                                              : ((const uint8_t *)fi->t.data)[i];
         if ((s = we_face_paste(ph, Cp, H, W, face, Cf, S, A, pts, npts, feather)) != WE_OK) we_cli_die_status(s, id);
         free(face);
@@ -149,10 +150,7 @@ int main(int argc, char **argv)
     we_reader_free(&r);
     if (in != stdin) fclose(in);
     uint8_t *od = img.data;
-    for (size_t i = 0; i < (size_t)Cp * plane; i++) {
-        float v = roundf(ph[i]);
-        od[i] = (uint8_t)(v < 0 ? 0 : v > 255 ? 255 : v);
-    }
+    for (size_t i = 0; i < (size_t)Cp * plane; i++) od[i] = we_pixel_round_u8_away(ph[i]);
     free(ph);
     if (pasted == 0) we_cli_warn("no face in the stream; writing the photo unchanged");
     if ((s = we_image_write_file(out, &img, fmt, quality)) != WE_OK) we_cli_die_status(s, out);
