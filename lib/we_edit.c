@@ -65,6 +65,8 @@ void we_edit_model_path(char *buf, size_t cap, const char *request)
             char cand[PATH_MAX + 64];
             snprintf(cand, sizeof cand, "%s/../%s", exe, WE_EDIT_DEFAULT_MODEL);
             if (access(cand, F_OK) == 0) { snprintf(buf, cap, "%s", cand); return; }
+            snprintf(cand, sizeof cand, "%s/../share/waveemotion/%s", exe, WE_EDIT_DEFAULT_MODEL);
+            if (access(cand, F_OK) == 0) { snprintf(buf, cap, "%s", cand); return; }
         }
     }
     snprintf(buf, cap, "%s", WE_EDIT_DEFAULT_MODEL);
