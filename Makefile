@@ -4,11 +4,16 @@
 #   make test       unit tests + shell tests of every tool: "N passed, N failed"
 #   make bench      benchmarks (never part of make test)
 #   make demo       edit a real face photo with the shipped model
-#   make install    PREFIX=/usr/local DESTDIR=
+#   make install    tools, man pages and the default model under
+#                   $(DESTDIR)$(PREFIX) (PREFIX=/usr/local); make uninstall
 #   make CUDA=0     build without CUDA even if nvcc is present
 #
-# Sources are found by wildcard: a new lib/*.c, lib/*.cc, kernels/*.cu,
-# tools/*.c or tests/unit/test_*.c is built without editing this file.
+# Sources are found by search: a new .c/.cc anywhere under lib/ (subfolders
+# too), kernels/*.cu, tools/*.c or tests/unit/test_*.c is built without
+# editing this file. Objects mirror their source paths under build/; every
+# folder of lib/ that holds a header is on the include path. Each compile
+# writes a .d file next to its object (-MMD -MP), so an object depends on
+# exactly the headers it includes.
 
 PREFIX  ?= /usr/local
 DESTDIR ?=
@@ -16,7 +21,10 @@ CC      ?= cc
 CXX     ?= c++
 OPT     ?= -O2 -march=x86-64-v2 -mtune=native
 WARN    := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wno-unused-parameter
-CPPFLAGS += -Ilib -D_GNU_SOURCE
+# Every lib/ folder that holds a header (lib/, and lib/<sub>/ once split).
+LIB_INC := $(addprefix -I,$(patsubst %/,%,$(sort $(dir $(shell find lib -name '*.h')))))
+DEPFLAGS = -MMD -MP -MF $(@:.o=.d) -MT $@
+CPPFLAGS += $(LIB_INC) -D_GNU_SOURCE
 CFLAGS  ?= $(OPT) -g
 CFLAGS  += -std=c11 -pthread $(WARN)
 CXXFLAGS ?= $(OPT) -g
@@ -29,6 +37,7 @@ DLIB_LIBS := $(shell pkg-config --libs dlib-1 2>/dev/null || echo -ldlib)
 LDLIBS  += $(DLIB_LIBS) -lstdc++
 
 # ---- CUDA auto-detection -------------------------------------------------
+CU_SRC_ALL := $(sort $(shell find kernels -name '*.cu'))
 CUDA    ?= auto
 CUDA_HOME ?= /usr/local/cuda
 ifeq ($(CUDA),0)
@@ -37,10 +46,9 @@ else
 NVCC := $(firstword $(shell command -v nvcc 2>/dev/null) $(wildcard $(CUDA_HOME)/bin/nvcc))
 endif
 ifneq ($(NVCC),)
-CU_SRC    := $(wildcard kernels/*.cu)
-CU_OBJ    := $(patsubst kernels/%.cu,build/kernels/%.o,$(CU_SRC))
+CU_OBJ    := $(patsubst kernels/%.cu,build/kernels/%.o,$(CU_SRC_ALL))
 CPPFLAGS  += -DWE_HAVE_CUDA -I$(CUDA_HOME)/include
-NVCCFLAGS ?= -O3 -std=c++17 -Xcompiler -fPIC,-Wall -Ilib \
+NVCCFLAGS ?= -O3 -std=c++17 -Xcompiler -fPIC,-Wall $(LIB_INC) \
              -gencode arch=compute_80,code=sm_80 -gencode arch=compute_90,code=sm_90 \
              -gencode arch=compute_90,code=compute_90
 LDLIBS    += -L$(CUDA_HOME)/lib64 -Wl,-rpath,$(CUDA_HOME)/lib64 -lcublas -lcudart
@@ -50,10 +58,15 @@ CU_OBJ    :=
 BUILD_KIND := CPU only (no nvcc found)
 endif
 
-LIB_C   := $(wildcard lib/*.c)
-LIB_CC  := $(wildcard lib/*.cc)
+LIB_C   := $(sort $(shell find lib -name '*.c'))
+LIB_CC  := $(sort $(shell find lib -name '*.cc'))
 LIB_OBJ := $(patsubst lib/%.c,build/lib/%.o,$(LIB_C)) $(patsubst lib/%.cc,build/lib/%.o,$(LIB_CC)) $(CU_OBJ)
 LIB     := build/libwe.a
+# ar keeps members by file name: two sources with one name would clobber.
+LIB_NAMES := $(addsuffix .o,$(notdir $(basename $(LIB_C) $(LIB_CC) $(CU_SRC_ALL))))
+ifneq ($(words $(LIB_NAMES)),$(words $(sort $(LIB_NAMES))))
+$(error two sources under lib/ or kernels/ share an object name: $(sort $(foreach n,$(LIB_NAMES),$(if $(filter-out 1,$(words $(filter $(n),$(LIB_NAMES)))),$(n)))))
+endif
 
 TOOLS   := $(patsubst tools/%.c,bin/%,$(wildcard tools/*.c))
 UNIT    := $(patsubst tests/unit/%.c,build/tests/%,$(wildcard tests/unit/test_*.c))
@@ -65,8 +78,14 @@ FUZZ_BIN   := $(patsubst tests/fuzz/%.c,build/fuzz/%,$(FUZZ_SRC))
 FUZZ_REPLAY := $(patsubst tests/fuzz/%.c,build/tests/replay_%,$(FUZZ_SRC))
 MAN1    := $(wildcard man/*.1)
 MAN5    := $(wildcard man/*.5)
+MODEL   := models/default.safetensors
 
-.PHONY: all tools tests test bench demo install clean deps fuzz buildinfo
+# Objects of tools, tests and fuzz replays (linked against the library).
+TOOL_OBJ   := $(patsubst bin/%,build/obj/tools/%.o,$(TOOLS))
+UNIT_OBJ   := $(patsubst build/tests/%,build/obj/tests/%.o,$(UNIT))
+REPLAY_OBJ := $(patsubst tests/fuzz/%.c,build/obj/fuzz/%.o,$(FUZZ_SRC)) build/obj/fuzz/driver.o
+
+.PHONY: all tools tests test bench demo install uninstall clean deps fuzz buildinfo
 all: buildinfo $(TOOLS) $(UNIT) $(FUZZ_REPLAY) emu
 
 buildinfo:
@@ -75,23 +94,34 @@ buildinfo:
 tools: $(TOOLS)
 tests: $(UNIT)
 
-build/lib/%.o: lib/%.c $(wildcard lib/*.h) | build/lib
-	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
-build/lib/%.o: lib/%.cc $(wildcard lib/*.h) | build/lib
-	$(CXX) $(CPPFLAGS) $(CXXFLAGS) -c -o $@ $<
-build/kernels/%.o: kernels/%.cu $(wildcard kernels/*.h lib/*.h) | build/kernels
-	$(NVCC) $(NVCCFLAGS) -DWE_HAVE_CUDA -c -o $@ $<
+# Pattern rules: % may hold a subfolder (lib/nn/we_x.c -> build/lib/nn/we_x.o),
+# so each recipe makes its own output folder.
+build/lib/%.o: lib/%.c build/lib/%.d
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(DEPFLAGS) -c -o $@ $<
+build/lib/%.o: lib/%.cc build/lib/%.d
+	@mkdir -p $(@D)
+	$(CXX) $(CPPFLAGS) $(CXXFLAGS) $(DEPFLAGS) -c -o $@ $<
+build/kernels/%.o: kernels/%.cu build/kernels/%.d
+	@mkdir -p $(@D)
+	$(NVCC) $(NVCCFLAGS) -Ikernels -DWE_HAVE_CUDA $(DEPFLAGS) -c -o $@ $<
 
 $(LIB): $(LIB_OBJ)
 	rm -f $@
 	ar rcs $@ $^
 
-bin/%: tools/%.c $(LIB) $(wildcard tools/*.h) | bin
-	$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ $< $(LIB) $(LDFLAGS) $(LDLIBS)
-build/tests/%: tests/unit/%.c $(wildcard tests/*.h) $(LIB) | build/tests
-	$(CC) $(CPPFLAGS) -Itests $(CFLAGS) -o $@ $< $(LIB) $(LDFLAGS) $(LDLIBS)
+build/obj/tools/%.o: tools/%.c build/obj/tools/%.d
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(DEPFLAGS) -c -o $@ $<
+bin/%: build/obj/tools/%.o $(LIB) | bin
+	$(CC) $(CFLAGS) -o $@ $< $(LIB) $(LDFLAGS) $(LDLIBS)
+build/obj/tests/%.o: tests/unit/%.c build/obj/tests/%.d
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) -Itests $(CFLAGS) $(DEPFLAGS) -c -o $@ $<
+build/tests/%: build/obj/tests/%.o $(LIB) | build/tests
+	$(CC) $(CFLAGS) -o $@ $< $(LIB) $(LDFLAGS) $(LDLIBS)
 
-build/lib build/kernels build/tests build/fuzz bin:
+build/tests build/fuzz bin:
 	mkdir -p $@
 
 # ---- CUDA emulator (tests/cudaemu) ----------------------------------------
@@ -103,47 +133,63 @@ build/lib build/kernels build/tests build/fuzz bin:
 # x86-64 (the fibers switch stacks in assembly); `make EMU=0` skips it.
 EMU ?= $(if $(filter x86_64,$(shell uname -m)),1,0)
 ifeq ($(EMU),1)
-EMU_CPPFLAGS := -Itests/cudaemu/include -Ilib -Ikernels -D_GNU_SOURCE -DWE_HAVE_CUDA
-EMU_CU_OBJ  := $(patsubst kernels/%.cu,build/emu/kernels/%.o,$(wildcard kernels/*.cu))
+EMU_CPPFLAGS := -Itests/cudaemu/include $(LIB_INC) -Ikernels -D_GNU_SOURCE -DWE_HAVE_CUDA
+EMU_CU_OBJ  := $(patsubst kernels/%.cu,build/emu/kernels/%.o,$(CU_SRC_ALL))
 EMU_LIB_OBJ := $(patsubst lib/%.c,build/emu/lib/%.o,$(LIB_C)) $(patsubst lib/%.cc,build/lib/%.o,$(LIB_CC)) \
                $(EMU_CU_OBJ) build/emu/cudaemu.o
 EMU_LIB     := build/emu/libwe_emu.a
 EMU_TOOLS   := $(patsubst tools/%.c,build/emu/bin/%,$(wildcard tools/*.c))
 EMU_TESTS   := $(patsubst tests/unit/%.c,build/emu/tests/%,$(wildcard tests/unit/test_*_cuda.c)) \
                build/emu/tests/test_cudaemu_self
+EMU_OBJ     := $(EMU_LIB_OBJ) $(patsubst build/emu/bin/%,build/emu/obj/tools/%.o,$(EMU_TOOLS)) \
+               $(patsubst build/emu/tests/%,build/emu/obj/tests/%.o,$(EMU_TESTS))
 EMU_LDLIBS  := -ljpeg -lpng -lopenblas -lm -lpthread $(DLIB_LIBS) -lstdc++
 EMU_READY   := build/emu/READY
 else
 EMU_READY   :=
+EMU_OBJ     :=
 endif
 
 .PHONY: emu
 emu: $(EMU_READY)
 $(EMU_READY): $(EMU_TOOLS) $(EMU_TESTS)
 	touch $@
-build/emu/lib/%.o: lib/%.c $(wildcard lib/*.h tests/cudaemu/include/*.h) | build/emu/lib
-	$(CC) $(EMU_CPPFLAGS) $(CFLAGS) -c -o $@ $<
+build/emu/lib/%.o: lib/%.c build/emu/lib/%.d
+	@mkdir -p $(@D)
+	$(CC) $(EMU_CPPFLAGS) $(CFLAGS) $(DEPFLAGS) -c -o $@ $<
 EMU_SED := sed -E 's/([A-Za-z_][A-Za-z0-9_]*)<<<(.*)>>>\(/cudaemu::launch("\1", \1, \2)(/'
-build/emu/kernels/%.cc: kernels/%.cu | build/emu/kernels
+build/emu/kernels/%.cc: kernels/%.cu
+	@mkdir -p $(@D)
 	{ echo '#line 1 "$<"'; $(EMU_SED) $<; } > $@
-build/emu/kernels/%.o: build/emu/kernels/%.cc $(wildcard kernels/*.h lib/*.h tests/cudaemu/include/*.h)
-	$(CXX) $(EMU_CPPFLAGS) -std=c++17 -O2 -g -ffp-contract=off -Wall -Wno-unused-parameter -c -o $@ $<
-build/emu/cudaemu.o: tests/cudaemu/cudaemu.cc $(wildcard tests/cudaemu/include/*.h) | build/emu/lib
-	$(CXX) $(EMU_CPPFLAGS) -std=c++17 -O2 -g -Wall -c -o $@ $<
+build/emu/kernels/%.o: build/emu/kernels/%.cc build/emu/kernels/%.d
+	$(CXX) $(EMU_CPPFLAGS) -std=c++17 -O2 -g -ffp-contract=off -Wall -Wno-unused-parameter $(DEPFLAGS) -c -o $@ $<
+build/emu/cudaemu.o: tests/cudaemu/cudaemu.cc build/emu/cudaemu.d
+	@mkdir -p $(@D)
+	$(CXX) $(EMU_CPPFLAGS) -std=c++17 -O2 -g -Wall $(DEPFLAGS) -c -o $@ $<
 $(EMU_LIB): $(EMU_LIB_OBJ)
 	rm -f $@
 	ar rcs $@ $^
-build/emu/bin/%: tools/%.c $(EMU_LIB) $(wildcard tools/*.h) | build/emu/bin
-	$(CC) $(EMU_CPPFLAGS) $(CFLAGS) -o $@ $< $(EMU_LIB) $(LDFLAGS) $(EMU_LDLIBS)
-build/emu/tests/%: tests/unit/%.c $(wildcard tests/*.h) $(EMU_LIB) | build/emu/tests
-	$(CC) $(EMU_CPPFLAGS) -Itests $(CFLAGS) -o $@ $< $(EMU_LIB) $(LDFLAGS) $(EMU_LDLIBS)
-build/emu/tests/test_cudaemu_self: tests/cudaemu/selftest.cu kernels/nn_common.h build/emu/cudaemu.o | build/emu/tests
-	{ echo '#line 1 "$<"'; $(EMU_SED) $<; } > $@.cc
-	$(CXX) $(EMU_CPPFLAGS) -std=c++17 -O2 -g -Wall -o $@ -x c++ $@.cc -x none build/emu/cudaemu.o -lopenblas -lpthread
-	rm -f $@.cc
-build/emu/lib build/emu/kernels build/emu/bin build/emu/tests:
+build/emu/obj/tools/%.o: tools/%.c build/emu/obj/tools/%.d
+	@mkdir -p $(@D)
+	$(CC) $(EMU_CPPFLAGS) $(CFLAGS) $(DEPFLAGS) -c -o $@ $<
+build/emu/bin/%: build/emu/obj/tools/%.o $(EMU_LIB) | build/emu/bin
+	$(CC) $(CFLAGS) -o $@ $< $(EMU_LIB) $(LDFLAGS) $(EMU_LDLIBS)
+build/emu/obj/tests/%.o: tests/unit/%.c build/emu/obj/tests/%.d
+	@mkdir -p $(@D)
+	$(CC) $(EMU_CPPFLAGS) -Itests $(CFLAGS) $(DEPFLAGS) -c -o $@ $<
+build/emu/tests/%: build/emu/obj/tests/%.o $(EMU_LIB) | build/emu/tests
+	$(CC) $(CFLAGS) -o $@ $< $(EMU_LIB) $(LDFLAGS) $(EMU_LDLIBS)
+# The self-test: tests/cudaemu/selftest.cu through the same launch rewrite.
+build/emu/obj/tests/test_cudaemu_self.cc: tests/cudaemu/selftest.cu
+	@mkdir -p $(@D)
+	{ echo '#line 1 "$<"'; $(EMU_SED) $<; } > $@
+build/emu/obj/tests/test_cudaemu_self.o: build/emu/obj/tests/test_cudaemu_self.cc build/emu/obj/tests/test_cudaemu_self.d
+	$(CXX) $(EMU_CPPFLAGS) -std=c++17 -O2 -g -Wall $(DEPFLAGS) -c -o $@ $<
+build/emu/tests/test_cudaemu_self: build/emu/obj/tests/test_cudaemu_self.o build/emu/cudaemu.o | build/emu/tests
+	$(CXX) -std=c++17 -O2 -g -Wall -o $@ $^ -lopenblas -lpthread
+build/emu/bin build/emu/tests:
 	mkdir -p $@
-.PRECIOUS: build/emu/kernels/%.cc
+.PRECIOUS: build/emu/kernels/%.cc build/emu/obj/tests/test_cudaemu_self.cc
 
 # Installs missing Debian packages (as root) and the npm weights package.
 deps:
@@ -164,23 +210,52 @@ demo: deps all
 # (tests/fuzz/driver.c reads files) so `make test` replays the seeds and the
 # kept crashers in tests/fuzz/seed/X and tests/fuzz/regress/X.
 fuzz: $(FUZZ_BIN)
-build/fuzz/lib/%.o: lib/%.c $(wildcard lib/*.h) | build/fuzz/lib
-	$(FUZZ_CC) -Ilib -D_GNU_SOURCE -std=c11 $(FUZZ_FLAGS) -fsanitize=fuzzer-no-link -c -o $@ $<
+build/fuzz/lib/%.o: lib/%.c build/fuzz/lib/%.d
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(LIB_INC) -D_GNU_SOURCE -std=c11 $(FUZZ_FLAGS) -fsanitize=fuzzer-no-link $(DEPFLAGS) -c -o $@ $<
 build/fuzz/libwe_fuzz.a: $(FUZZ_OBJ)
 	rm -f $@
 	ar rcs $@ $^
-build/fuzz/%: tests/fuzz/%.c build/fuzz/libwe_fuzz.a
-	$(FUZZ_CC) -Ilib -D_GNU_SOURCE $(FUZZ_FLAGS) -fsanitize=fuzzer -o $@ $< build/fuzz/libwe_fuzz.a -ljpeg -lpng -lopenblas -lm -lpthread
-build/tests/replay_%: tests/fuzz/%.c tests/fuzz/driver.c $(LIB) | build/tests
-	$(CC) $(CPPFLAGS) $(CFLAGS) -Wno-missing-prototypes -o $@ $< tests/fuzz/driver.c $(LIB) $(LDFLAGS) $(LDLIBS)
-build/fuzz/lib:
-	mkdir -p $@
+build/fuzz/%: tests/fuzz/%.c build/fuzz/%.d build/fuzz/libwe_fuzz.a
+	$(FUZZ_CC) $(LIB_INC) -D_GNU_SOURCE $(FUZZ_FLAGS) -fsanitize=fuzzer -MMD -MP -MF $@.d -MT $@ -o $@ $< build/fuzz/libwe_fuzz.a -ljpeg -lpng -lopenblas -lm -lpthread
+build/obj/fuzz/%.o: tests/fuzz/%.c build/obj/fuzz/%.d
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -Wno-missing-prototypes $(DEPFLAGS) -c -o $@ $<
+build/tests/replay_%: build/obj/fuzz/%.o build/obj/fuzz/driver.o $(LIB) | build/tests
+	$(CC) $(CFLAGS) -o $@ $< build/obj/fuzz/driver.o $(LIB) $(LDFLAGS) $(LDLIBS)
 
-install: all
-	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1 $(DESTDIR)$(PREFIX)/share/man/man5
-	install -m 755 $(TOOLS) $(DESTDIR)$(PREFIX)/bin/
-	$(if $(MAN1),install -m 644 $(MAN1) $(DESTDIR)$(PREFIX)/share/man/man1/)
-	$(if $(MAN5),install -m 644 $(MAN5) $(DESTDIR)$(PREFIX)/share/man/man5/)
+# ---- install --------------------------------------------------------------
+# The tools look for the model at <exe>/../share/waveemotion/models/ (see
+# we_edit_model_path), so an installed wdenoise runs without -m/$WE_MODEL.
+# man/man1 and man/man5 are links for `man -M man`: the real pages are
+# man/*.1 and man/*.5.
+BINDIR  := $(PREFIX)/bin
+MANDIR  := $(PREFIX)/share/man
+DATADIR := $(PREFIX)/share/waveemotion
+install: $(TOOLS)
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(DATADIR)/models
+	install -m 755 $(TOOLS) $(DESTDIR)$(BINDIR)/
+	$(if $(MAN1),install -m 644 $(MAN1) $(DESTDIR)$(MANDIR)/man1/)
+	$(if $(MAN5),install -m 644 $(MAN5) $(DESTDIR)$(MANDIR)/man5/)
+	install -m 644 $(MODEL) $(DESTDIR)$(DATADIR)/models/default.safetensors
+uninstall:
+	rm -f $(addprefix $(DESTDIR)$(BINDIR)/,$(notdir $(TOOLS))) \
+	      $(addprefix $(DESTDIR)$(MANDIR)/man1/,$(notdir $(MAN1))) \
+	      $(addprefix $(DESTDIR)$(MANDIR)/man5/,$(notdir $(MAN5))) \
+	      $(DESTDIR)$(DATADIR)/models/default.safetensors
+	rmdir $(DESTDIR)$(DATADIR)/models $(DESTDIR)$(DATADIR) 2>/dev/null || true
 
 clean:
 	rm -rf build bin
+
+# Objects that only feed a link are kept (not removed as intermediates).
+.SECONDARY: $(TOOL_OBJ) $(UNIT_OBJ) $(REPLAY_OBJ) $(EMU_OBJ)
+
+# Header dependencies written by the compiles above (-MMD -MP). Each object
+# also depends on its .d file, so an object without one (a build tree older
+# than this scheme, or a lost .d) is compiled again; the empty rule makes a
+# missing .d no error.
+DEP := $(sort $(patsubst %.o,%.d,$(LIB_OBJ) $(TOOL_OBJ) $(UNIT_OBJ) $(REPLAY_OBJ) $(EMU_OBJ) $(FUZZ_OBJ)) \
+       $(addsuffix .d,$(FUZZ_BIN)))
+$(DEP): ;
+-include $(wildcard $(DEP))
