@@ -1,4 +1,4 @@
-/* we_file.c - whole-file reads and atomic (temp + rename) writes. */
+/* we_file.c - whole-file reads, line lists and atomic (temp + rename) writes. */
 #include "we_file.h"
 
 #include <errno.h>

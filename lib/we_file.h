@@ -1,4 +1,5 @@
-/* we_file.h - whole-file reads and atomic writes.
+/* we_file.h - whole-file reads, line lists and atomic writes (the one atomic
+ * writer: tools that write a file by name use it).
  *
  * Atomic write: the data goes to "<path>.tmp.<pid>" in the same directory,
  * is flushed, and is renamed over <path> only when complete, so a reader
