@@ -47,3 +47,13 @@ out:
     free(luma0);
     return st;
 }
+
+void we_face_paste_rescale(float A[6], float *pts, int npts, double size, int S)
+{
+    if (size <= 0 || (int)size == S) return;
+    double k = size / S, o = 0.5 * k - 0.5; /* x_old = k*x + o */
+    float B[6] = {(float)(A[0] * k), (float)(A[1] * k), (float)(A[0] * o + A[1] * o + A[2]),
+                  (float)(A[3] * k), (float)(A[4] * k), (float)(A[3] * o + A[4] * o + A[5])};
+    memcpy(A, B, sizeof B);
+    for (int i = 0; i < 2 * npts; i++) pts[i] = (float)((pts[i] - o) / k);
+}

@@ -20,4 +20,12 @@
 we_status we_face_paste(float *photo, int Cp, int H, int W, const float *face, int Cf, int S,
                         const float crop_to_photo[6], const float *pts, int npts, double feather);
 
+/* The affine and landmarks of an item whose image is S x S while they were
+ * made for a crop of `size` pixels (the affine's `size` key; the image was
+ * resized since): crop pixel x of S <-> (x + 0.5) * size / S - 0.5.
+ * Rewrites A (face pixels -> photo pixels) and the npts points (x,y pairs,
+ * npts may be 0) in place for the S x S image; nothing changes when
+ * size <= 0 or (int)size == S. */
+void we_face_paste_rescale(float A[6], float *pts, int npts, double size, int S);
+
 #endif

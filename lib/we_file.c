@@ -1,4 +1,4 @@
-/* we_file.c - whole-file reads and atomic (temp + rename) writes. */
+/* we_file.c - whole-file reads, line lists and atomic (temp + rename) writes. */
 #include "we_file.h"
 
 #include <errno.h>
@@ -93,4 +93,49 @@ we_status we_file_write_atomic(const char *path, const void *buf, size_t n)
     }
     free(tmp);
     return s;
+}
+
+we_status we_file_read_lines(const char *path, char ***lines, size_t *n)
+{
+    int is_stdin = strcmp(path, "-") == 0;
+    FILE *f = is_stdin ? stdin : fopen(path, "r");
+    if (!f) {
+        int e = errno;
+        we_err_set(WE_ENOINPUT, "%s: %s", path, strerror(e));
+        errno = e;
+        return WE_ENOINPUT;
+    }
+    char **v = NULL, *line = NULL;
+    size_t cnt = 0, cap = 0, lcap = 0;
+    ssize_t len;
+    we_status s = WE_OK;
+    while ((len = getline(&line, &lcap, f)) >= 0) {
+        while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r')) line[--len] = 0;
+        if (!len) continue;
+        if (cnt == cap) {
+            size_t nc = cap ? cap * 2 : 64;
+            char **nv = realloc(v, nc * sizeof *nv);
+            if (!nv) { s = we_err_set(WE_ENOMEM, "out of memory reading %s", path); break; }
+            v = nv;
+            cap = nc;
+        }
+        if (!(v[cnt] = strdup(line))) { s = we_err_set(WE_ENOMEM, "out of memory reading %s", path); break; }
+        cnt++;
+    }
+    if (!s && ferror(f)) s = we_err_set(WE_EIO, "read error on %s: %s", path, strerror(errno));
+    free(line);
+    if (!is_stdin) fclose(f);
+    if (s) {
+        we_file_lines_free(v, cnt);
+        return s;
+    }
+    *lines = v;
+    *n = cnt;
+    return WE_OK;
+}
+
+void we_file_lines_free(char **lines, size_t n)
+{
+    for (size_t i = 0; i < n; i++) free(lines[i]);
+    free(lines);
 }

@@ -1,4 +1,5 @@
-/* we_file.h - whole-file reads and atomic writes.
+/* we_file.h - whole-file reads, line lists and atomic writes (the one atomic
+ * writer: tools that write a file by name use it).
  *
  * Atomic write: the data goes to "<path>.tmp.<pid>" in the same directory,
  * is flushed, and is renamed over <path> only when complete, so a reader
@@ -27,5 +28,13 @@ we_status we_file_write_atomic(const char *path, const void *buf, size_t n);
 we_status we_file_atomic_open(const char *path, char *tmp, size_t tmpcap, FILE **f);
 we_status we_file_atomic_commit(FILE *f, const char *tmp, const char *path);
 void we_file_atomic_abort(FILE *f, const char *tmp);
+
+/* The lines of a text file ("-" = stdin), e.g. a list of paths: trailing
+ * CR/LF removed, empty lines skipped. *lines is a malloc'd array of *n
+ * malloc'd strings (NULL when *n = 0), freed with we_file_lines_free.
+ * WE_ENOINPUT if it cannot be opened (errno as fopen left it), WE_EIO on a
+ * read error, WE_ENOMEM. */
+we_status we_file_read_lines(const char *path, char ***lines, size_t *n);
+void we_file_lines_free(char **lines, size_t n);
 
 #endif

@@ -9,6 +9,7 @@
 #include "we_dwt.h"
 #include "we_dwt_cuda.h"
 #include "we_image.h"
+#include "we_layout.h"
 #include "we_stream.h"
 #include "we_wavelet.h"
 
@@ -84,18 +85,15 @@ int main(int argc, char **argv)
             continue;
         }
         const we_tensor *t = &in.t;
-        if (t->rank != 3)
-            we_cli_die(WE_EDATA, "frame %ld: image must be C x H x W, got rank %d", r.frames, t->rank);
-        if (t->dtype != WE_U8 && t->dtype != WE_F32)
-            we_cli_die(WE_EDATA, "frame %ld: image dtype %s not supported (u8 or f32)", r.frames,
-                       we_dtype_name(t->dtype));
+        we_image_layout il;
+        if (we_layout_image_read(&in, &il)) we_cli_die(WE_EDATA, "frame %ld: %s", r.frames, we_err_detail());
         /* Odd sizes: repeat the last row/column up to a multiple of 2^J, as
          * pywt's periodization does for J = 1; iwt crops back. */
-        int64_t H0 = t->shape[1], W0 = t->shape[2];
-        int64_t Hp = we_dwt2_padded_size(H0, J), Wp = we_dwt2_padded_size(W0, J);
-        if (we_dwt2_check(t->shape[0], Hp, Wp, J))
+        we_wavelet_layout L;
+        if (we_layout_wavelet_make(&L, w, NULL, J, il.C, il.H, il.W, il.dtype))
             we_cli_die(WE_EDATA, "frame %ld: %s", r.frames, we_err_detail());
-        int C = (int)t->shape[0], H = (int)Hp, W = (int)Wp;
+        int64_t H0 = il.H, W0 = il.W, Hp = L.H, Wp = L.W;
+        int C = L.C, H = L.H, W = L.W;
         we_tensor f32 = {0}, padded = {0};
         const float *px = t->data;
         if (t->dtype == WE_U8) {
@@ -109,10 +107,7 @@ int main(int argc, char **argv)
             px = padded.data;
         }
         we_frame_init(&out);
-        we_frame_set_name(&out, "wavelet");
-        int64_t shape[3];
-        we_dwt2_coef_shape(C, H, W, J, shape);
-        if ((s = we_tensor_alloc_uninit(&out.t, WE_F32, 3, shape))) we_cli_die_status(s, "allocating coefficients");
+        if ((s = we_layout_wavelet_new(&out, &L))) we_cli_die_status(s, "allocating coefficients");
         size_t need = we_dwt2_work_floats(C, H, W, w, J, nthreads);
         if (dev == WE_DEV_CPU && need > work_n) {
             free(work);
@@ -123,14 +118,7 @@ int main(int argc, char **argv)
         if ((s = we_dwt2_run(dev, 0, out.t.data, work, px, C, H, W, w, J, nthreads)))
             we_cli_die_status(s, NULL);
         s = we_frame_copy_keys(&out, &in);
-        if (!s) s = we_frame_set(&out, "wavelet", w->name);
-        if (!s) s = we_frame_setf(&out, "levels", "%d", J);
-        if (!s) s = we_frame_set(&out, "mode", "periodization");
-        if (!s) s = we_frame_set(&out, "image.dtype", we_dtype_name(t->dtype));
-        if (!s && (Hp != H0 || Wp != W0)) {
-            s = we_frame_setf(&out, "image.height", "%lld", (long long)H0);
-            if (!s) s = we_frame_setf(&out, "image.width", "%lld", (long long)W0);
-        }
+        if (!s) s = we_layout_wavelet_set_keys(&out, &L);
         if (s) we_cli_die_status(s, "setting keys");
         if (we_frame_write(stdout, &out)) we_cli_die(WE_EIO, "write error on stdout");
         we_frame_free(&out);

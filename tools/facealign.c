@@ -4,13 +4,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "we_cli.h"
 #include "we_face.h"
 #include "we_face_align.h"
 #include "we_face_labels.h"
+#include "we_file.h"
 #include "we_image.h"
+#include "we_layout.h"
 #include "we_ssd.h"
 #include "we_stream.h"
 
@@ -80,31 +81,6 @@ static const char *base_name(const char *p)
     return b ? b + 1 : p;
 }
 
-/* Metadata common to the three frames of a face. */
-static void set_keys(we_frame *fr, const char *id, const char *src, int idx, const we_face_aligned *a,
-                     const char *emotion, const opts *o, int pw, int ph)
-{
-    we_status s = WE_OK;
-    s |= we_frame_set(fr, "id", id);
-    s |= we_frame_set(fr, "src", src);
-    s |= we_frame_setf(fr, "face", "%d", idx);
-    s |= we_frame_set(fr, "detector", we_face_method_name(a->method));
-    s |= we_frame_setf(fr, "score", "%.4f", a->box.score);
-    s |= we_frame_setf(fr, "fit", "%.4f", a->residual);
-    s |= we_frame_setf(fr, "box", "%.1f,%.1f,%.1f,%.1f", a->box.x0, a->box.y0, a->box.x1, a->box.y1);
-    s |= we_frame_setf(fr, "photo", "%dx%d", pw, ph);
-    s |= we_frame_setf(fr, "size", "%d", o->p.size);
-    s |= we_frame_setf(fr, "margin", "%g", o->p.margin);
-    if (emotion) s |= we_frame_set(fr, "emotion", emotion);
-    if (s != WE_OK) we_cli_die(WE_EINTERNAL, "cannot set frame keys for %s", id);
-}
-
-static void emit(we_frame *fr)
-{
-    if (we_frame_write(stdout, fr) != WE_OK) we_cli_die_status(WE_EIO, "stdout");
-    we_frame_free(fr);
-}
-
 /* Align one file, write its frames. Returns the file status; *nfaces set. */
 static int do_file(we_face_model *model, const char *path, const opts *o, const we_face_labels *labels,
                    int *nfaces, const char **method, const char **emotion, char *detail, size_t dlen)
@@ -153,32 +129,10 @@ static int do_file(we_face_model *model, const char *path, const opts *o, const 
         we_face_aligned *a = &faces[i];
         char id[1024];
         snprintf(id, sizeof id, "%s#%d", name, i);
-        we_frame fr;
-        /* image */
-        we_frame_init(&fr);
-        we_frame_set_name(&fr, "image");
-        if (o->u8) {
-            if ((s = we_image_f32_to_u8(&a->image, &fr.t)) != WE_OK) we_cli_die_status(s, id);
-        } else {
-            fr.t = a->image;
-            memset(&a->image, 0, sizeof a->image);
-        }
-        set_keys(&fr, id, src, i, a, *emotion, o, pw, ph);
-        emit(&fr);
-        /* landmarks */
-        we_frame_init(&fr);
-        we_frame_set_name(&fr, "landmarks");
-        if ((s = we_tensor_alloc(&fr.t, WE_F32, 2, (int64_t[]){WE_FACE_NPTS, 2})) != WE_OK) we_cli_die_status(s, id);
-        memcpy(fr.t.data, a->crop_pts, sizeof a->crop_pts);
-        set_keys(&fr, id, src, i, a, *emotion, o, pw, ph);
-        emit(&fr);
-        /* affine */
-        we_frame_init(&fr);
-        we_frame_set_name(&fr, "affine");
-        if ((s = we_tensor_alloc(&fr.t, WE_F32, 2, (int64_t[]){2, 3})) != WE_OK) we_cli_die_status(s, id);
-        memcpy(fr.t.data, a->affine, sizeof a->affine);
-        set_keys(&fr, id, src, i, a, *emotion, o, pw, ph);
-        emit(&fr);
+        we_face_keys k = {id, src, i, we_face_method_name(a->method), a->box.score, a->residual, a->box,
+                          pw, ph, o->p.size, o->p.margin, *emotion};
+        if ((s = we_layout_face_write(stdout, a, &k, o->u8)) != WE_OK)
+            we_cli_die_status(s, s == WE_EIO ? "stdout" : s == WE_EINTERNAL ? NULL : id);
         *method = we_face_method_name(a->method);
     }
     we_face_aligned_free(faces, n);
@@ -262,32 +216,25 @@ int main(int argc, char **argv)
     if (stdin_used > 1) we_cli_usage_error("stdin ('-') can be read only once");
     we_cli_refuse_tty(stdout);
 
+    we_status s;
     if (o.list_path) {
-        FILE *lf = strcmp(o.list_path, "-") == 0 ? stdin : fopen(o.list_path, "r");
-        if (!lf) we_cli_die(WE_ENOINPUT, "cannot open list %s", o.list_path);
-        char *line = NULL;
-        size_t cap = 0;
-        ssize_t len;
-        while ((len = getline(&line, &cap, lf)) >= 0) {
-            while (len && (line[len - 1] == '\n' || line[len - 1] == '\r')) line[--len] = '\0';
-            if (len) paths_add(&in, line);
-        }
-        free(line);
-        if (lf != stdin) fclose(lf);
+        char **lines;
+        size_t nl;
+        if ((s = we_file_read_lines(o.list_path, &lines, &nl)) != WE_OK)
+            we_cli_die(s, s == WE_ENOINPUT ? "cannot open list %s" : "cannot read list %s", o.list_path);
+        for (size_t i = 0; i < nl; i++) paths_add(&in, lines[i]);
+        we_file_lines_free(lines, nl);
     } else if (in.n == 0) {
         paths_add(&in, "-");
     }
 
     we_face_labels *labels = NULL;
-    we_status s;
     if (o.labels_path && (s = we_face_labels_load(o.labels_path, &labels)) != WE_OK)
         we_cli_die_status(s, "labels");
     FILE *report = NULL;
     char report_tmp[4096];
-    if (o.report_path) {
-        snprintf(report_tmp, sizeof report_tmp, "%s.tmp%ld", o.report_path, (long)getpid());
-        if (!(report = fopen(report_tmp, "w"))) we_cli_die(WE_EIO, "cannot write report %s", report_tmp);
-    }
+    if (o.report_path && we_file_atomic_open(o.report_path, report_tmp, sizeof report_tmp, &report) != WE_OK)
+        we_cli_die(WE_EIO, "cannot write report %s", o.report_path);
     we_face_model *model = NULL;
     if ((s = we_face_model_load(o.predictor, &model)) != WE_OK) we_cli_die_status(s, "predictor");
     we_ssd_net *ssd = NULL;
@@ -323,10 +270,8 @@ int main(int argc, char **argv)
     we_progress_end(&prog, in.n, "files");
     free(in.v);
     we_cli_finish_output();
-    if (report) {
-        if (fclose(report) != 0 || rename(report_tmp, o.report_path) != 0)
-            we_cli_die(WE_EIO, "cannot write report %s", o.report_path);
-    }
+    if (report && we_file_atomic_commit(report, report_tmp, o.report_path) != WE_OK)
+        we_cli_die(WE_EIO, "cannot write report %s", o.report_path);
     if (!o.quiet) {
         fprintf(stderr, "%s: %d files: %ld faces written (%ld from whole-frame landmarks), %ld without a face, "
                 "%ld missing, %ld unsupported, %ld corrupt, %ld failed",

@@ -11,6 +11,7 @@
 #include "we_face_paste.h"
 #include "we_cli.h"
 #include "we_image.h"
+#include "we_layout.h"
 #include "we_pixel.h"
 #include "we_stream.h"
 
@@ -28,18 +29,6 @@ static void usage(void)
            "  -F, --feather PX     mask feather width in crop pixels (default S/16)\n"
            "  -h, --help           this help\n",
            we_cli_prog());
-}
-
-/* Affine and points of an item whose image is S x S while its affine was
- * made for a crop of `size` pixels: crop pixel x of S <-> (x+0.5)*size/S-0.5. */
-static void rescale(float A[6], float *pts, int npts, double size, int S)
-{
-    if (size <= 0 || (int)size == S) return;
-    double k = size / S, o = 0.5 * k - 0.5; /* x_old = k*x + o */
-    float B[6] = {(float)(A[0] * k), (float)(A[1] * k), (float)(A[0] * o + A[1] * o + A[2]),
-                  (float)(A[3] * k), (float)(A[4] * k), (float)(A[3] * o + A[4] * o + A[5])};
-    memcpy(A, B, sizeof B);
-    for (int i = 0; i < 2 * npts; i++) pts[i] = (float)((pts[i] - o) / k);
 }
 
 int main(int argc, char **argv)
@@ -110,21 +99,17 @@ int main(int argc, char **argv)
         const char *id = *we_item_id(&it) ? we_item_id(&it) : "(no id)";
         if (!fi) { we_item_free(&it); continue; }
         if (!fa) we_cli_die(WE_EDATA, "item %s: image without an affine frame", id);
-        if (fa->t.dtype != WE_F32 || fa->t.rank != 2 || fa->t.shape[0] != 2 || fa->t.shape[1] != 3)
-            we_cli_die(WE_EDATA, "item %s: affine must be f32 2x3", id);
-        if (fi->t.rank != 3 || (fi->t.shape[0] != 1 && fi->t.shape[0] != 3) || fi->t.shape[1] != fi->t.shape[2])
-            we_cli_die(WE_EDATA, "item %s: image must be C x S x S with C = 1 or 3", id);
-        if (fi->t.dtype != WE_F32 && fi->t.dtype != WE_U8)
-            we_cli_die(WE_EDATA, "item %s: image must be f32 or u8", id);
-        const char *pk = we_frame_get(fa, "photo");
-        int pw = 0, phh = 0;
-        if (pk && sscanf(pk, "%dx%d", &pw, &phh) == 2 && (pw != W || phh != H))
-            we_cli_die(WE_EDATA, "item %s: aligned from a %dx%d photo, %s is %dx%d", id, pw, phh, photo_path, W, H);
-        int Cf = (int)fi->t.shape[0], S = (int)fi->t.shape[1];
-        float A[6], pts[2 * 68];
+        we_affine_layout af;
+        we_image_layout il;
+        if (we_layout_affine_read(fa, &af)) we_cli_die(WE_EDATA, "item %s: %s", id, we_err_detail());
+        if (we_layout_image_read_face(fi, &il)) we_cli_die(WE_EDATA, "item %s: %s", id, we_err_detail());
+        if (af.have_photo && (af.photo_w != W || af.photo_h != H))
+            we_cli_die(WE_EDATA, "item %s: aligned from a %dx%d photo, %s is %dx%d", id, af.photo_w, af.photo_h,
+                       photo_path, W, H);
+        int Cf = il.C, S = il.H;
+        float *A = af.A, pts[2 * 68];
         int npts;
-        memcpy(A, fa->t.data, sizeof A);
-        if (fl && fl->t.dtype == WE_F32 && fl->t.rank == 2 && fl->t.shape[0] == 68 && fl->t.shape[1] == 2) {
+        if (fl && we_layout_landmarks_check(fl) == WE_OK) {
             memcpy(pts, fl->t.data, sizeof pts);
             npts = 68;
         } else {
@@ -132,9 +117,7 @@ int main(int argc, char **argv)
             memcpy(pts, corners, sizeof corners);
             npts = 4;
         }
-        double size;
-        if (we_frame_get_double(fa, "size", &size) == WE_OK && npts == 68) rescale(A, pts, npts, size, S);
-        else if (we_frame_get_double(fa, "size", &size) == WE_OK) rescale(A, pts, 0, size, S);
+        we_face_paste_rescale(A, pts, npts == 68 ? npts : 0, af.size, S);
         size_t fplane = (size_t)S * S;
         float *face = malloc((size_t)Cf * fplane * sizeof *face);
         if (!face) we_cli_die(WE_ENOMEM, "out of memory");

@@ -8,12 +8,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "we_cli.h"
 #include "we_device.h"
 #include "we_faceapi.h"
 #include "we_fid.h"
+#include "we_file.h"
 #include "we_metrics.h"
 #include "we_stream.h"
 
@@ -62,18 +62,16 @@ static void usage(FILE *f)
 
 static FILE *open_atomic(const char *path, char *tmp, size_t n)
 {
-    snprintf(tmp, n, "%s.tmp.%ld", path, (long)getpid());
-    FILE *f = fopen(tmp, "w");
-    if (!f) we_cli_die(WE_EIO, "cannot write %s: %s", tmp, strerror(errno));
+    FILE *f;
+    we_status st = we_file_atomic_open(path, tmp, n, &f);
+    if (st) we_cli_die_status(st, NULL);
     return f;
 }
 
 static void close_atomic(FILE *f, const char *tmp, const char *path)
 {
-    if (fclose(f) != 0 || rename(tmp, path) != 0) {
-        unlink(tmp);
-        we_cli_die(WE_EIO, "cannot write %s: %s", path, strerror(errno));
-    }
+    we_status st = we_file_atomic_commit(f, tmp, path);
+    if (st) we_cli_die_status(st, NULL);
 }
 
 static void analyse(we_fa_net **net, we_fa_crop_mode crop, const we_tensor *pix, we_fa_result *r, const char *where,
@@ -247,7 +245,7 @@ int main(int argc, char **argv)
     we_reader_free(&rd);
     if (ef != stdin) fclose(ef);
     if (!nm) {
-        if (fi) { fclose(fi); unlink(itmp); }
+        if (fi) we_file_atomic_abort(fi, itmp);
         we_cli_die(WE_EDATA, "no edited item matches a source item by `%s` (%ld edited images unmatched)", o.key,
                    unmatched);
     }

@@ -8,6 +8,7 @@
 #include "we_cli.h"
 #include "we_device.h"
 #include "we_faceapi.h"
+#include "we_layout.h"
 #include "we_stream.h"
 
 typedef struct {
@@ -42,27 +43,21 @@ static void usage(FILE *f)
             "sh scripts/setup.sh), 69 device, 74 I/O.\n");
 }
 
-static we_status write_extra(const we_frame *img, const char *name, const float *v, int rank, const int64_t *shape,
-                             const char *model)
+/* Write fr (landmarks or identity, made by the caller; freed here) after
+ * the image img, with the image's keys. */
+static we_status write_extra(const we_frame *img, we_frame *fr, we_status st, const char *model)
 {
-    we_frame fr;
-    we_frame_init(&fr);
-    we_status st = we_frame_set_name(&fr, name);
-    if (!st) st = we_tensor_alloc(&fr.t, WE_F32, rank, shape);
-    if (!st) {
-        memcpy(fr.t.data, v, we_tensor_nbytes(&fr.t));
-        st = we_frame_copy_keys(&fr, img);
-    }
+    if (!st) st = we_frame_copy_keys(fr, img);
     /* the image's own keys (expr.*) describe the image, not this frame */
     for (int k = 0; k < WE_FA_NCLASS; k++) {
         char key[64];
         snprintf(key, sizeof key, "expr.%s", we_fa_expr_vocab[k]);
-        we_frame_unset(&fr, key);
+        we_frame_unset(fr, key);
     }
-    we_frame_unset(&fr, "expr.top");
-    if (!st) st = we_frame_set(&fr, "model", model);
-    if (!st) st = we_frame_write(stdout, &fr);
-    we_frame_free(&fr);
+    we_frame_unset(fr, "expr.top");
+    if (!st) st = we_frame_set(fr, "model", model);
+    if (!st) st = we_frame_write(stdout, fr);
+    we_frame_free(fr);
     return st;
 }
 
@@ -146,15 +141,18 @@ int main(int argc, char **argv)
                 we_frame_set(fr, "expr.top", we_fa_expr_vocab[we_fa_expr_top(r.expr)]);
             }
             if ((st = we_frame_write(stdout, fr))) we_cli_die(WE_EIO, "write error on stdout");
+            we_frame ex;
             if (o.landmarks) {
-                int64_t sh[2] = {68, 2};
-                if ((st = write_extra(fr, "landmarks", r.lm, 2, sh, "faceapi.landmark68")))
+                we_frame_init(&ex);
+                if ((st = write_extra(fr, &ex, we_layout_landmarks_new(&ex, r.lm), "faceapi.landmark68")))
                     we_cli_die(WE_EIO, "write error on stdout");
             }
             if (o.identity) {
-                int64_t sh[1] = {128};
-                if ((st = write_extra(fr, "identity", r.id, 1, sh, "faceapi.recognition")))
-                    we_cli_die(WE_EIO, "write error on stdout");
+                we_frame_init(&ex);
+                st = we_frame_set_name(&ex, "identity");
+                if (!st) st = we_tensor_alloc(&ex.t, WE_F32, 1, (int64_t[]){128});
+                if (!st) memcpy(ex.t.data, r.id, sizeof r.id);
+                if ((st = write_extra(fr, &ex, st, "faceapi.recognition"))) we_cli_die(WE_EIO, "write error on stdout");
             }
             faces++;
         }

@@ -7,7 +7,9 @@
 #include <unistd.h>
 
 #include "we_cli.h"
+#include "we_file.h"
 #include "we_image.h"
+#include "we_layout.h"
 #include "we_stream.h"
 
 typedef struct {
@@ -69,8 +71,10 @@ static we_status convert_one(const opts *o, const char *path, we_frame *fr)
         }
     }
     we_frame_init(fr);
-    we_frame_set_name(fr, "image");
-    fr->t = img;
+    if ((s = we_layout_image_new(fr, &img))) {
+        we_tensor_free(&img);
+        return s;
+    }
     const char *base = strrchr(path, '/');
     base = base ? base + 1 : path;
     if (!strcmp(path, "-")) base = "stdin";
@@ -91,29 +95,11 @@ static we_status convert_one(const opts *o, const char *path, we_frame *fr)
  * skipped. */
 static char **read_list(const char *list, size_t *count)
 {
-    FILE *f = strcmp(list, "-") ? fopen(list, "r") : stdin;
-    if (!f) we_cli_die(WE_ENOINPUT, "cannot open list %s: %s", list, strerror(errno));
     char **v = NULL;
-    size_t n = 0, cap = 0;
-    char *line = NULL;
-    size_t lcap = 0;
-    ssize_t len;
-    while ((len = getline(&line, &lcap, f)) >= 0) {
-        while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r')) line[--len] = 0;
-        if (!len) continue;
-        if (n == cap) {
-            cap = cap ? cap * 2 : 64;
-            v = realloc(v, cap * sizeof *v);
-            if (!v) we_cli_die(WE_ENOMEM, "out of memory reading list %s", list);
-        }
-        v[n] = strdup(line);
-        if (!v[n]) we_cli_die(WE_ENOMEM, "out of memory reading list %s", list);
-        n++;
-    }
-    if (ferror(f)) we_cli_die(WE_EIO, "read error on list %s", list);
-    free(line);
-    if (f != stdin) fclose(f);
-    *count = n;
+    we_status s = we_file_read_lines(list, &v, count);
+    if (s == WE_ENOINPUT) we_cli_die(WE_ENOINPUT, "cannot open list %s: %s", list, strerror(errno));
+    if (s == WE_ENOMEM) we_cli_die(WE_ENOMEM, "out of memory reading list %s", list);
+    if (s) we_cli_die(WE_EIO, "read error on list %s", list);
     return v;
 }
 
@@ -186,8 +172,7 @@ int main(int argc, char **argv)
         we_progress_update(&prog, (long)i + 1, (long)total, "images");
     }
     we_progress_end(&prog, (long)total, "images");
-    for (size_t i = 0; i < nlist; i++) free(listed[i]);
-    free(listed);
+    we_file_lines_free(listed, nlist);
     we_cli_finish_output();
     if (total > 1)
         fprintf(stderr, "%s: %ld images written, %ld rejected\n", we_cli_prog(), written, rejected);

@@ -11,6 +11,7 @@
 #include "we_dwt.h"
 #include "we_dwt_cuda.h"
 #include "we_image.h"
+#include "we_layout.h"
 #include "we_stream.h"
 #include "we_wavelet.h"
 
@@ -105,52 +106,14 @@ static void pattern_fill(char *buf, size_t n, const char *p, const char *id, lon
     buf[o] = 0;
 }
 
-/* Parse wavelet/levels/mode and the shape of a wavelet frame. Dies with 65
- * and a message naming the frame on any inconsistency. */
-static void frame_params(const we_frame *fr, long fno, const we_wavelet **w, int *J, int *C, int *H, int *W)
-{
-    const we_tensor *t = &fr->t;
-    if (t->rank != 3 || t->dtype != WE_F32)
-        we_cli_die(WE_EDATA, "frame %ld: wavelet frame must be f32 with 3 dims, got %s with %d", fno,
-                   we_dtype_name(t->dtype), t->rank);
-    const char *name = we_frame_get(fr, "wavelet");
-    if (!name) we_cli_die(WE_EDATA, "frame %ld: wavelet frame has no 'wavelet' key (which wavelet?)", fno);
-    if (we_wavelet_parse(name, w)) we_cli_die(WE_EDATA, "frame %ld: %s", fno, we_err_detail());
-    const char *lv = we_frame_get(fr, "levels");
-    if (!lv) we_cli_die(WE_EDATA, "frame %ld: wavelet frame has no 'levels' key", fno);
-    char *end;
-    long l = strtol(lv, &end, 10);
-    if (*end || end == lv || l < 1 || l > WE_DWT_MAX_LEVELS)
-        we_cli_die(WE_EDATA, "frame %ld: levels=%.20s is not an integer in 1..%d", fno, lv, WE_DWT_MAX_LEVELS);
-    const char *mode = we_frame_get(fr, "mode");
-    if (mode && strcmp(mode, "periodization") != 0)
-        we_cli_die(WE_EDATA, "frame %ld: mode=%.30s not supported (only periodization)", fno, mode);
-    *J = (int)l;
-    int64_t groups = (int64_t)1 << (2 * l);
-    if (t->shape[0] % groups)
-        we_cli_die(WE_EDATA, "frame %ld: %lld channels is not a multiple of 4^%ld", fno, (long long)t->shape[0], l);
-    int64_t c = t->shape[0] / groups, h = t->shape[1] << l, wd = t->shape[2] << l;
-    if (t->shape[1] > (INT32_MAX >> l) || t->shape[2] > (INT32_MAX >> l) || we_dwt2_check(c, h, wd, (int)l))
-        we_cli_die(WE_EDATA, "frame %ld: bad wavelet frame size: %s", fno, we_err_detail());
-    *C = (int)c;
-    *H = (int)h;
-    *W = (int)wd;
-}
-
 /* dwt padded an odd-sized image (keys image.height/width): crop back. */
-static void crop_to_original(const we_frame *in, we_tensor *img, long frame)
+static void crop_to_original(const we_wavelet_layout *L, we_tensor *img)
 {
-    const char *hs = we_frame_get(in, "image.height"), *ws = we_frame_get(in, "image.width");
-    if (!hs && !ws) return;
-    int C = (int)img->shape[0], Hp = (int)img->shape[1], Wp = (int)img->shape[2];
-    double h, w;
-    if (!hs || !ws || we_frame_get_double(in, "image.height", &h) || we_frame_get_double(in, "image.width", &w) ||
-        h < 1 || w < 1 || h > Hp || w > Wp || h != (int)h || w != (int)w)
-        we_cli_die(WE_EDATA, "frame %ld: bad image.height/image.width keys for a %dx%d image", frame, Hp, Wp);
+    if (L->height == L->H && L->width == L->W) return;
     we_tensor c;
-    we_status s = we_tensor_alloc_uninit(&c, WE_F32, 3, (int64_t[3]){C, (int64_t)h, (int64_t)w});
+    we_status s = we_tensor_alloc_uninit(&c, WE_F32, 3, (int64_t[3]){L->C, L->height, L->width});
     if (s) we_cli_die_status(s, "cropping");
-    we_dwt2_crop(c.data, img->data, C, Hp, Wp, (int)h, (int)w);
+    we_dwt2_crop(c.data, img->data, L->C, L->H, L->W, L->height, L->width);
     we_tensor_free(img);
     *img = c;
 }
@@ -223,9 +186,11 @@ int main(int argc, char **argv)
             if (o.mode == OUT_STREAM && we_frame_write(stdout, &in)) we_cli_die(WE_EIO, "write error on stdout");
             continue;
         }
-        const we_wavelet *w;
-        int J, C, H, W;
-        frame_params(&in, r.frames, &w, &J, &C, &H, &W);
+        we_wavelet_layout L;
+        if (we_layout_wavelet_read(&in, WE_LAYOUT_STRICT, &L))
+            we_cli_die(WE_EDATA, "frame %ld: %s", r.frames, we_err_detail());
+        const we_wavelet *w = L.wavelet;
+        int J = L.levels, C = L.C, H = L.H, W = L.W;
         if (o.mode == OUT_IMAGE && !o.pattern && have_single)
             we_cli_die(WE_EUSAGE, "the stream holds more than one wavelet frame: use -o PATTERN or -t");
         if (o.mode == OUT_IMAGE && C != 1 && C != 3)
@@ -242,13 +207,10 @@ int main(int argc, char **argv)
         }
         if ((s = we_dwt2_run(dev, 1, out.t.data, work, in.t.data, C, H, W, w, J, o.nthreads)))
             we_cli_die_status(s, NULL);
-        crop_to_original(&in, &out.t, r.frames);
+        crop_to_original(&L, &out.t);
         if (o.mode == OUT_STREAM) {
             int dt = o.dtype;
-            if (dt < 0) {
-                const char *d = we_frame_get(&in, "image.dtype");
-                dt = d && !strcmp(d, "u8") ? WE_U8 : WE_F32;
-            }
+            if (dt < 0) dt = L.image_dtype == WE_U8 ? WE_U8 : WE_F32;
             if (dt == WE_U8) {
                 we_tensor u8;
                 if ((s = we_image_f32_to_u8(&out.t, &u8))) we_cli_die_status(s, "converting to u8");
@@ -257,12 +219,7 @@ int main(int argc, char **argv)
             }
             s = we_frame_copy_keys(&out, &in);
             if (s) we_cli_die_status(s, "copying keys");
-            we_frame_unset(&out, "wavelet");
-            we_frame_unset(&out, "levels");
-            we_frame_unset(&out, "mode");
-            we_frame_unset(&out, "image.dtype");
-            we_frame_unset(&out, "image.height");
-            we_frame_unset(&out, "image.width");
+            we_layout_wavelet_unset_keys(&out);
             if (we_frame_write(stdout, &out)) we_cli_die(WE_EIO, "write error on stdout");
         } else {
             we_tensor u8;

@@ -6,6 +6,7 @@
 
 #include "we_cli.h"
 #include "we_heatmap.h"
+#include "we_layout.h"
 #include "we_stream.h"
 
 static void usage(void)
@@ -21,21 +22,6 @@ static void usage(void)
            "  -m, --mask       add a 9th channel: the landmarks' convex hull, edge smoothed by sigma\n"
            "  -h, --help       this help\n",
            we_cli_prog());
-}
-
-/* Side of the image the landmarks refer to: the item's image frame, else
- * the landmarks' `size` key. 0 if unknown. */
-static void source_size(we_item *it, const we_frame *lm, int *h, int *w)
-{
-    we_frame *img = we_item_find(it, "image");
-    *h = *w = 0;
-    if (img && img->t.rank == 3) {
-        *h = (int)img->t.shape[1];
-        *w = (int)img->t.shape[2];
-        return;
-    }
-    double s;
-    if (we_frame_get_double(lm, "size", &s) == WE_OK && s >= 1 && s <= 1e5) *h = *w = (int)s;
 }
 
 int main(int argc, char **argv)
@@ -72,20 +58,17 @@ int main(int argc, char **argv)
         we_frame *lm = we_item_find(&it, "landmarks");
         if (lm) {
             const char *id = we_item_id(&it);
-            if (lm->t.dtype != WE_F32 || lm->t.rank != 2 || lm->t.shape[0] != 68 || lm->t.shape[1] != 2)
-                we_cli_die(WE_EDATA, "item %s: landmarks must be f32 68x2", *id ? id : "(no id)");
+            if (we_layout_landmarks_check(lm) != WE_OK)
+                we_cli_die(WE_EDATA, "item %s: %s", *id ? id : "(no id)", we_err_detail());
             int sh, sw;
-            source_size(&it, lm, &sh, &sw);
-            if (!sh) we_cli_die(WE_EDATA, "item %s: no image frame or size key gives the landmarks' image size",
-                                *id ? id : "(no id)");
+            if (we_layout_landmarks_image_size(&it, lm, &sh, &sw) != WE_OK)
+                we_cli_die(WE_EDATA, "item %s: %s", *id ? id : "(no id)", we_err_detail());
             int H = size ? size : (sh / 2 > 0 ? sh / 2 : 1), W = size ? size : (sw / 2 > 0 ? sw / 2 : 1);
             we_frame hm;
             we_frame_init(&hm);
-            we_frame_set_name(&hm, "heatmap");
-            if ((s = we_tensor_alloc(&hm.t, WE_F32, 3, (int64_t[]){K, H, W})) != WE_OK) we_cli_die_status(s, id);
+            if ((s = we_layout_heatmap_new(&hm, K, H, W)) != WE_OK) we_cli_die_status(s, id);
             we_heatmap_forward(hm.t.data, lm->t.data, sh, sw, H, W, (float)sigma, mask);
-            if (we_frame_copy_keys(&hm, lm) != WE_OK || we_frame_set(&hm, "regions", we_heatmap_regions_key(mask)) ||
-                we_frame_setf(&hm, "sigma", "%g", sigma))
+            if (we_frame_copy_keys(&hm, lm) != WE_OK || we_layout_heatmap_set_keys(&hm, mask, sigma) != WE_OK)
                 we_cli_die(WE_EINTERNAL, "item %s: cannot set heatmap keys", id);
             we_frame *old = we_item_find(&it, "heatmap");
             if (old) {
