@@ -7,6 +7,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "we_affine.h"
 #include "we_align.h"
 #include "we_face.h"
 #include "we_face_align.h"
@@ -72,7 +73,7 @@ int main(int argc, char **argv)
                 t = cpu();
                 for (size_t i = 0; i < (size_t)3 * H * W; i++) ph[i] = s[C == 3 ? i : i % ((size_t)H * W)];
                 we_align_face(A, crop, pts, 128, 0.3);
-                we_warp_affine_forward(o, ph, A, 3, H, W, 128, 128, we_warp_supersample(we_align_scale(A)),
+                we_warp_affine_forward(o, ph, A, 3, H, W, 128, 128, we_warp_supersample(we_affine_scale(A)),
                                        WE_BORDER_REFLECT);
                 wp[r] = cpu() - t;
                 free(ph);

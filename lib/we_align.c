@@ -4,6 +4,8 @@
 #include <math.h>
 #include <string.h>
 
+#include "we_affine.h"
+
 /* dlib's mean face shape (dlib/image_transforms/interpolation.h,
  * get_face_chip_details), points 17..67, Boost Software License. */
 static const double tpl_x[51] = {
@@ -90,10 +92,10 @@ we_status we_align_face(float crop_to_photo[6], float *crop_pts, const float *ph
     float p2c[6];
     we_status st = we_align_similarity(p2c, photo_pts, tpl, w, WE_ALIGN_NPTS);
     if (st != WE_OK) return st;
-    if ((st = we_align_invert(crop_to_photo, p2c)) != WE_OK) return st;
+    if ((st = we_affine_invert(crop_to_photo, p2c)) != WE_OK) return st;
     if (crop_pts) {
         memcpy(crop_pts, photo_pts, sizeof tpl);
-        we_align_apply(p2c, crop_pts, WE_ALIGN_NPTS);
+        we_affine_apply(p2c, crop_pts, WE_ALIGN_NPTS);
     }
     return WE_OK;
 }
@@ -109,31 +111,6 @@ double we_align_residual(const float *crop_pts, int size, double margin)
         sw += w;
     }
     return sw > 0 ? sqrt(sum / sw) / size : 0;
-}
-
-we_status we_align_invert(float inv[6], const float A[6])
-{
-    double a = A[0], b = A[1], c = A[2], d = A[3], e = A[4], f = A[5];
-    double det = a * e - b * d;
-    if (!(fabs(det) > 1e-12) || !isfinite(det)) return we_err_set(WE_EDATA, "singular affine (det %g)", det);
-    double ia = e / det, ib = -b / det, id = -d / det, ie = a / det;
-    inv[0] = (float)ia; inv[1] = (float)ib; inv[2] = (float)(-(ia * c + ib * f));
-    inv[3] = (float)id; inv[4] = (float)ie; inv[5] = (float)(-(id * c + ie * f));
-    return WE_OK;
-}
-
-void we_align_apply(const float A[6], float *pts, int n)
-{
-    for (int i = 0; i < n; i++) {
-        double x = pts[2 * i], y = pts[2 * i + 1];
-        pts[2 * i] = (float)(A[0] * x + A[1] * y + A[2]);
-        pts[2 * i + 1] = (float)(A[3] * x + A[4] * y + A[5]);
-    }
-}
-
-double we_align_scale(const float A[6])
-{
-    return sqrt(fabs((double)A[0] * A[4] - (double)A[1] * A[3]));
 }
 
 void we_align_eye_centres(const float *pts, double out[4])

@@ -49,13 +49,6 @@ we_status we_align_face(float crop_to_photo[6], float *crop_pts, const float *ph
  * template: small (~0.01-0.03) for a face, large for a false detection. */
 double we_align_residual(const float *crop_pts, int size, double margin);
 
-/* Inverse of an affine; WE_EDATA if it is singular. */
-we_status we_align_invert(float inv[6], const float A[6]);
-/* Apply A to n points in place (x,y pairs). */
-void we_align_apply(const float A[6], float *pts, int n);
-/* Scale of a similarity (sqrt(|det|)): photo pixels per crop pixel. */
-double we_align_scale(const float A[6]);
-
 /* Eye centres (mean of points 36..41 and 42..47) of 68 landmarks: writes
  * (xr, yr, xl, yl) - the subject's right eye first (image left). */
 void we_align_eye_centres(const float *pts, double out[4]);

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "we_affine.h"
 #include "we_align.h"
 #include "we_color.h"
 #include "we_pixel.h"
@@ -182,14 +183,14 @@ static we_status detect_rotated(we_face_model *m, const uint8_t *g, int gh, int 
         for (int i = 0; i < nr; i++) {
             if ((b[i].x1 - b[i].x0) / k < p->min_face) continue;
             float c[2] = {(float)((b[i].x0 + b[i].x1) / 2), (float)((b[i].y0 + b[i].y1) / 2)};
-            we_align_apply(A, c, 1);
+            we_affine_apply(A, c, 1);
             if (c[0] < 0 || c[1] < 0 || c[0] > gw - 1 || c[1] > gh - 1) continue; /* in the reflected border */
             int dup = 0;
             for (int j = 0; j < n && !dup; j++) {
                 double jx = (*boxes)[j].x0, jy = (*boxes)[j].y0, jw = (*boxes)[j].x1 - jx, jh = (*boxes)[j].y1 - jy;
                 if (r[j]) { /* an earlier rotated box: compare centres */
                     float d[2] = {(float)(jx + jw / 2), (float)(jy + jh / 2)};
-                    we_align_apply(Ar[r[j] - 1], d, 1);
+                    we_affine_apply(Ar[r[j] - 1], d, 1);
                     dup = fabs(d[0] - c[0]) < jw / 2 && fabs(d[1] - c[1]) < jh / 2;
                 } else {
                     dup = c[0] >= jx && c[0] <= jx + jw && c[1] >= jy && c[1] <= jy + jh;
@@ -318,12 +319,12 @@ we_status we_face_align_image(we_face_model *m, const we_tensor *img,
         int ri = rot ? rot[i] : 0;
         if ((st = we_face_landmarks(m, ri ? gr[ri - 1] : g, gh, gw, &boxes[i], wp)) != WE_OK) break;
         if (ri) { /* landmarks of a rotated copy back to the work image */
-            we_align_apply(Ar[ri - 1], wp, WE_FACE_NPTS);
+            we_affine_apply(Ar[ri - 1], wp, WE_FACE_NPTS);
             float cx[4] = {(float)boxes[i].x0, (float)boxes[i].x1, (float)boxes[i].x0, (float)boxes[i].x1};
             float cy[4] = {(float)boxes[i].y0, (float)boxes[i].y0, (float)boxes[i].y1, (float)boxes[i].y1};
             float c[8];
             for (int j = 0; j < 4; j++) { c[2 * j] = cx[j]; c[2 * j + 1] = cy[j]; }
-            we_align_apply(Ar[ri - 1], c, 4);
+            we_affine_apply(Ar[ri - 1], c, 4);
             boxes[i].x0 = fminf(fminf(c[0], c[2]), fminf(c[4], c[6]));
             boxes[i].x1 = fmaxf(fmaxf(c[0], c[2]), fmaxf(c[4], c[6]));
             boxes[i].y0 = fminf(fminf(c[1], c[3]), fminf(c[5], c[7]));
@@ -354,7 +355,7 @@ we_status we_face_align_image(we_face_model *m, const we_tensor *img,
         a->residual = we_align_residual(a->crop_pts, p->size, p->margin);
         if ((st = we_tensor_alloc3(&a->image, WE_F32, Co, p->size, p->size)) != WE_OK) break;
         float *o = a->image.data;
-        int ss = we_warp_supersample(we_align_scale(a->affine));
+        int ss = we_warp_supersample(we_affine_scale(a->affine));
         we_warp_affine_forward(o, ph, a->affine, Co, H, W, p->size, p->size, ss, WE_BORDER_REFLECT);
         for (size_t j = 0; j < (size_t)Co * p->size * p->size; j++) {
             float v = we_pixel_to_unit(o[j]);

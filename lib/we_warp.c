@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "we_align.h"
+#include "we_affine.h"
 
 const char *we_border_name(we_border b)
 {
@@ -145,7 +145,7 @@ we_status we_warp_paste(float *photo, int C, int H, int W, const float *face,
                         const float *mask, int S, const float crop_to_photo[6])
 {
     float inv[6];
-    we_status st = we_align_invert(inv, crop_to_photo);
+    we_status st = we_affine_invert(inv, crop_to_photo);
     if (st != WE_OK) return st;
     /* Photo-space bounding box of the crop square. */
     double cx[4] = {-0.5, S - 0.5, -0.5, S - 0.5}, cy[4] = {-0.5, -0.5, S - 0.5, S - 0.5};

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "check.h"
+#include "we_affine.h"
 #include "we_align.h"
 #include "we_face_labels.h"
 #include "we_heatmap.h"
@@ -34,7 +35,7 @@ static void test_similarity(void)
         src[2 * i + 1] = (float)(100 * frand(&seed));
     }
     memcpy(dst, src, sizeof src);
-    we_align_apply(A, dst, 68);
+    we_affine_apply(A, dst, 68);
     CHECK(we_align_similarity(B, src, dst, NULL, 68) == WE_OK, "similarity fit succeeds");
     double m = 0;
     for (int k = 0; k < 6; k++) m = fmax(m, fabs(A[k] - B[k]));
@@ -51,14 +52,14 @@ static void test_similarity(void)
     float same[2 * 68] = {0};
     CHECK(we_align_similarity(B, same, same, NULL, 68) == WE_EDATA, "degenerate points refused");
     float inv[6], p[2] = {3, 4};
-    CHECK(we_align_invert(inv, A) == WE_OK, "invert");
-    we_align_apply(A, p, 1);
-    we_align_apply(inv, p, 1);
+    CHECK(we_affine_invert(inv, A) == WE_OK, "invert");
+    we_affine_apply(A, p, 1);
+    we_affine_apply(inv, p, 1);
     CHECK_CLOSE(p[0], 3, 1e-4, "inverse x");
     CHECK_CLOSE(p[1], 4, 1e-4, "inverse y");
-    CHECK_CLOSE(we_align_scale(A), 1.7, 1e-5, "scale of a similarity");
+    CHECK_CLOSE(we_affine_scale(A), 1.7, 1e-5, "scale of a similarity");
     float sing[6] = {1, 2, 0, 2, 4, 0};
-    CHECK(we_align_invert(inv, sing) == WE_EDATA, "singular affine refused");
+    CHECK(we_affine_invert(inv, sing) == WE_EDATA, "singular affine refused");
 }
 
 static void test_template(void)
@@ -78,7 +79,7 @@ static void test_template(void)
         photo[2 * i] = (float)x;
         photo[2 * i + 1] = (float)y;
     }
-    we_align_apply(P, photo, 68);
+    we_affine_apply(P, photo, 68);
     CHECK(we_align_face(A, crop, photo, 128, 0.3) == WE_OK, "align a template face");
     double m = 0;
     for (int k = 0; k < 6; k++) m = fmax(m, fabs(A[k] - P[k]));

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "check.h"
+#include "we_affine.h"
 #include "we_align.h"
 #include "we_face.h"
 #include "we_face_align.h"
@@ -53,7 +54,7 @@ static void test_synthetic(void)
         pts[2 * i + 1] = 8 + 48 * frand();
     }
     float *face = malloc(sizeof(float) * C * S * S);
-    we_warp_affine_forward(face, ramp, A, C, H, W, S, S, we_warp_supersample(we_align_scale(A)), WE_BORDER_REFLECT);
+    we_warp_affine_forward(face, ramp, A, C, H, W, S, S, we_warp_supersample(we_affine_scale(A)), WE_BORDER_REFLECT);
     float *out = malloc(sizeof(float) * C * plane);
     memcpy(out, ramp, sizeof(float) * C * plane);
     CHECK(we_face_paste(out, C, H, W, face, C, S, A, pts, 68, -1) == WE_OK, "paste a ramp face");
