@@ -103,7 +103,7 @@ void we_nn_conv2d_geom_forward(float *out, float *scratch, const float *inp,
                                const float *weight, const float *bias,
                                const we_conv2d_geom *g);
 /* dinp [N,Cin,H,W] += ..., dweight [Cout,Cin/g,kh,kw] += ..., dbias [Cout] += ...
- * (any may be NULL). */
+ * (any may be NULL; inp is read for dweight only and may be NULL without). */
 void we_nn_conv2d_backward(float *dinp, float *dweight, float *dbias, float *scratch,
                            const float *dout, const float *inp, const float *weight,
                            const we_conv2d_dims *d);

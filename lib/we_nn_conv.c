@@ -254,7 +254,7 @@ static void dw_backward(float *dx, float *dw, const float *dy, const float *x, c
     const int kh = g->kh, kw = g->kw, s = g->s, H = g->H, W = g->W, Ho = g->Ho, Wo = g->Wo;
     for (int c = 0; c < g->C; c++) {
         const float *f = w + (size_t)c * kh * kw, *d = dy + (size_t)c * Ho * Wo;
-        const float *xc = x + (size_t)c * H * W;
+        const float *xc = dw ? x + (size_t)c * H * W : NULL;
         float *dxc = dx ? dx + (size_t)c * H * W : NULL;
         for (int oy = 0; dxc && oy < Ho; oy++)
             for (int ox = 0; ox < Wo; ox++) {
@@ -341,7 +341,9 @@ void we_nn_conv2d_geom_backward(float *dinp, float *dweight, float *dbias, float
     const int dw = conv_is_depthwise(d);
     const int kk = g.kh * g.kw, Kt = Cog * kk; /* transposed conv: K of the dinp GEMM */
     const conv_scratch L = conv_layout(d);
-    float *wflip = scratch + L.wflip, *dycol = scratch + L.col, *dwt = scratch + L.dwt;
+    /* (scratch may be NULL where nothing below touches it) */
+    float *wflip = scratch ? scratch + L.wflip : NULL, *dycol = scratch ? scratch + L.col : NULL;
+    float *dwt = scratch ? scratch + L.dwt : NULL;
     cgeom gd = g; /* dout seen as the input of the transposed conv (same convs) */
     gd.C = d->Cout;
     if (dweight && !dw) memset(dwt, 0, sizeof(float) * (size_t)d->Cout * K);
@@ -355,7 +357,7 @@ void we_nn_conv2d_geom_backward(float *dinp, float *dweight, float *dbias, float
                             weight[(((size_t)gi * Cog + co) * Cig + ci) * kk + (kk - 1 - a)];
     }
     for (int n = 0; n < d->N; n++) {
-        const float *x = inp + (size_t)n * d->Cin * d->H * d->W;
+        const float *x = inp ? inp + (size_t)n * d->Cin * d->H * d->W : NULL; /* NULL: no dweight */
         const float *dy = dout + (size_t)n * d->Cout * P;
         if (dbias) {
             for (int co = 0; co < d->Cout; co++) {

@@ -208,8 +208,9 @@ static void test_faceapi_conv(int Ci, int H, int W, int Co, int k, int s)
     old_fa_conv_backward_acc(dx0, col0, dy, w, Ci, H, W, Co, k, s, pt, pl, OH, OW);
     we_nn_conv2d_geom_backward(dx1, NULL, NULL, s1, dy, NULL, w, &g);
     char what[160];
-    snprintf(what, sizeof what, "face-api conv %dx%d s%d on %dx%d (pads t%d b%d l%d r%d): out bit-identical to im2col+GEMM",
-             k, k, s, H, W, g.pad_t, g.pad_b, g.pad_l, g.pad_r);
+    snprintf(what, sizeof what,
+             "face-api conv %dx%d s%d on %dx%d (pads t%d b%d l%d r%d): out bit-identical to im2col+GEMM", k, k, s,
+             H, W, g.pad_t, g.pad_b, g.pad_l, g.pad_r);
     CHECK(same_bits(y0, y1, ny), what);
     snprintf(what, sizeof what, "face-api conv %dx%d s%d on %dx%d: dinp bit-identical to GEMM + col2im", k, k, s, H, W);
     CHECK(same_bits(dx0, dx1, nx), what);
@@ -243,7 +244,8 @@ static void test_inception_conv(int Ci, int Co, int kh, int kw, int s, int ph, i
     int OH = we_conv2d_geom_out_h(&g), OW = we_conv2d_geom_out_w(&g);
     size_t nx = (size_t)Ci * H * W, ny = (size_t)Co * OH * OW, nw = (size_t)Co * Ci * kh * kw;
     float *x = rnd(nx), *w = rnd(nw), *y0 = malloc(ny * 4), *y1 = malloc(ny * 4);
-    float *col0 = malloc(((size_t)Ci * kh * kw * OH * OW + 1) * 4), *s1 = malloc((we_nn_conv2d_geom_scratch_size(&g) + 1) * 4);
+    float *col0 = malloc(((size_t)Ci * kh * kw * OH * OW + 1) * 4);
+    float *s1 = malloc((we_nn_conv2d_geom_scratch_size(&g) + 1) * 4);
     old_inc_conv(y0, col0, x, w, Ci, Co, kh, kw, s, ph, pw, H, W);
     we_nn_conv2d_geom_forward(y1, s1, x, w, NULL, &g);
     char what[160];
@@ -362,8 +364,11 @@ int main(void)
                          .pad_t = 1, .pad_b = 1, .pad_l = 1, .pad_r = 1, .algo = WE_CONV2D_AUTO};
     test_direct(g, "3x3 same, AUTO (flipped-kernel dinp)");
     /* the square API is the general one */
-    test_dims_wrap((we_conv2d_dims){.N = 2, .Cin = 16, .H = 20, .W = 18, .Cout = 8, .k = 3, .stride = 1, .pad = 1, .groups = 1});
-    test_dims_wrap((we_conv2d_dims){.N = 2, .Cin = 6, .H = 9, .W = 11, .Cout = 4, .k = 3, .stride = 2, .pad = 1, .groups = 2});
-    test_dims_wrap((we_conv2d_dims){.N = 3, .Cin = 10, .H = 6, .W = 5, .Cout = 7, .k = 1, .stride = 1, .pad = 0, .groups = 1});
+    we_conv2d_dims d3 = {.N = 2, .Cin = 16, .H = 20, .W = 18, .Cout = 8, .k = 3, .stride = 1, .pad = 1, .groups = 1};
+    we_conv2d_dims d3s = {.N = 2, .Cin = 6, .H = 9, .W = 11, .Cout = 4, .k = 3, .stride = 2, .pad = 1, .groups = 2};
+    we_conv2d_dims d1 = {.N = 3, .Cin = 10, .H = 6, .W = 5, .Cout = 7, .k = 1, .stride = 1, .pad = 0, .groups = 1};
+    test_dims_wrap(d3);
+    test_dims_wrap(d3s);
+    test_dims_wrap(d1);
     return check_summary();
 }
