@@ -20,10 +20,10 @@
  */
 #include "we_dwt.h"
 
-#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
+
+#include "we_pool.h"
 
 /* Vectorise the kernels even at -O2 and give them AVX-512 and AVX2 clones
  * (picked at load time); ISO C mode keeps -ffp-contract=off (no FMA), so
@@ -268,18 +268,17 @@ typedef struct {
     float *dst, *tmp;   /* tmp: L and Hw of every channel, Cn*Hn*Wn floats */
     float *scratch;     /* per-thread row scratch base */
     size_t scratch_n;   /* floats per thread */
-    long begin, end;    /* item range of this worker */
-    int tid;
 } task;
 
-static void run_task(const task *k)
+/* Items [begin, end) of one phase, with thread tid's row scratch. */
+static void run_task(const task *k, long begin, long end, int tid)
 {
     const filt *f = k->f;
     int Hn = k->Hn, Wn = k->Wn, w = Wn / 2, h = Hn / 2, Cn = k->Cn;
     size_t plane = (size_t)Hn * w; /* one L or Hw plane */
     size_t band = (size_t)h * w;
-    float *s = k->scratch + (size_t)k->tid * k->scratch_n;
-    for (long it = k->begin; it < k->end; it++) {
+    float *s = k->scratch + (size_t)tid * k->scratch_n;
+    for (long it = begin; it < end; it++) {
         if (!k->inverse && k->phase == 0) { /* rows: item = (c, r) */
             long c = it / Hn, r = it % Hn;
             float *L = k->tmp + 2 * c * plane, *Hw = L + plane;
@@ -304,40 +303,31 @@ static void run_task(const task *k)
     }
 }
 
-static void *task_main(void *arg)
+typedef struct {
+    const task *k;
+    long n;
+} phase;
+
+static void phase_share(void *arg, int t, int nt)
 {
-    run_task(arg);
-    return NULL;
+    const phase *ph = arg;
+    long begin, end;
+    we_pool_block(ph->n, t, nt, &begin, &end);
+    run_task(ph->k, begin, end, t);
 }
 
-/* Run items [0, n) of one phase on nt threads (the caller is thread 0). A
- * thread that cannot be created has its share run by the caller. */
-static void run_phase(task *proto, long n, int nt)
+/* Run items [0, n) of one phase on nt threads, in contiguous blocks. */
+static void run_phase(const task *k, long n, int nt)
 {
-    task tk[64];
-    pthread_t th[64];
-    int ok[64];
-    if (nt > 64) nt = 64;
+    phase ph = {k, n};
+    if (nt > WE_POOL_MAX) nt = WE_POOL_MAX;
     if (nt > n) nt = n > 0 ? (int)n : 1;
-    for (int t = 0; t < nt; t++) {
-        tk[t] = *proto;
-        tk[t].tid = t;
-        tk[t].begin = n * t / nt;
-        tk[t].end = n * (t + 1) / nt;
-    }
-    for (int t = 1; t < nt; t++) ok[t] = pthread_create(&th[t], NULL, task_main, &tk[t]) == 0;
-    run_task(&tk[0]);
-    for (int t = 1; t < nt; t++) {
-        if (ok[t]) pthread_join(th[t], NULL);
-        else run_task(&tk[t]);
-    }
+    we_pool_run(nt, phase_share, &ph);
 }
 
 int we_dwt_threads(int nthreads)
 {
-    if (nthreads > 0) return nthreads;
-    long n = sysconf(_SC_NPROCESSORS_ONLN);
-    return n > 0 ? (n > 64 ? 64 : (int)n) : 1;
+    return nthreads > 0 ? nthreads : we_pool_cores();
 }
 
 we_status we_dwt2_check(int64_t C, int64_t H, int64_t W, int J)
@@ -387,7 +377,7 @@ size_t we_dwt2_work_floats(int C, int H, int W, const we_wavelet *w, int J, int 
 {
     size_t n = (size_t)C * H * W;
     int nt = we_dwt_threads(nthreads);
-    if (nt > 64) nt = 64;
+    if (nt > WE_POOL_MAX) nt = WE_POOL_MAX;
     return n + (J > 1 ? n : 0) + (size_t)nt * scratch_per_thread(W, w);
 }
 

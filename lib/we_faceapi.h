@@ -72,7 +72,14 @@ const char *we_fa_model_dir(void);
 /* TF 'same' padding: output size and padding before (top/left). */
 void we_fa_same_pad(int in, int k, int stride, int *out, int *pad_before);
 
-/* col: (Ci*k*k) x (OH*OW) scratch. out[Co][OH][OW] = conv(inp) + bias (bias may be NULL). */
+/* The convolutions below are the nn conv layer (we_nn_conv2d_geom_*, algo
+ * WE_CONV2D_PLAIN) with the padding before given and the padding after
+ * implied by OH x OW.
+ * Floats of col/dcol scratch a conv with this geometry needs (at least
+ * (Ci*k*k) x (OH*OW); the CUDA twins need no more). */
+size_t we_fa_conv_scratch_size(int Ci, int H, int W, int Co, int k, int stride, int pad_t, int pad_l, int OH,
+                               int OW);
+/* col: we_fa_conv_scratch_size(...) floats. out[Co][OH][OW] = conv(inp) + bias (bias may be NULL). */
 void we_fa_conv_forward(float *out, float *col, const float *inp, const float *w, const float *bias,
                         int Ci, int H, int W, int Co, int k, int stride, int pad_t, int pad_l,
                         int OH, int OW);

@@ -260,7 +260,8 @@ static void unit_backward(we_fa_net *n, const unit *u, float *dinp, float *dout)
 
 static size_t unit_colsz(const unit *u)
 {
-    return u->sep ? 0 : (size_t)u->Ci * u->k * u->k * u->OH * u->OW;
+    if (u->sep) return 0;
+    return we_fa_conv_scratch_size(u->Ci, u->H, u->W, u->Co, u->k, u->stride, u->pt, u->pl, u->OH, u->OW);
 }
 
 static size_t unit_bufsz(const unit *u)

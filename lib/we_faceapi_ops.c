@@ -1,12 +1,16 @@
 /* we_faceapi_ops.c - the layers of face-api's nets, planar C x H x W, CPU
  * reference (llm.c style: outputs first, a layer never allocates).
- * Convolutions are im2col + OpenBLAS sgemm. Backward passes compute the
- * gradient w.r.t. the input only: these nets are frozen loss networks. */
+ * Convolutions (plain, depthwise, pointwise) are the nn conv layer
+ * (we_nn_conv.c) in its plain-sums mode, with TF 'SAME' geometry. Backward
+ * passes compute the gradient w.r.t. the input only: these nets are frozen
+ * loss networks. */
 #include "we_faceapi.h"
 
 #include <cblas.h>
 #include <math.h>
 #include <string.h>
+
+#include "we_nn.h"
 
 void we_fa_same_pad(int in, int k, int stride, int *out, int *pad_before)
 {
@@ -17,138 +21,67 @@ void we_fa_same_pad(int in, int k, int stride, int *out, int *pad_before)
     *pad_before = total / 2; /* the smaller half goes before */
 }
 
-static void im2col(float *col, const float *inp, int Ci, int H, int W, int k, int s, int pt, int pl, int OH,
-                   int OW)
+/* The nn conv geometry of one face-api conv: batch 1, the padding before
+ * as given, the padding after whatever makes the output OH x OW. */
+static we_conv2d_geom fa_geom(int Ci, int H, int W, int Co, int groups, int k, int stride, int pad_t,
+                              int pad_l, int OH, int OW)
 {
-    for (int ci = 0; ci < Ci; ci++)
-        for (int ky = 0; ky < k; ky++)
-            for (int kx = 0; kx < k; kx++) {
-                float *c = col + ((size_t)(ci * k + ky) * k + kx) * (size_t)OH * OW;
-                const float *x = inp + (size_t)ci * H * W;
-                for (int oy = 0; oy < OH; oy++) {
-                    int iy = oy * s - pt + ky;
-                    float *crow = c + (size_t)oy * OW;
-                    if (iy < 0 || iy >= H) {
-                        memset(crow, 0, sizeof(float) * (size_t)OW);
-                        continue;
-                    }
-                    const float *xrow = x + (size_t)iy * W;
-                    for (int ox = 0; ox < OW; ox++) {
-                        int ix = ox * s - pl + kx;
-                        crow[ox] = (ix >= 0 && ix < W) ? xrow[ix] : 0.0f;
-                    }
-                }
-            }
+    int pb = (OH - 1) * stride + k - H - pad_t, pr = (OW - 1) * stride + k - W - pad_l;
+    we_conv2d_geom g = {.N = 1, .Cin = Ci, .H = H, .W = W, .Cout = Co, .groups = groups, .kh = k, .kw = k,
+                        .stride = stride, .pad_t = pad_t, .pad_b = pb > 0 ? pb : 0, .pad_l = pad_l,
+                        .pad_r = pr > 0 ? pr : 0, .algo = WE_CONV2D_PLAIN};
+    return g;
 }
 
-static void col2im_acc(float *dinp, const float *col, int Ci, int H, int W, int k, int s, int pt, int pl,
-                       int OH, int OW)
+size_t we_fa_conv_scratch_size(int Ci, int H, int W, int Co, int k, int stride, int pad_t, int pad_l, int OH,
+                               int OW)
 {
-    for (int ci = 0; ci < Ci; ci++)
-        for (int ky = 0; ky < k; ky++)
-            for (int kx = 0; kx < k; kx++) {
-                const float *c = col + ((size_t)(ci * k + ky) * k + kx) * (size_t)OH * OW;
-                float *x = dinp + (size_t)ci * H * W;
-                for (int oy = 0; oy < OH; oy++) {
-                    int iy = oy * s - pt + ky;
-                    if (iy < 0 || iy >= H) continue;
-                    const float *crow = c + (size_t)oy * OW;
-                    float *xrow = x + (size_t)iy * W;
-                    for (int ox = 0; ox < OW; ox++) {
-                        int ix = ox * s - pl + kx;
-                        if (ix >= 0 && ix < W) xrow[ix] += crow[ox];
-                    }
-                }
-            }
+    we_conv2d_geom g = fa_geom(Ci, H, W, Co, 1, k, stride, pad_t, pad_l, OH, OW);
+    return we_nn_conv2d_geom_scratch_size(&g);
 }
 
-/* out[Co][OH*OW] = w[Co][Ci*k*k] . col + bias */
 void we_fa_conv_forward(float *out, float *col, const float *inp, const float *w, const float *bias,
                         int Ci, int H, int W, int Co, int k, int stride, int pad_t, int pad_l,
                         int OH, int OW)
 {
-    int P = OH * OW, K = Ci * k * k;
-    im2col(col, inp, Ci, H, W, k, stride, pad_t, pad_l, OH, OW);
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Co, P, K, 1.0f, w, K, col, P, 0.0f, out, P);
-    if (bias)
-        for (int c = 0; c < Co; c++)
-            for (int p = 0; p < P; p++) out[(size_t)c * P + p] += bias[c];
+    we_conv2d_geom g = fa_geom(Ci, H, W, Co, 1, k, stride, pad_t, pad_l, OH, OW);
+    we_nn_conv2d_geom_forward(out, col, inp, w, bias, &g);
 }
 
-/* dcol = w^T . dout, then scattered back (accumulating) into dinp. */
 void we_fa_conv_backward_acc(float *dinp, float *dcol, const float *dout, const float *w,
                              int Ci, int H, int W, int Co, int k, int stride, int pad_t, int pad_l,
                              int OH, int OW)
 {
-    int P = OH * OW, K = Ci * k * k;
-    cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, K, P, Co, 1.0f, w, K, dout, P, 0.0f, dcol, P);
-    col2im_acc(dinp, dcol, Ci, H, W, k, stride, pad_t, pad_l, OH, OW);
+    we_conv2d_geom g = fa_geom(Ci, H, W, Co, 1, k, stride, pad_t, pad_l, OH, OW);
+    we_nn_conv2d_geom_backward(dinp, NULL, NULL, dcol, dout, NULL, w, &g);
 }
 
 void we_fa_dw_forward(float *out, const float *inp, const float *w, int C, int H, int W, int stride,
                       int pad_t, int pad_l, int OH, int OW)
 {
-    for (int c = 0; c < C; c++) {
-        const float *x = inp + (size_t)c * H * W, *f = w + 9 * c;
-        float *o = out + (size_t)c * OH * OW;
-        for (int oy = 0; oy < OH; oy++)
-            for (int ox = 0; ox < OW; ox++) {
-                float acc = 0;
-                int y0 = oy * stride - pad_t, x0 = ox * stride - pad_l;
-                if (y0 >= 0 && x0 >= 0 && y0 + 2 < H && x0 + 2 < W) {
-                    const float *r = x + (size_t)y0 * W + x0;
-                    acc = f[0] * r[0] + f[1] * r[1] + f[2] * r[2] + f[3] * r[W] + f[4] * r[W + 1] +
-                          f[5] * r[W + 2] + f[6] * r[2 * W] + f[7] * r[2 * W + 1] + f[8] * r[2 * W + 2];
-                } else {
-                    for (int ky = 0; ky < 3; ky++) {
-                        int iy = y0 + ky;
-                        if (iy < 0 || iy >= H) continue;
-                        for (int kx = 0; kx < 3; kx++) {
-                            int ix = x0 + kx;
-                            if (ix >= 0 && ix < W) acc += f[ky * 3 + kx] * x[(size_t)iy * W + ix];
-                        }
-                    }
-                }
-                o[(size_t)oy * OW + ox] = acc;
-            }
-    }
+    we_conv2d_geom g = fa_geom(C, H, W, C, C, 3, stride, pad_t, pad_l, OH, OW);
+    we_nn_conv2d_geom_forward(out, NULL, inp, w, NULL, &g);
 }
 
 void we_fa_dw_backward(float *dinp, const float *dout, const float *w, int C, int H, int W, int stride,
                        int pad_t, int pad_l, int OH, int OW)
 {
+    we_conv2d_geom g = fa_geom(C, H, W, C, C, 3, stride, pad_t, pad_l, OH, OW);
     memset(dinp, 0, sizeof(float) * (size_t)C * H * W);
-    for (int c = 0; c < C; c++) {
-        float *dx = dinp + (size_t)c * H * W;
-        const float *f = w + 9 * c, *d = dout + (size_t)c * OH * OW;
-        for (int oy = 0; oy < OH; oy++)
-            for (int ox = 0; ox < OW; ox++) {
-                float g = d[(size_t)oy * OW + ox];
-                int y0 = oy * stride - pad_t, x0 = ox * stride - pad_l;
-                for (int ky = 0; ky < 3; ky++) {
-                    int iy = y0 + ky;
-                    if (iy < 0 || iy >= H) continue;
-                    for (int kx = 0; kx < 3; kx++) {
-                        int ix = x0 + kx;
-                        if (ix >= 0 && ix < W) dx[(size_t)iy * W + ix] += f[ky * 3 + kx] * g;
-                    }
-                }
-            }
-    }
+    we_nn_conv2d_geom_backward(dinp, NULL, NULL, NULL, dout, NULL, w, &g);
 }
 
 void we_fa_pw_forward(float *out, const float *inp, const float *w, const float *bias, int Ci, int P, int Co)
 {
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Co, P, Ci, 1.0f, w, Ci, inp, P, 0.0f, out, P);
-    if (bias)
-        for (int c = 0; c < Co; c++)
-            for (int p = 0; p < P; p++) out[(size_t)c * P + p] += bias[c];
+    we_conv2d_geom g = fa_geom(Ci, 1, P, Co, 1, 1, 1, 0, 0, 1, P);
+    we_nn_conv2d_geom_forward(out, NULL, inp, w, bias, &g);
 }
 
 void we_fa_pw_backward(float *dinp, const float *dout, const float *w, int Ci, int P, int Co, int acc)
 {
-    cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, Ci, P, Co, 1.0f, w, Ci, dout, P, acc ? 1.0f : 0.0f,
-                dinp, P);
+    we_conv2d_geom g = fa_geom(Ci, 1, P, Co, 1, 1, 1, 0, 0, 1, P);
+    if (!acc) memset(dinp, 0, sizeof(float) * (size_t)Ci * P);
+    we_nn_conv2d_geom_backward(dinp, NULL, NULL, NULL, dout, NULL, w, &g);
 }
 
 void we_fa_maxpool_forward(float *out, int *argmax, const float *inp, int C, int H, int W, int k, int s,

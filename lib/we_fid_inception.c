@@ -3,13 +3,13 @@
  * (eps 1e-3, folded into a per-channel scale/shift at load) + ReLU. */
 #include "we_fid_inception.h"
 
-#include <cblas.h>
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "we_nn.h"
 #include "we_pixel.h"
 #include "we_safetensors.h"
 
@@ -59,13 +59,37 @@ static const bconv table[] = {
 
 struct we_inc {
     bconv c[sizeof table / sizeof *table];
+    float *ws;  /* conv scratch, wsz floats: enough for every conv at 299 x 299 */
+    size_t wsz;
 };
 
 void we_inc_free(we_inc *n)
 {
     if (!n) return;
     for (int k = 0; k < NCONV; k++) { free(n->c[k].w); free(n->c[k].scale); free(n->c[k].shift); }
+    free(n->ws);
     free(n);
+}
+
+/* The nn conv geometry of c on an H x W input (plain sums: the order the
+ * golden features were made with). */
+static we_conv2d_geom conv_geom(const bconv *c, int H, int W)
+{
+    we_conv2d_geom g = {.N = 1, .Cin = c->Ci, .H = H, .W = W, .Cout = c->Co, .groups = 1, .kh = c->kh,
+                        .kw = c->kw, .stride = c->s, .pad_t = c->ph, .pad_b = c->ph, .pad_l = c->pw,
+                        .pad_r = c->pw, .algo = WE_CONV2D_PLAIN};
+    return g;
+}
+
+/* Side of the (square) input each conv sees in the 299 x 299 network. */
+static int in_side(const char *name)
+{
+    static const struct { const char *prefix; int side; } S[] = {
+        {"Conv2d_1a", 299}, {"Conv2d_2a", 149}, {"Conv2d_2b", 147}, {"Conv2d_3b", 73}, {"Conv2d_4a", 73},
+        {"Mixed_5", 35},    {"Mixed_6a", 35},   {"Mixed_6", 17},    {"Mixed_7a", 17},  {"Mixed_7", 8}};
+    for (size_t i = 0; i < sizeof S / sizeof *S; i++)
+        if (!strncmp(name, S[i].prefix, strlen(S[i].prefix))) return S[i].side;
+    return 299;
 }
 
 we_status we_inc_load_with(we_inc **out, we_inc_getter get, void *ctx)
@@ -99,6 +123,13 @@ we_status we_inc_load_with(we_inc **out, we_inc_getter get, void *ctx)
             }
         free(g);
     }
+    for (int k = 0; k < NCONV && !st; k++) {
+        int side = in_side(n->c[k].name);
+        we_conv2d_geom g = conv_geom(&n->c[k], side, side);
+        size_t sz = we_nn_conv2d_geom_scratch_size(&g);
+        if (sz > n->wsz) n->wsz = sz;
+    }
+    if (!st && !(n->ws = malloc(sizeof(float) * (n->wsz ? n->wsz : 1)))) st = we_err_set(WE_ENOMEM, "inception");
     if (st) { we_inc_free(n); return st; }
     *out = n;
     return WE_OK;
@@ -120,36 +151,17 @@ we_status we_inc_load(we_inc **out, const char *path)
     return st;
 }
 
-/* conv + BN + ReLU; returns a new buffer Co x OH x OW */
-static float *run(const bconv *c, const float *x, int H, int W, int *OH, int *OW)
+/* conv + BN + ReLU; returns a new buffer Co x OH x OW (NULL: out of
+ * memory, or an input larger than the workspace was sized for). */
+static float *run(const we_inc *n, const bconv *c, const float *x, int H, int W, int *OH, int *OW)
 {
-    int oh = (H + 2 * c->ph - c->kh) / c->s + 1, ow = (W + 2 * c->pw - c->kw) / c->s + 1;
-    size_t P = (size_t)oh * ow, K = (size_t)c->Ci * c->kh * c->kw;
+    we_conv2d_geom g = conv_geom(c, H, W);
+    int oh = we_conv2d_geom_out_h(&g), ow = we_conv2d_geom_out_w(&g);
+    size_t P = (size_t)oh * ow;
+    if (we_nn_conv2d_geom_scratch_size(&g) > n->wsz) return NULL;
     float *out = malloc(sizeof(float) * c->Co * P);
-    const float *col = x;
-    float *colb = NULL;
-    if (!(c->kh == 1 && c->kw == 1 && c->s == 1)) {
-        colb = malloc(sizeof(float) * K * P);
-        if (!colb || !out) { free(colb); free(out); return NULL; }
-        for (int ci = 0; ci < c->Ci; ci++)
-            for (int ky = 0; ky < c->kh; ky++)
-                for (int kx = 0; kx < c->kw; kx++) {
-                    float *r = colb + (((size_t)ci * c->kh + ky) * c->kw + kx) * P;
-                    for (int oy = 0; oy < oh; oy++) {
-                        int iy = oy * c->s - c->ph + ky;
-                        for (int ox = 0; ox < ow; ox++) {
-                            int ix = ox * c->s - c->pw + kx;
-                            r[(size_t)oy * ow + ox] =
-                                (iy >= 0 && iy < H && ix >= 0 && ix < W) ? x[((size_t)ci * H + iy) * W + ix] : 0.0f;
-                        }
-                    }
-                }
-        col = colb;
-    }
-    if (!out) { free(colb); return NULL; }
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, c->Co, (int)P, (int)K, 1.0f, c->w, (int)K, col, (int)P,
-                0.0f, out, (int)P);
-    free(colb);
+    if (!out) return NULL;
+    we_nn_conv2d_geom_forward(out, n->ws, x, c->w, NULL, &g);
     for (int o = 0; o < c->Co; o++)
         for (size_t p = 0; p < P; p++) {
             float v = out[(size_t)o * P + p] * c->scale[o] + c->shift[o];
@@ -177,7 +189,7 @@ static float *chain(const we_inc *n, const char *p, const char *const *names, in
     float *prev = NULL;
     int h = H, w = W;
     for (int k = 0; k < cnt; k++) {
-        float *o = run(find(n, p, names[k]), cur, h, w, &h, &w);
+        float *o = run(n, find(n, p, names[k]), cur, h, w, &h, &w);
         free(prev);
         if (!o) return NULL;
         prev = o;

@@ -1,7 +1,7 @@
 /* we_fid_inception.h - Inception-v3 as pytorch-fid uses it for FID (the
  * "pt_inception-2015-12-05" network: FIDInceptionA/C/E_1/E_2 blocks,
  * count_include_pad=False average pools, max pool in the last block), up
- * to the 2048-d pool3 features. CPU, im2col + OpenBLAS. The weights are NOT
+ * to the 2048-d pool3 features. CPU, the nn conv layer. The weights are NOT
  * shipped: convert pytorch-fid's .pth to safetensors with
  * tests/ref/fid_inception.py (see fid(1)). Names are the PyTorch state_dict
  * keys ("Mixed_5b.branch1x1.conv.weight", "...bn.running_var", ...).

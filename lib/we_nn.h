@@ -20,7 +20,7 @@
  *  - GEMMs go through cblas_sgemm (OpenBLAS; its own thread pool, set with
  *    OPENBLAS_NUM_THREADS / we_nn_set_threads). 3x3 stride-1 pad-1 convs
  *    run Winograd F(2x2,3x3) and split their tile chunks over up to 4
- *    pthreads (the we_nn_set_threads count). Other loops are serial.
+ *    threads (we_pool, the we_nn_set_threads count). Other loops are serial.
  *  - Layers are void: sizes are preconditions of the caller (the model
  *    validates its config once); nothing here prints or exits.
  */
@@ -58,24 +58,58 @@ typedef struct {
  *   k=1, stride 1, pad 0   one GEMM per sample and group
  *   other odd k, stride 1, pad (k-1)/2   im2col + GEMM; dinp as the conv of
  *                          dout with the flipped kernel
- *   anything else          im2col + GEMM; dinp by GEMM + col2im */
+ *   anything else          im2col + GEMM; dinp by GEMM + col2im
+ * WE_CONV2D_PLAIN (we_conv2d_geom only) keeps to the plain sums whatever
+ * the shape: no Winograd, no flipped-kernel dinp (im2col + GEMM, dinp by
+ * GEMM + col2im, 1x1 as one GEMM), and a depthwise conv (groups == Cin ==
+ * Cout > 1) as a direct loop over its taps in order. The face-api and
+ * Inception nets use it (their golden outputs were made with these sums). */
+typedef enum { WE_CONV2D_AUTO = 0, WE_CONV2D_PLAIN = 1 } we_conv2d_algo;
+
+/* The general geometry: a kh x kw kernel (weight [Cout, Cin/groups, kh,
+ * kw]) with per-side zero padding, pad_t rows above, pad_b below, pad_l
+ * columns left, pad_r right (TF 'SAME' puts the odd one after), and the
+ * algorithm choice. Ho = (H + pad_t + pad_b - kh)/stride + 1,
+ * Wo = (W + pad_l + pad_r - kw)/stride + 1. The we_conv2d_dims functions
+ * below are this one with kh = kw = k, every pad = pad, algo AUTO. */
+typedef struct {
+    int N, Cin, H, W, Cout, groups;
+    int kh, kw, stride;
+    int pad_t, pad_b, pad_l, pad_r;
+    we_conv2d_algo algo;
+} we_conv2d_geom;
+
+/* The general geometry of square dims (algo WE_CONV2D_AUTO). */
+we_conv2d_geom we_conv2d_geom_of(const we_conv2d_dims *d);
 
 /* Output height / width for these dims. */
 int we_conv2d_out_h(const we_conv2d_dims *d);
 int we_conv2d_out_w(const we_conv2d_dims *d);
+int we_conv2d_geom_out_h(const we_conv2d_geom *g);
+int we_conv2d_geom_out_w(const we_conv2d_geom *g);
 /* Floats of scratch that conv2d forward AND backward need (one value good
- * for both calls with these dims, any thread count). */
+ * for both calls with these dims, any thread count). A PLAIN conv's
+ * forward, and its backward without dweight, use only the first
+ * Cin*kh*kw*Ho*Wo of them; a 1x1 (stride 1, unpadded) or depthwise PLAIN
+ * conv never touches scratch then (NULL is fine). */
 size_t we_nn_conv2d_scratch_size(const we_conv2d_dims *d);
+size_t we_nn_conv2d_geom_scratch_size(const we_conv2d_geom *g);
 
 /* out[N,Cout,Ho,Wo] = conv(inp, weight) + bias (written, not accumulated). */
 void we_nn_conv2d_forward(float *out, float *scratch, const float *inp,
                           const float *weight, const float *bias,
                           const we_conv2d_dims *d);
-/* dinp [N,Cin,H,W] += ..., dweight [Cout,Cin/g,k,k] += ..., dbias [Cout] += ...
- * (any may be NULL). */
+void we_nn_conv2d_geom_forward(float *out, float *scratch, const float *inp,
+                               const float *weight, const float *bias,
+                               const we_conv2d_geom *g);
+/* dinp [N,Cin,H,W] += ..., dweight [Cout,Cin/g,kh,kw] += ..., dbias [Cout] += ...
+ * (any may be NULL; inp is read for dweight only and may be NULL without). */
 void we_nn_conv2d_backward(float *dinp, float *dweight, float *dbias, float *scratch,
                            const float *dout, const float *inp, const float *weight,
                            const we_conv2d_dims *d);
+void we_nn_conv2d_geom_backward(float *dinp, float *dweight, float *dbias, float *scratch,
+                                const float *dout, const float *inp, const float *weight,
+                                const we_conv2d_geom *g);
 
 /* ------------------------------------------------------------ group norm */
 

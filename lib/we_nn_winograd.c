@@ -9,11 +9,12 @@
  *   B^T = [1 0 -1 0; 0 1 1 0; 0 -1 1 0; 0 1 0 -1]
  *   G   = [1 0 0; 1/2 1/2 1/2; 1/2 -1/2 1/2; 0 0 1]
  *   A^T = [1 1 1 0; 0 1 -1 -1]. */
+#include "we_nn_winograd.h"
+
 #include <cblas.h>
-#include <pthread.h>
 #include <string.h>
 
-#include "we_nn_priv.h"
+#include "we_pool.h"
 
 /* The transforms are short unit-stride loops; GCC's -O2 cost model
  * ("very cheap") leaves them scalar, so this file asks for O3. */
@@ -34,8 +35,9 @@ static size_t wino_tiles(int Cin, int Cout, int tw)
     return tb < (size_t)tw ? (size_t)tw : tb; /* at least one tile row */
 }
 
-/* Chunks are spread over up to WINO_MAX_THREADS threads (the count set
- * with we_nn_set_threads); each thread has its own slice of scratch. */
+/* Chunks are spread over up to WINO_MAX_THREADS threads (the caller's nt,
+ * we_nn_set_threads for the conv layer); each thread has its own slice of
+ * scratch. */
 #define WINO_MAX_THREADS 4
 
 /* Geometry of one call. A chunk is nbs samples x rows tile rows. */
@@ -228,37 +230,32 @@ static void wino_weight_block(float tmp[16][64], const float *w, int nc)
     }
 }
 
-/* Run fn(ctx, chunk, thread) over every chunk on nt threads. */
+/* Run fn(ctx, chunk, thread) over every chunk on min(nt, WINO_MAX_THREADS,
+ * nchunks) threads; thread t takes chunks t, t + nt, t + 2 nt, ... (the
+ * weight gradient's per-thread sums depend on this assignment). */
 typedef struct {
     void (*fn)(void *ctx, int chunk, int thread);
     void *ctx;
-    int nchunks, nt, id;
+    int nchunks;
 } wino_job;
 
-static void *wino_worker(void *arg)
+static void wino_share(void *arg, int t, int nt)
 {
-    wino_job *j = arg;
-    for (int c = j->id; c < j->nchunks; c += j->nt) j->fn(j->ctx, c, j->id);
-    return NULL;
+    const wino_job *j = arg;
+    for (int c = t; c < j->nchunks; c += nt) j->fn(j->ctx, c, t);
 }
 
-static void wino_run(void (*fn)(void *, int, int), void *ctx, int nchunks)
+static int wino_threads(int nt, int nchunks)
 {
-    int nt = we_nn_get_threads();
     if (nt > WINO_MAX_THREADS) nt = WINO_MAX_THREADS;
     if (nt > nchunks) nt = nchunks;
-    wino_job jobs[WINO_MAX_THREADS];
-    pthread_t tid[WINO_MAX_THREADS];
-    int started[WINO_MAX_THREADS] = {0};
-    for (int t = 0; t < nt; t++) jobs[t] = (wino_job){fn, ctx, nchunks, nt, t};
-    for (int t = 1; t < nt; t++) started[t] = pthread_create(&tid[t], NULL, wino_worker, &jobs[t]) == 0;
-    wino_worker(&jobs[0]);
-    for (int t = 1; t < nt; t++) {
-        if (started[t])
-            pthread_join(tid[t], NULL);
-        else /* could not start a thread: do its share here */
-            wino_worker(&jobs[t]);
-    }
+    return nt < 1 ? 1 : nt;
+}
+
+static void wino_run(void (*fn)(void *, int, int), void *ctx, int nchunks, int nt)
+{
+    wino_job j = {fn, ctx, nchunks};
+    we_pool_run(wino_threads(nt, nchunks), wino_share, &j);
 }
 
 typedef struct {
@@ -336,7 +333,7 @@ static void wino_fwd_chunk(void *arg, int chunk, int thread)
 
 void we_nn_wino_conv3x3(float *out, int accumulate, float *scratch, const float *inp,
                         const float *weight, const float *bias, int N, int Cin, int Cout,
-                        int H, int W, int G)
+                        int H, int W, int G, int nt)
 {
     wino_ctx c = {.g = wino_plan(N, Cin, Cout, H, W, G), .out = out, .scratch = scratch,
                   .inp = inp, .bias = bias, .accumulate = accumulate};
@@ -354,7 +351,7 @@ void we_nn_wino_conv3x3(float *out, int accumulate, float *scratch, const float 
                 memcpy(U + ((size_t)xi * Cout + co) * Cig + c0, tmp[xi], sizeof(float) * nc);
         }
     }
-    wino_run(wino_fwd_chunk, &c, c.g.nchunks);
+    wino_run(wino_fwd_chunk, &c, c.g.nchunks, nt);
 }
 
 /* dout transform of one tile row (Z = A dY A^T, A = [1 0; 1 1; 1 -1; 0 -1]):
@@ -445,19 +442,17 @@ static void wino_dw_chunk(void *arg, int chunk, int thread)
 }
 
 void we_nn_wino_dweight3x3(float *dweight, float *scratch, const float *dout, const float *inp,
-                           int N, int Cin, int Cout, int H, int W, int G)
+                           int N, int Cin, int Cout, int H, int W, int G, int nt)
 {
     wino_ctx c = {.g = wino_plan(N, Cin, Cout, H, W, G), .scratch = scratch, .inp = inp,
                   .dout = dout};
     const wino_geom *g = &c.g;
     const int Cig = g->Cig;
-    int nt = we_nn_get_threads();
-    if (nt > WINO_MAX_THREADS) nt = WINO_MAX_THREADS;
-    if (nt > g->nchunks) nt = g->nchunks;
+    nt = wino_threads(nt, g->nchunks);
     float *dU = scratch; /* the sum of the threads' dU */
     const size_t off = g->slice - g->u; /* dU sits at the end of each slice */
     for (int t = 0; t < nt; t++) memset(wino_slice(&c, t) + off, 0, sizeof(float) * g->u);
-    wino_run(wino_dw_chunk, &c, g->nchunks);
+    wino_run(wino_dw_chunk, &c, g->nchunks, nt);
     memcpy(dU, wino_slice(&c, 0) + off, sizeof(float) * g->u);
     for (int t = 1; t < nt; t++) {
         const float *p = wino_slice(&c, t) + off;

@@ -163,12 +163,19 @@ static we_status load_all(we_ssd_net *n, const we_fa_weights *w)
     if (!an) return WE_EDATA;
     if (!(n->anchors = dup(an->data, (size_t)WE_SSD_ANCHORS * 4)))
         return we_err_set(WE_ENOMEM, "out of memory (ssd anchors)");
-    /* Scratch: the largest activation is 64 x 256 x 256; the largest im2col
-     * is conv 0's 27 x 256 x 256. */
-    size_t big = (size_t)64 * 256 * 256;
+    /* Scratch: the largest activation is 64 x 256 x 256; col serves the
+     * k x k convs: conv 0 on the input and the stride-2 predictor convs. */
+    size_t big = (size_t)64 * 256 * 256, ncol = 0;
+    for (int i = -1; i < 4; i++) {
+        const conv *c = i < 0 ? &n->c0 : &n->pred[2 * i + 1];
+        int H = i < 0 ? WE_SSD_SIZE : box_hw[i + 1], oh, pt;
+        we_fa_same_pad(H, c->k, c->stride, &oh, &pt);
+        size_t sz = we_fa_conv_scratch_size(c->Ci, H, H, c->Co, c->k, c->stride, pt, pt, oh, oh);
+        if (sz > ncol) ncol = sz;
+    }
     n->buf[0] = malloc(sizeof(float) * big);
     n->buf[1] = malloc(sizeof(float) * big);
-    n->col = malloc(sizeof(float) * (size_t)27 * 256 * 256);
+    n->col = malloc(sizeof(float) * ncol);
     n->conv11 = malloc(sizeof(float) * 512 * 32 * 32);
     for (int i = 0; i < 4; i++) n->feat[i] = malloc(sizeof(float) * (size_t)pred_co[2 * i + 1] * box_hw[i + 2] * box_hw[i + 2]);
     n->enc = malloc(sizeof(float) * 24 * 32 * 32);
