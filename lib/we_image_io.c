@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "we_file.h"
 #include "we_image_priv.h"
 
 #define WE_IMAGE_MAX_FILE (1ull << 30) /* image files above 1 GiB are refused */
@@ -171,47 +172,13 @@ we_status we_image_read_file(const char *path, we_tensor *out)
     return s;
 }
 
-static we_status write_fd_all(int fd, const uint8_t *b, size_t n)
-{
-    while (n) {
-        ssize_t w = write(fd, b, n);
-        if (w < 0) {
-            if (errno == EINTR) continue;
-            return we_err_set(WE_EIO, "write error: %s", strerror(errno));
-        }
-        b += w;
-        n -= (size_t)w;
-    }
-    return WE_OK;
-}
-
+/* The one atomic writer (we_file.c): "<path>.tmp.<pid>" beside path, made
+ * by fopen like any new file (mode 0666 & ~umask, as mkstemp + fchmod gave
+ * before), renamed over path when complete; "-" writes to stdout. */
 we_status we_image_write_bytes(const char *path, const uint8_t *buf, size_t n)
 {
     if (!path) return we_err_set(WE_EUSAGE, "no file name");
-    if (!strcmp(path, "-")) {
-        if (fflush(stdout) != 0) return we_err_set(WE_EIO, "write error on stdout: %s", strerror(errno));
-        return write_fd_all(1, buf, n);
-    }
-    size_t pl = strlen(path);
-    char *tmp = malloc(pl + 16);
-    if (!tmp) return we_err_set(WE_ENOMEM, "out of memory");
-    snprintf(tmp, pl + 16, "%s.tmpXXXXXX", path);
-    int fd = mkstemp(tmp);
-    if (fd < 0) {
-        we_status s = we_err_set(WE_EIO, "cannot create %s: %s", tmp, strerror(errno));
-        free(tmp);
-        return s;
-    }
-    mode_t um = umask(0);
-    umask(um);
-    fchmod(fd, 0666 & ~um);
-    we_status s = write_fd_all(fd, buf, n);
-    if (!s && close(fd) != 0) s = we_err_set(WE_EIO, "write error: %s", strerror(errno));
-    else if (s) close(fd);
-    if (!s && rename(tmp, path) != 0) s = we_err_set(WE_EIO, "cannot rename %s to %s: %s", tmp, path, strerror(errno));
-    if (s) unlink(tmp);
-    free(tmp);
-    return s;
+    return we_file_write_atomic(path, buf, n);
 }
 
 we_status we_image_encode(const we_tensor *img, we_image_format fmt, int quality, uint8_t **buf, size_t *n)

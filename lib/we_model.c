@@ -12,6 +12,7 @@
 #include "we_dwt.h"
 #include "we_emotion.h"
 #include "we_faceapi.h"
+#include "we_layout.h"
 #include "we_sampler.h"
 #include "we_wavelet.h"
 
@@ -221,31 +222,42 @@ we_status we_model_edit_setup(const we_model *m, const we_guidance *g, we_edit_r
     return we_edit_params_check(&r->p, m->cfg.T);
 }
 
-we_status we_model_check_wavelet(const we_model *m, const we_frame *w, const char *id)
+/* we_model_check_wavelet, giving the frame's layout L. The messages name
+ * the model's wants (and how to get them) rather than the layout's. */
+static we_status check_wavelet(const we_model *m, const we_frame *w, const char *id, we_wavelet_layout *L)
 {
     const we_unet_config *cfg = &m->cfg;
     int h = m->h;
-    if (w->t.dtype != WE_F32 || w->t.rank != 3)
-        return we_err_set(WE_EDATA, "item %s: wavelet frame must be f32 of rank 3 (4C x h x h)", id);
-    int64_t ch = w->t.shape[0];
-    const char *lv = we_frame_get(w, "levels");
-    if ((ch != 4 && ch != 12) || w->t.shape[1] != h || w->t.shape[2] != h)
+    if (we_layout_wavelet_read(w, 0, L)) {
+        char d[256];
+        snprintf(d, sizeof d, "%s", we_err_detail());
+        return we_err_set(WE_EDATA, "item %s: %s", id, d);
+    }
+    int64_t sh[3];
+    we_layout_wavelet_shape(L, sh);
+    if ((sh[0] != 4 && sh[0] != 12) || sh[1] != h || sh[2] != h)
         return we_err_set(WE_EDATA,
                           "item %s: wavelet frame is %lld x %lld x %lld; the model wants 4 or 12 x %d x %d "
-                          "(one DWT level of a %d x %d face%s)", id, (long long)ch, (long long)w->t.shape[1],
-                          (long long)w->t.shape[2], h, h, cfg->S, cfg->S,
-                          lv && strcmp(lv, "1") ? ": run dwt with -J 1" : "");
-    if (lv && strcmp(lv, "1"))
-        return we_err_set(WE_EDATA, "item %s: wavelet frame has %s levels; the model wants 1", id, lv);
-    const char *wn = we_frame_get(w, "wavelet");
-    if (wn && strcmp(wn, cfg->wavelet))
+                          "(one DWT level of a %d x %d face%s)", id, (long long)sh[0], (long long)sh[1],
+                          (long long)sh[2], h, h, cfg->S, cfg->S, L->levels != 1 ? ": run dwt with -J 1" : "");
+    if (L->levels != 1)
+        return we_err_set(WE_EDATA, "item %s: wavelet frame has %d levels; the model wants 1", id, L->levels);
+    if (L->name && strcmp(L->name, cfg->wavelet))
         return we_err_set(WE_EDATA, "item %s: wavelet frame is %s but the model was trained on %s (use dwt -w %s)", id,
-                          wn, cfg->wavelet, cfg->wavelet);
+                          L->name, cfg->wavelet, cfg->wavelet);
     return WE_OK;
 }
 
-/* The source label of an item (Ci channels) by the request's rule. */
-static we_status source_label(we_model *m, const we_edit_request *r, const we_frame *w, int Ci, int *l)
+we_status we_model_check_wavelet(const we_model *m, const we_frame *w, const char *id)
+{
+    we_wavelet_layout L;
+    return check_wavelet(m, w, id, &L);
+}
+
+/* The source label of an item with wavelet frame w (layout L) by the
+ * request's rule. */
+static we_status source_label(we_model *m, const we_edit_request *r, const we_frame *w, const we_wavelet_layout *L,
+                              int *l)
 {
     if (r->source == WE_SOURCE_FIXED) { *l = r->source_label; return WE_OK; }
     if (r->source == WE_SOURCE_KEY) {
@@ -255,8 +267,7 @@ static we_status source_label(we_model *m, const we_edit_request *r, const we_fr
     }
     we_status s;
     if (!m->net && (s = we_fa_net_load(&m->net, WE_FA_EXPR, NULL))) return s;
-    const char *wn = we_frame_get(w, "wavelet");
-    return we_edit_source_net(m->net, w->t.data, Ci, m->h, wn ? wn : m->cfg.wavelet, l);
+    return we_edit_source_net(m->net, w->t.data, L->C, m->h, L->name ? L->name : m->cfg.wavelet, l);
 }
 
 /* Batch slot k's heatmap from the item (or zeros); *got = 1 if it had one. */
@@ -267,8 +278,8 @@ static we_status item_heat(we_model *m, const we_edit_request *r, we_item *it, i
     float *hp = m->heat + (size_t)k * K * hw;
     we_frame *hf = r->no_heat ? NULL : we_item_find(it, "heatmap");
     *got = hf != NULL;
-    if (hf && (hf->t.dtype != WE_F32 || hf->t.rank != 3 || hf->t.shape[0] != K || hf->t.shape[1] != h ||
-               hf->t.shape[2] != h))
+    we_heatmap_layout L;
+    if (hf && (we_layout_heatmap_read(hf, &L) || we_layout_heatmap_check(&L, K, h, h)))
         return we_err_set(WE_EDATA, "item %s: heatmap frame must be f32 %d x %d x %d for this model (lmheat -s %d)",
                           we_item_id(it), K, h, h, h);
     if (hf) memcpy(hp, hf->t.data, sizeof(float) * K * hw);
@@ -317,10 +328,10 @@ we_status we_model_edit(we_model *m, const we_edit_request *r, we_item *it, int 
         we_frame *w = we_item_find(&it[i], "wavelet");
         if (!w) continue;
         if (nb == m->maxN) return we_err_set(WE_EUSAGE, "edit: more than %d wavelet items in a batch", m->maxN);
-        if ((s = we_model_check_wavelet(m, w, we_item_id(&it[i])))) return s;
-        int Ci = (int)(w->t.shape[0] / 4);
-        we_edit_to_model(m->x + (size_t)nb * per, m->keep + (size_t)nb * 8 * hw, w->t.data, Ci, cfg->C, hw);
-        if ((s = source_label(m, r, w, Ci, &m->src[nb]))) return s;
+        we_wavelet_layout L;
+        if ((s = check_wavelet(m, w, we_item_id(&it[i]), &L))) return s;
+        we_edit_to_model(m->x + (size_t)nb * per, m->keep + (size_t)nb * 8 * hw, w->t.data, L.C, cfg->C, hw);
+        if ((s = source_label(m, r, w, &L, &m->src[nb]))) return s;
         if (cfg->K) {
             if ((s = item_heat(m, r, &it[i], nb, &got))) return s;
             anyheat |= got;
@@ -335,8 +346,9 @@ we_status we_model_edit(we_model *m, const we_edit_request *r, we_item *it, int 
     for (int i = 0, k = 0; i < n; i++) {
         we_frame *w = we_item_find(&it[i], "wavelet");
         if (!w) continue;
-        int Ci = (int)(w->t.shape[0] / 4);
-        we_edit_from_model(w->t.data, m->x + (size_t)k * per, m->keep + (size_t)k * 8 * hw, Ci, cfg->C, hw);
+        we_wavelet_layout L;
+        if ((s = we_layout_wavelet_read(w, 0, &L))) return s; /* checked above */
+        we_edit_from_model(w->t.data, m->x + (size_t)k * per, m->keep + (size_t)k * 8 * hw, L.C, cfg->C, hw);
         if ((s = edit_keys(m, r, w, m->src[k]))) return s;
         k++;
     }
@@ -379,16 +391,24 @@ static we_status gen_frame(const we_model *m, const we_gen_params *p, const we_w
     we_status s;
     for (size_t i = 0; i < per; i++) xs[i] /= cfg->data_scale;
     we_frame_init(fr);
+    we_wavelet_layout L;
     if (p->wavelet_out) {
-        if ((s = we_tensor_alloc3(&fr->t, WE_F32, 4 * cfg->C, m->h, m->h))) return s;
+        if ((s = we_layout_wavelet_make(&L, wl, cfg->wavelet, 1, cfg->C, cfg->S, cfg->S, -1)) ||
+            (s = we_layout_wavelet_new(fr, &L)))
+            return s;
         memcpy(fr->t.data, xs, sizeof(float) * per);
-        s = we_frame_set_name(fr, "wavelet");
     } else {
-        if ((s = we_tensor_alloc3(&fr->t, WE_F32, cfg->C, cfg->S, cfg->S))) return s;
-        if ((s = we_dwt2_inverse(fr->t.data, NULL, xs, cfg->C, cfg->S, cfg->S, wl, 1, 1))) return s;
-        float *px = fr->t.data;
-        for (size_t i = 0; i < per; i++) px[i] = px[i] < -1 ? -1 : px[i] > 1 ? 1 : px[i];
-        s = we_frame_set_name(fr, "image");
+        we_tensor pix;
+        if ((s = we_tensor_alloc3(&pix, WE_F32, cfg->C, cfg->S, cfg->S))) return s;
+        float *px = pix.data;
+        if (!(s = we_dwt2_inverse(px, NULL, xs, cfg->C, cfg->S, cfg->S, wl, 1, 1))) {
+            for (size_t i = 0; i < per; i++) px[i] = px[i] < -1 ? -1 : px[i] > 1 ? 1 : px[i];
+            s = we_layout_image_new(fr, &pix);
+        }
+        if (s) {
+            we_tensor_free(&pix);
+            return s;
+        }
     }
     s = s ? s : we_frame_setf(fr, "id", "sample%06d", idx);
     if (p->label != WE_UNET_NULL_LABEL) s = s ? s : we_frame_set(fr, "emotion", we_emotion_names[p->label]);
@@ -397,9 +417,7 @@ static we_status gen_frame(const we_model *m, const we_gen_params *p, const we_w
         s = s ? s : we_frame_setf(fr, "arousal", "%.6g", p->va[1]);
     }
     if (p->wavelet_out) {
-        s = s ? s : we_frame_set(fr, "wavelet", cfg->wavelet);
-        s = s ? s : we_frame_set(fr, "levels", "1");
-        s = s ? s : we_frame_set(fr, "mode", "periodization");
+        s = s ? s : we_layout_wavelet_set_keys(fr, &L); /* wavelet, levels, mode */
     }
     s = s ? s : we_frame_setf(fr, "sampler", "%s", p->ddpm ? "ddpm" : "ddim");
     s = s ? s : we_frame_setf(fr, "steps", "%d", p->steps);

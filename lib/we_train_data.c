@@ -2,10 +2,12 @@
 #include "we_train_data.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "we_dwt.h"
+#include "we_layout.h"
 #include "we_pixel.h"
 #include "we_stream.h"
 #include "we_unet.h"
@@ -16,26 +18,29 @@ void we_train_data_free(we_train_data *ds)
     memset(ds, 0, sizeof *ds);
 }
 
-/* Check an item's data frame f (wavelet when fw) and find its C and S. */
-static we_status frame_shape(const we_frame *f, int fw, int fi, int item, int *C, int *S)
+/* Check an item's data frame f (wavelet when fw, else image) through its
+ * layout and find its C and S. */
+static we_status frame_shape(const we_frame *f, int fw, int item, int *C, int *S)
 {
-    const we_tensor *t = &f->t;
-    if (t->rank != 3 || (t->dtype != WE_F32 && !(fi && t->dtype == WE_U8)))
-        return we_err_set(WE_EDATA, "item %d: %s frame must be f32 (or u8 image) C x H x W", item, f->name);
+    char d[256];
     if (fw) {
-        if (t->shape[0] % 4 || t->shape[1] != t->shape[2])
-            return we_err_set(WE_EDATA, "item %d: wavelet frame must be 4C x h x h (one level)", item);
-        *C = (int)t->shape[0] / 4;
-        *S = (int)t->shape[1] * 2;
-        const char *lv = we_frame_get(f, "levels");
-        if (lv && strcmp(lv, "1")) return we_err_set(WE_EDATA, "item %d: wavelet frame has levels=%s, want 1", item, lv);
+        we_wavelet_layout L;
+        if (we_layout_wavelet_read(f, 0, &L)) goto bad;
+        if (L.levels != 1) return we_err_set(WE_EDATA, "item %d: wavelet frame has levels=%d, want 1", item, L.levels);
+        if (L.H != L.W) return we_err_set(WE_EDATA, "item %d: wavelet frame must be 4C x h x h (one level)", item);
+        *C = L.C;
+        *S = L.H;
     } else {
-        *C = (int)t->shape[0];
-        *S = (int)t->shape[1];
-        if (t->shape[1] != t->shape[2] || *S % 2)
-            return we_err_set(WE_EDATA, "item %d: image must be square with even size", item);
+        we_image_layout L;
+        if (we_layout_image_read(f, &L)) goto bad;
+        *C = L.C;
+        *S = L.H;
+        if (L.H != L.W || *S % 2) return we_err_set(WE_EDATA, "item %d: image must be square with even size", item);
     }
     return WE_OK;
+bad:
+    snprintf(d, sizeof d, "%s", we_err_detail());
+    return we_err_set(WE_EDATA, "item %d: %s", item, d);
 }
 
 static we_status grow(we_train_data *ds)
@@ -128,7 +133,7 @@ we_status we_train_data_read(we_train_data *ds, FILE *in, const char *label, con
         if (!fw && !fi) continue; /* nothing to learn from */
         we_frame *f = fw ? fw : fi;
         int C = 0, S = 0, item = ds->n + 1;
-        if ((s = frame_shape(f, fw != NULL, fi != NULL, item, &C, &S))) break;
+        if ((s = frame_shape(f, fw != NULL, item, &C, &S))) break;
         if (ds->n == 0) {
             ds->S = S, ds->C = C, ds->xsize = 4 * C * (S / 2) * (S / 2);
             work = malloc(sizeof(float) * (size_t)ds->xsize * 2);
@@ -141,12 +146,13 @@ we_status we_train_data_read(we_train_data *ds, FILE *in, const char *label, con
         we_frame *fh = want_heat ? we_item_find(&it, "heatmap") : NULL;
         if (want_heat) {
             if (!fh) { s = we_err_set(WE_EDATA, "item %d has no heatmap frame (--heatmaps)", item); break; }
-            if (fh->t.rank != 3 || fh->t.dtype != WE_F32 || fh->t.shape[1] != S / 2 || fh->t.shape[2] != S / 2) {
+            we_heatmap_layout hl;
+            if (we_layout_heatmap_read(fh, &hl) || we_layout_heatmap_check(&hl, 0, S / 2, S / 2)) {
                 s = we_err_set(WE_EDATA, "item %d: heatmap must be f32 K x %d x %d", item, S / 2, S / 2);
                 break;
             }
-            if (ds->n == 0) ds->K = (int)fh->t.shape[0];
-            else if (fh->t.shape[0] != ds->K) { s = we_err_set(WE_EDATA, "item %d: heatmap K differs", item); break; }
+            if (ds->n == 0) ds->K = hl.K;
+            else if (hl.K != ds->K) { s = we_err_set(WE_EDATA, "item %d: heatmap K differs", item); break; }
         }
         if ((s = add_item(ds, &it, f, fw != NULL, fh, wl, scale, labels, work))) break;
     }

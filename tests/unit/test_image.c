@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <jpeglib.h>
@@ -384,6 +385,10 @@ static void test_encode(void)
              memcmp(u.data, t.data, we_tensor_nbytes(&t)) == 0;
         CHECK(ok, "write_file PNG then read_file gives the same pixels");
         we_tensor_free(&u);
+        struct stat sb;
+        mode_t um = umask(0);
+        umask(um);
+        CHECK(stat(path, &sb) == 0 && (sb.st_mode & 0777) == (0666 & ~um), "write_file: mode 0666 less the umask");
         snprintf(path, sizeof path, "%s/out.jpg", dir);
         ok = we_image_write_file(path, &t, WE_IMG_JPEG, 90) == WE_OK && we_image_read_file(path, &u) == WE_OK &&
              is_shape(&u, 3, H, W);
