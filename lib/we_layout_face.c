@@ -1,10 +1,12 @@
 /* we_layout_face.c - the frames of an aligned face: `landmarks` (f32 68 x
  * 2), `affine` (f32 2 x 3), the face keys facealign writes on each, and
  * `heatmap` (f32 K x H x W) made from the landmarks. */
-#include "we_layout.h"
+#include "we_layout_face.h"
 
 #include <stdio.h>
 #include <string.h>
+
+#include "we_layout_image.h"
 
 #include "we_face_align.h"
 #include "we_heatmap.h"

@@ -1,5 +1,5 @@
 /* we_layout_image.c - the `image` frame: u8 or f32 C x H x W. */
-#include "we_layout.h"
+#include "we_layout_image.h"
 
 #include <stdint.h>
 #include <string.h>

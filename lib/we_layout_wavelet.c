@@ -1,7 +1,7 @@
 /* we_layout_wavelet.c - the `wavelet` frame: f32 [N x] 4^J*C x H/2^J x
  * W/2^J, subband-major, and its keys wavelet, levels, mode, image.dtype,
  * image.height, image.width (see dwt(1), iwt(1)). */
-#include "we_layout.h"
+#include "we_layout_wavelet.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -12,7 +12,9 @@
 #include "we_dwt.h"
 #include "we_emotion.h"
 #include "we_faceapi.h"
-#include "we_layout.h"
+#include "we_layout_image.h"
+#include "we_layout_wavelet.h"
+#include "we_layout_face.h"
 #include "we_sampler.h"
 #include "we_wavelet.h"
 

@@ -7,7 +7,9 @@
 #include <string.h>
 
 #include "we_dwt.h"
-#include "we_layout.h"
+#include "we_layout_image.h"
+#include "we_layout_wavelet.h"
+#include "we_layout_face.h"
 #include "we_pixel.h"
 #include "we_stream.h"
 #include "we_unet.h"

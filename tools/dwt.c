@@ -9,7 +9,8 @@
 #include "we_dwt.h"
 #include "we_dwt_cuda.h"
 #include "we_image.h"
-#include "we_layout.h"
+#include "we_layout_image.h"
+#include "we_layout_wavelet.h"
 #include "we_stream.h"
 #include "we_wavelet.h"
 

@@ -11,7 +11,7 @@
 #include "we_face_labels.h"
 #include "we_file.h"
 #include "we_image.h"
-#include "we_layout.h"
+#include "we_layout_face.h"
 #include "we_ssd.h"
 #include "we_stream.h"
 

@@ -11,7 +11,8 @@
 #include "we_face_paste.h"
 #include "we_cli.h"
 #include "we_image.h"
-#include "we_layout.h"
+#include "we_layout_image.h"
+#include "we_layout_face.h"
 #include "we_pixel.h"
 #include "we_stream.h"
 

@@ -8,7 +8,7 @@
 #include "we_cli.h"
 #include "we_device.h"
 #include "we_faceapi.h"
-#include "we_layout.h"
+#include "we_layout_face.h"
 #include "we_stream.h"
 
 typedef struct {

@@ -9,7 +9,7 @@
 #include "we_cli.h"
 #include "we_file.h"
 #include "we_image.h"
-#include "we_layout.h"
+#include "we_layout_image.h"
 #include "we_stream.h"
 
 typedef struct {

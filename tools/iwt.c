@@ -11,7 +11,8 @@
 #include "we_dwt.h"
 #include "we_dwt_cuda.h"
 #include "we_image.h"
-#include "we_layout.h"
+#include "we_layout_image.h"
+#include "we_layout_wavelet.h"
 #include "we_stream.h"
 #include "we_wavelet.h"
 
@@ -196,8 +197,9 @@ int main(int argc, char **argv)
         if (o.mode == OUT_IMAGE && C != 1 && C != 3)
             we_cli_die(WE_EDATA, "frame %ld: %d channels cannot be written as PNG/JPEG (1 or 3); use -t", r.frames, C);
         we_frame_init(&out);
-        we_frame_set_name(&out, "image");
-        if ((s = we_tensor_alloc_uninit(&out.t, WE_F32, 3, (int64_t[3]){C, H, W}))) we_cli_die_status(s, "allocating the image");
+        we_tensor pix = {0};
+        if ((s = we_tensor_alloc_uninit(&pix, WE_F32, 3, (int64_t[3]){C, H, W})) || (s = we_layout_image_new(&out, &pix)))
+            we_cli_die_status(s, "allocating the image");
         size_t need = we_dwt2_work_floats(C, H, W, w, J, o.nthreads);
         if (dev == WE_DEV_CPU && need > work_n) {
             free(work);

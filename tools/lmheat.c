@@ -6,7 +6,7 @@
 
 #include "we_cli.h"
 #include "we_heatmap.h"
-#include "we_layout.h"
+#include "we_layout_face.h"
 #include "we_stream.h"
 
 static void usage(void)

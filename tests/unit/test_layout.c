@@ -7,7 +7,9 @@
 #include "check.h"
 #include "we_face_paste.h"
 #include "we_file.h"
-#include "we_layout.h"
+#include "we_layout_image.h"
+#include "we_layout_wavelet.h"
+#include "we_layout_face.h"
 
 static int detail_has(const char *s)
 {
