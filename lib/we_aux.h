@@ -1,5 +1,5 @@
 /* we_aux.h - auxiliary training losses on the predicted clean sample
- * (design/model.md section 5): L_wav and L_expr.
+ * (doc/design/model.md section 5): L_wav and L_expr.
  *
  * Both work on x0_hat = (x_t - sqrt(1-abar_t) eps_hat) / sqrt(abar_t) on the
  * noised channels (region all/high/low as in we_unet_loss; outside the

@@ -1,5 +1,5 @@
 /* we_edit.h - emotion editing of wavelet items with a trained WaveEmotion
- * UNet (design/model.md section 4): the glue between wdenoise and the
+ * UNet (doc/design/model.md section 4): the glue between wdenoise and the
  * model engineer's we_unet / we_cond / we_sampler (we_sampler_edit does
  * the inversion + guided DDIM + faithfulness; this module adapts the
  * channels, scales to diffusion space, fills the conditions). The model is

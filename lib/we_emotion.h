@@ -1,4 +1,4 @@
-/* we_emotion.h - the project's emotion vocabulary (design/stream.md), in the
+/* we_emotion.h - the project's emotion vocabulary (doc/design/stream.md), in the
  * one order every module uses: the `emotion` key's values, the model's label
  * ids, the prompt lexicon's results. */
 #ifndef WE_EMOTION_H

@@ -2,7 +2,7 @@
  * CUDA twins in kernels/faceapi*.cu): faceExpressionNet (7 classes),
  * faceLandmark68Net (68 points) and faceRecognitionNet (128-d identity).
  *
- * Everything follows /work/shared/design/faceapi.md (vendored summary in
+ * Everything follows doc/design/faceapi.md (vendored summary in
  * man/man1/femo.1): the weights come from @vladmandic/face-api 1.7.15's model/
  * folder (TF.js manifest JSON + .bin), fetched by scripts/setup.sh and never
  * committed. Internally tensors are planar C x H x W (outermost first); the
@@ -194,7 +194,7 @@ we_fa_box we_fa_box_clip(double x, double y, double w, double h, int W, int H);
 /* face-api's alignedRect for expressions: min/max box of the 68 points
  * (x,y pairs, image pixels) grown by 20% of its size, clipped. */
 we_fa_box we_fa_box_minbbox(const float *lm, int W, int H);
-/* face-api's alignDlib box for descriptors (eyes, mouth; faceapi.md 6). */
+/* face-api's alignDlib box for descriptors (eyes, mouth; doc/design/faceapi.md 6). */
 we_fa_box we_fa_box_dlib(const float *lm, int W, int H);
 /* Copy a box (inside the image) of C x H x W pixels into out (C x b.h x b.w). */
 void we_fa_crop(float *out, const float *pix, int C, int H, int W, we_fa_box b);

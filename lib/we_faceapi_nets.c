@@ -1,5 +1,5 @@
 /* we_faceapi_nets.c - faceExpressionNet, faceLandmark68Net (dense-block
- * backbone, faceapi.md 3-4.2) and faceRecognitionNet (dlib ResNet, 4.3):
+ * backbone, doc/design/faceapi.md 3-4.2) and faceRecognitionNet (dlib ResNet, 4.3):
  * weights repacked from HWIO to planar, forward with saved activations,
  * backward w.r.t. the prepared input. */
 #include "we_faceapi.h"

@@ -1,4 +1,4 @@
-/* we_faceapi_prep.c - face-api's input preparation (faceapi.md 2): pad the
+/* we_faceapi_prep.c - face-api's input preparation (doc/design/faceapi.md 2): pad the
  * crop to a centred square with zeros (round(d/2) after, the rest before),
  * resize with TF's legacy bilinear (no half-pixel centres), normalise
  * (v - mean) / 255. And the exact transpose of that for input gradients. */

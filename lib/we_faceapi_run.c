@@ -1,4 +1,4 @@
-/* we_faceapi_run.c - which pixels each net sees (faceapi.md 6): whole
+/* we_faceapi_run.c - which pixels each net sees (doc/design/faceapi.md 6): whole
  * image, or face-api's own aligned boxes derived from the 68 landmarks. */
 #include "we_faceapi.h"
 

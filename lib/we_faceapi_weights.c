@@ -1,4 +1,4 @@
-/* we_faceapi_weights.c - TF.js weights manifest + .bin loader (faceapi.md 5).
+/* we_faceapi_weights.c - TF.js weights manifest + .bin loader (doc/design/faceapi.md 5).
  *
  * The manifest is an array of groups {paths: [...], weights: [{name, shape,
  * dtype, quantization?}]}; the group files concatenated in order hold the

@@ -1,5 +1,5 @@
 /* we_model.h - one trained WaveEmotion model and what the tools do with it
- * (design/model.md): the only place that loads and validates a checkpoint
+ * (doc/design/model.md): the only place that loads and validates a checkpoint
  * (config from the metadata, `conditions`, EMA or raw weights,
  * `edit.guidance`), builds the UNet on the chosen device, owns the noise
  * schedule, the conditions and the guidance rules, and offers the three

@@ -1,4 +1,4 @@
-/* we_stream.h - the WES1 tensor stream (see man/man5/wes.5, design/stream.md).
+/* we_stream.h - the WES1 tensor stream (see man/man5/wes.5, doc/design/stream.md).
  *
  *   WES1 <name> <dtype> <d0> ... <dn-1>\n
  *   <key>=<value>\n        (zero or more)

@@ -1,4 +1,4 @@
-/* we_unet.h - the WaveEmotion UNet (design/model.md, tests/ref/model.py).
+/* we_unet.h - the WaveEmotion UNet (doc/design/model.md, tests/ref/model.py).
  *
  * llm.c layout: every parameter lives in one float allocation (params),
  * its gradient at the same offset in grads; a table maps each PyTorch
@@ -54,7 +54,7 @@ typedef struct {
     float data_scale;      /* coefficients * data_scale = diffusion space (0.5) */
 } we_unet_config;
 
-/* Defaults of model.md: S 64, C 3, K 0, nf 64, mult 1,2,2,2, 2 res blocks,
+/* Defaults of doc/design/model.md: S 64, C 3, K 0, nf 64, mult 1,2,2,2, 2 res blocks,
  * attention at level 2 (S/8), T 1000 linear, region all, haar, scale 0.5. */
 void we_unet_config_init(we_unet_config *c);
 /* Check sizes (S divisible by 2^(nlevels+1), groups, ...). WE_EUSAGE. */
@@ -101,7 +101,7 @@ we_status we_unet_create(we_unet *m, const we_unet_config *cfg, int maxN);
 void we_unet_free(we_unet *m);
 
 /* Fresh initialisation: PyTorch defaults (uniform +-1/sqrt(fan_in) for
- * convs and linears, N(0,1) embeddings, GroupNorm 1/0) with model.md's
+ * convs and linears, N(0,1) embeddings, GroupNorm 1/0) with doc/design/model.md's
  * zero inits (conv1 of every block, AdaGN linears, attention proj,
  * conv_out, va.null). */
 void we_unet_init_params(we_unet *m, we_rng *r);

@@ -44,7 +44,7 @@ STEPS       ?= 12000
 BATCH       ?= 16
 LR          ?= 4e-4
 EMA         ?= 0.999
-# auxiliary losses (model.md 5), e.g. AUX="--lambda-wav 0.05"; off by default
+# auxiliary losses (doc/design/model.md 5), e.g. AUX="--lambda-wav 0.05"; off by default
 AUX         ?=
 # INIT=ckpt: start a new run from another run's checkpoint (weights, EMA,
 # optimizer, step) instead of from scratch, e.g. the issue-4 run on raw

@@ -1,5 +1,5 @@
 /* wdenoise - edit the emotion of faces in the wavelet domain with a
- * WaveEmotion diffusion model (DDIM inversion + guided DDIM, model.md 4).
+ * WaveEmotion diffusion model (DDIM inversion + guided DDIM, doc/design/model.md 4).
  * Reads `wavelet` frames (and `heatmap` frames when the model uses them),
  * writes the edited `wavelet` frames with `emotion` set to the target and
  * every other frame unchanged. See man/man1/wdenoise.1. */

@@ -11,7 +11,7 @@ committed in tests/golden/model/:
                        every parameter, acp_linear/acp_cosine (f64, T=1000)
 The network is computed in float64 and stored as float32, so the files hold
 the exact answer to float32 rounding. Every parameter (including the ones
-model.md zero-initialises) is re-drawn at random so that no gradient is
+doc/design/model.md zero-initialises) is re-drawn at random so that no gradient is
 trivially zero.
 """
 import json

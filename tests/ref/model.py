@@ -1,11 +1,11 @@
-"""tests/ref/model.py - PyTorch reference of the WaveEmotion UNet (design/model.md).
+"""tests/ref/model.py - PyTorch reference of the WaveEmotion UNet (doc/design/model.md).
 
 This file is the oracle for lib/we_unet.c: the same network, the same
 parameter names (the state_dict keys are the safetensors tensor names used
 everywhere), the same loss. Debian /usr/bin/python3 with torch 1.13 (CPU);
 never a runtime dependency.
 
-Architecture (WaveDiff's WaveletNCSNpp where model.md is silent):
+Architecture (WaveDiff's WaveletNCSNpp where doc/design/model.md is silent):
   data        x: (N, 4C, S/2, S/2) wavelet coefficients already scaled by
               data_scale (1/2) -- the scale is applied outside the network.
   input       conv_in: 3x3, (4C + K) -> ch[0]; heatmaps (K channels at S/2)

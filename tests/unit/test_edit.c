@@ -6,7 +6,7 @@
  *
  * Also the test helper of tests/sh/test_wdenoise.sh:
  *   test_edit --write-model PATH [C K va [full]]   writes a random checkpoint
- * (tiny: S 16, nf 8, T 100; full: model.md's default size, for timings)
+ * (tiny: S 16, nf 8, T 100; full: doc/design/model.md's default size, for timings)
  */
 #include <math.h>
 #include <stdio.h>
@@ -29,7 +29,7 @@ static int write_model(const char *path, int C, int K, int with_va, int full)
     we_unet_config cfg;
     we_unet_config_init(&cfg);
     cfg.C = C, cfg.K = K;
-    if (!full) {  /* full: model.md's default size (S 64, nf 64, T 1000), for timings */
+    if (!full) {  /* full: doc/design/model.md's default size (S 64, nf 64, T 1000), for timings */
         cfg.S = 16, cfg.nf = 8, cfg.nlevels = 2;
         cfg.mult[0] = 1, cfg.mult[1] = 2;
         cfg.num_res = 1, cfg.nattn = 1, cfg.attn[0] = 1, cfg.T = 100;

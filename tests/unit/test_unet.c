@@ -176,7 +176,7 @@ int main(void)
         unlink(path);
     }
 
-    /* the init keeps model.md's zero inits: output is exactly zero */
+    /* the init keeps doc/design/model.md's zero inits: output is exactly zero */
     {
         we_rng r;
         we_rng_seed(&r, 1);
