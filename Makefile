@@ -32,7 +32,7 @@ CXXFLAGS += -std=c++14 -pthread -Wall -Wextra -Wno-unused-parameter
 LDLIBS  := -ljpeg -lpng -lopenblas -lm -lpthread
 LDFLAGS += -Wl,--as-needed
 
-# dlib (faces): only tools that use lib/*.cc pull it in (--as-needed).
+# dlib (faces): only tools that use lib/**/*.cc pull it in (--as-needed).
 DLIB_LIBS := $(shell pkg-config --libs dlib-1 2>/dev/null || echo -ldlib)
 LDLIBS  += $(DLIB_LIBS) -lstdc++
 
@@ -205,7 +205,7 @@ demo: deps all
 	@sh pipelines/demo.sh
 
 # Fuzzing. `make fuzz` builds a libFuzzer binary per tests/fuzz/fuzz_X.c
-# (clang, ASan + UBSan) against an instrumented archive of lib/*.c; run them
+# (clang, ASan + UBSan) against an instrumented archive of lib/**/*.c; run them
 # as tests/fuzz/README says. Every harness is also built without libFuzzer
 # (tests/fuzz/driver.c reads files) so `make test` replays the seeds and the
 # kept crashers in tests/fuzz/seed/X and tests/fuzz/regress/X.

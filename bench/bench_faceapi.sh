@@ -12,7 +12,7 @@ LIBS="-lopenblas -lm -lpthread"
 if nm build/libwe.a 2>/dev/null | grep -q ' T we_fa_cuda_alloc'; then
     LIBS="$LIBS -L${CUDA_HOME:-/usr/local/cuda}/lib64 -Wl,-rpath,${CUDA_HOME:-/usr/local/cuda}/lib64 -lcublas -lcudart -lstdc++"
 fi
-cc -O2 -Ilib -o build/bench/bench_faceapi bench/bench_faceapi.c build/libwe.a $LIBS
+cc -O2 $(find lib -type d -printf "-I%p ") -o build/bench/bench_faceapi bench/bench_faceapi.c build/libwe.a $LIBS
 echo "== CPU: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), OPENBLAS_NUM_THREADS=${OPENBLAS_NUM_THREADS:-default}"
 build/bench/bench_faceapi "${1:-3}"
 f=build/bench/faces200.wes

@@ -1,4 +1,4 @@
-/* bench_nn.c - time conv2d 3x3 forward and backward (lib/we_nn.h) at a given
+/* bench_nn.c - time conv2d 3x3 forward and backward (lib/nn/we_nn.h) at a given
  * size; prints one line per measurement: "name ms_per_call". Built and run
  * by bench/bench_nn.sh (not part of make test). */
 #include <stdio.h>

@@ -1,6 +1,6 @@
 #!/bin/sh
 # bench_nn.sh - conv2d 3x3 (64 ch, 32x32, batch 32) forward and backward:
-# lib/we_nn.h (OpenBLAS im2col+GEMM) against torch.nn.functional.conv2d on
+# lib/nn/we_nn.h (OpenBLAS im2col+GEMM) against torch.nn.functional.conv2d on
 # the CPU with the same thread count (OPENBLAS_NUM_THREADS / torch.set_num_threads),
 # in the same run. The two alternate for ROUNDS rounds and the best time of
 # each is kept, so load from other processes hits both alike. Prints the
@@ -15,7 +15,7 @@ cd "$(dirname "$0")/.." || exit 70
 T=${1:-2} N=${2:-32} C=${3:-64} S=${4:-32} R=${5:-3} ROUNDS=${6:-3}
 [ -f build/libwe.a ] || { echo "bench_nn: build/libwe.a missing (run make)" >&2; exit 66; }
 mkdir -p build/bench
-cc -O2 -march=x86-64-v2 -mtune=native -std=c11 -D_GNU_SOURCE -Ilib -o build/bench/bench_nn \
+cc -O2 -march=x86-64-v2 -mtune=native -std=c11 -D_GNU_SOURCE $(find lib -type d -printf "-I%p ") -o build/bench/bench_nn \
     bench/bench_nn.c build/libwe.a -lopenblas -lm -lpthread || exit 70
 cat > build/bench/bench_nn_torch.py <<'PY'
 import sys, time, torch

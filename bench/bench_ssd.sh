@@ -11,7 +11,7 @@ RUNS=${RUNS:-5}
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 DLIB=$(pkg-config --libs dlib-1 2>/dev/null || echo -ldlib)
-cc -O2 -march=x86-64-v2 -std=c11 -D_GNU_SOURCE -Ilib -o "$tmp/bench_ssd" bench/bench_ssd.c build/libwe.a \
+cc -O2 -march=x86-64-v2 -std=c11 -D_GNU_SOURCE $(find lib -type d -printf "-I%p ") -o "$tmp/bench_ssd" bench/bench_ssd.c build/libwe.a \
     -Wl,--as-needed -ljpeg -lpng -lopenblas $DLIB -lstdc++ -lm -lpthread
 convert third_party/face-api/demo/sample1.jpg -resize 1224x816 -quality 92 "$tmp/photo_1mpx.jpg"
 "$tmp/bench_ssd" "$RUNS" "$tmp/photo_1mpx.jpg"

@@ -17,7 +17,7 @@ PY=/usr/bin/python3
 D=$(mktemp -d)
 trap 'rm -rf "$D"' EXIT
 [ -f build/libwe.a ] || { echo "bench_unet: build first (make)" >&2; exit 70; }
-cc -Ilib -D_GNU_SOURCE -O2 -march=x86-64-v2 -mtune=native -std=c11 -pthread -o "$D/bench_unet" \
+cc $(find lib -type d -printf "-I%p ") -D_GNU_SOURCE -O2 -march=x86-64-v2 -mtune=native -std=c11 -pthread -o "$D/bench_unet" \
     bench/bench_unet.c build/libwe.a -ljpeg -lpng -lopenblas -lm -lpthread -lstdc++ \
     $( [ -d /usr/local/cuda/lib64 ] && echo "-L/usr/local/cuda/lib64 -Wl,-rpath,/usr/local/cuda/lib64 -lcublas -lcudart" ) \
     $(pkg-config --libs dlib-1 2>/dev/null || echo -ldlib)

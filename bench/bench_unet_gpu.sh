@@ -20,7 +20,7 @@ B=${1:-32} REPS=${2:-5}
 C=${BENCH_C:-3} NF=${BENCH_NF:-64}
 D=$(mktemp -d)
 trap 'rm -rf "$D"' EXIT
-CFLAGS="-Ilib -D_GNU_SOURCE -O2 -march=x86-64-v2 -std=c11 -pthread"
+CFLAGS="$(find lib -type d -printf "-I%p ") -D_GNU_SOURCE -O2 -march=x86-64-v2 -std=c11 -pthread"
 LIBS="-ljpeg -lpng -lopenblas -lm -lpthread -lstdc++ $(pkg-config --libs dlib-1 2>/dev/null || echo -ldlib)"
 if [ "${BENCH_EMU:-0}" = 1 ]; then
     [ -f build/emu/libwe_emu.a ] || { echo "bench_unet_gpu: make emu first" >&2; exit 70; }

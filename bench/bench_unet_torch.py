@@ -103,7 +103,7 @@ def main():
         tb.append(time.perf_counter() - t0)
     mf, mb = statistics.median(tf), statistics.median(tb)
 
-    # one guided 40-step DDIM edit, same grid and rules as lib/we_sampler.c
+    # one guided 40-step DDIM edit, same grid and rules as lib/diffusion/we_sampler.c
     steps, t0e, C = 40, 500, cfg["C"]
     g = [-1] + [int(math.floor(k * t0e / steps + 0.5)) for k in range(1, steps + 1)]
     a = lambda tt: 1.0 if tt < 0 else float(acp[tt])

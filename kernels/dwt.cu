@@ -1,9 +1,9 @@
-// dwt.cu - CUDA twins of we_dwt2_forward / we_dwt2_inverse (lib/we_dwt.c).
+// dwt.cu - CUDA twins of we_dwt2_forward / we_dwt2_inverse (lib/wavelet/we_dwt.c).
 //
 // Same separable, periodization algorithm as the CPU reference, one thread
 // per output value, the same tap order, and every product and sum rounded
 // on its own (__fmul_rn / __fadd_rn: no fused multiply-add), so the GPU
-// result equals the CPU result bit for bit. See lib/we_dwt_cuda.h.
+// result equals the CPU result bit for bit. See lib/wavelet/we_dwt_cuda.h.
 #include <cuda_runtime.h>
 #include <pthread.h>
 #include <stdlib.h>
@@ -15,7 +15,7 @@ extern "C" {
 
 namespace {
 
-// Filter taps, built on the host exactly as lib/we_dwt.c's filt_init and
+// Filter taps, built on the host exactly as lib/wavelet/we_dwt.c's filt_init and
 // passed by value to the kernels.
 struct taps {
     int F, nf;

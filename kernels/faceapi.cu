@@ -1,5 +1,5 @@
-// faceapi.cu - CUDA twins of lib/we_faceapi_ops.c and the nets' elementwise
-// helpers (lib/we_faceapi_cuda.h). Same argument order as the CPU
+// faceapi.cu - CUDA twins of lib/faceapi/we_faceapi_ops.c and the nets' elementwise
+// helpers (lib/faceapi/we_faceapi_cuda.h). Same argument order as the CPU
 // functions; planar C x H x W; GEMMs through cuBLAS (row-major expressed as
 // the column-major transpose). Validated against the CPU reference by
 // tests/unit/test_faceapi_cuda.c on a machine with a GPU.

@@ -1,4 +1,4 @@
-// nn_attention.cu - CUDA twin of lib/we_nn_attention.c: multi-head
+// nn_attention.cu - CUDA twin of lib/nn/we_nn_attention.c: multi-head
 // self-attention over T positions (qkv 1x1 conv, softmax(Q^T K/sqrt(d)) V,
 // proj 1x1 conv), GEMMs through cuBLAS strided-batched calls.
 #include "nn_common.h"

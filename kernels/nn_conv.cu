@@ -1,4 +1,4 @@
-// nn_conv.cu - CUDA twin of lib/we_nn_conv.c: conv2d via im2col + cuBLAS
+// nn_conv.cu - CUDA twin of lib/nn/we_nn_conv.c: conv2d via im2col + cuBLAS
 // (strided-batched over a chunk of samples). Same argument order and +=
 // rule as the CPU reference.
 #include "nn_common.h"

@@ -1,4 +1,4 @@
-// nn_linear.cu - CUDA twins of lib/we_nn_linear.c: linear (cuBLAS),
+// nn_linear.cu - CUDA twins of lib/nn/we_nn_linear.c: linear (cuBLAS),
 // embedding lookup / scatter-add, sinusoidal timestep embedding.
 #include "nn_common.h"
 

@@ -1,4 +1,4 @@
-// nn_norm.cu - CUDA twins of lib/we_nn_norm.c: GroupNorm and AdaGN.
+// nn_norm.cu - CUDA twins of lib/nn/we_nn_norm.c: GroupNorm and AdaGN.
 // One block per (sample, group); statistics in double as on the CPU.
 // dweight/dbias sum over samples in a second kernel, one block per channel,
 // in a fixed order: no atomics, so a training step gives the same bits on

@@ -1,4 +1,4 @@
-// nn_optim.cu - CUDA twins of lib/we_optim.c: AdamW, gradient norm and
+// nn_optim.cu - CUDA twins of lib/nn/we_optim.c: AdamW, gradient norm and
 // clipping, EMA of weights.
 #include <math.h>
 

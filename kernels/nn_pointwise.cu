@@ -1,4 +1,4 @@
-// nn_pointwise.cu - CUDA twins of lib/we_nn_pointwise.c and we_nn_haar.c:
+// nn_pointwise.cu - CUDA twins of lib/nn/we_nn_pointwise.c and we_nn_haar.c:
 // SiLU, add, scale, per-channel add, concat, slice, MSE, Haar DWT/IWT.
 // Backward functions accumulate (+=), NULL skips, as on the CPU.
 #include "nn_common.h"

@@ -1,6 +1,6 @@
 #!/usr/bin/python3
 """tests/ref/fid_inception.py - pytorch-fid's FID Inception-v3 (pool3) in
-plain PyTorch (torch 1.13, no torchvision), for lib/we_fid_inception.c.
+plain PyTorch (torch 1.13, no torchvision), for lib/eval/we_fid_inception.c.
 
     /usr/bin/python3 tests/ref/fid_inception.py golden
         Builds the network with synthetic weights (the formula of
@@ -69,7 +69,7 @@ M64 = (1 << 64) - 1
 
 
 def synthetic(name, count, fan_in):
-    """Same values as we_inc_synthetic (lib/we_fid_inception.c)."""
+    """Same values as we_inc_synthetic (lib/eval/we_fid_inception.c)."""
     h = 1469598103934665603
     for ch in name.encode():
         h = ((h ^ ch) * 1099511628211) & M64

@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""tests/ref/gen_fid_golden.py - golden values for lib/we_fid.c (run once with
+"""tests/ref/gen_fid_golden.py - golden values for lib/eval/we_fid.c (run once with
 Debian's python3 + scipy; the outputs are committed in tests/golden/fid/).
 
     /usr/bin/python3 tests/ref/gen_fid_golden.py
@@ -15,7 +15,7 @@ Kynkaenniemi et al. 2019 with k = 3 (radius = distance to the 3rd nearest
 other sample of the same set, inclusive comparison).
 
 It also writes tests/fixtures/metrics_edited.wes (see edited_fixture) and tests/golden/metrics/: two small u8 images and their PSNR and
-SSIM (the definition is in ssim() below) for lib/we_metrics.c.
+SSIM (the definition is in ssim() below) for lib/eval/we_metrics.c.
 """
 import os
 import numpy as np

@@ -4,7 +4,7 @@
 Run once with Debian's /usr/bin/python3 (torch 1.13 CPU); the outputs are
 committed in tests/golden/model/:
   weights.safetensors  every parameter of a TINY WaveUNet (names = state_dict
-                       keys), config in __metadata__ (as lib/we_unet.c reads it)
+                       keys), config in __metadata__ (as lib/diffusion/we_unet.c reads it)
   batch.safetensors    x0, t, noise, label, va, va_null, heat (after condition
                        dropout: the drop masks are applied and also stored)
   out.safetensors      eps (network output), xt, loss (1), grad.<name> for
@@ -32,7 +32,7 @@ CFG = M.default_config(S=16, C=1, K=2, nf=8, mult=(1, 2), num_res=1, attn_levels
 
 
 def cfg_metadata(cfg):
-    """The __metadata__ strings lib/we_unet.c parses (we_unet_config_from_meta)."""
+    """The __metadata__ strings lib/diffusion/we_unet.c parses (we_unet_config_from_meta)."""
     return {
         "format": "waveemotion-unet",
         "S": str(cfg["S"]), "C": str(cfg["C"]), "K": str(cfg["K"]), "nf": str(cfg["nf"]),

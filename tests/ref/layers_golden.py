@@ -1,6 +1,6 @@
 #!/usr/bin/python3
-"""layers_golden.py - PyTorch goldens for the nn layers (lib/we_nn.h) and
-AdamW (lib/we_optim.h).
+"""layers_golden.py - PyTorch goldens for the nn layers (lib/nn/we_nn.h) and
+AdamW (lib/nn/we_optim.h).
 
 Run once with Debian's python3 (torch 1.13, CPU) from the repo root:
     /usr/bin/python3 tests/ref/layers_golden.py

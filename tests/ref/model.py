@@ -1,6 +1,6 @@
 """tests/ref/model.py - PyTorch reference of the WaveEmotion UNet (doc/design/model.md).
 
-This file is the oracle for lib/we_unet.c: the same network, the same
+This file is the oracle for lib/diffusion/we_unet.c: the same network, the same
 parameter names (the state_dict keys are the safetensors tensor names used
 everywhere), the same loss. Debian /usr/bin/python3 with torch 1.13 (CPU);
 never a runtime dependency.

@@ -1,4 +1,4 @@
-/* test_aux.c - auxiliary losses (lib/we_aux.h): finite-difference checks of
+/* test_aux.c - auxiliary losses (lib/diffusion/we_aux.h): finite-difference checks of
  * the L_wav and L_expr gradients w.r.t. eps_hat (C = 1 and 3, a sample above
  * the t cutoff gets no gradient, clean channels of region=high get none),
  * label mapping, the loss split of we_unet_loss, and a training step with

@@ -1,5 +1,5 @@
-/* test_edit.c - the editing glue (lib/we_edit.c; the model loaded with
- * we_model_open, lib/we_model.c) on a tiny randomly
+/* test_edit.c - the editing glue (lib/diffusion/we_edit.c; the model loaded with
+ * we_model_open, lib/diffusion/we_model.c) on a tiny randomly
  * initialised UNet: parameters, model loading, channel adaptation, real
  * edits (shape, determinism, target dependence, eta + seed, faithfulness,
  * valence/arousal refusal, luminance model keeps CbCr).

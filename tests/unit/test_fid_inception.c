@@ -1,4 +1,4 @@
-/* test_fid_inception.c - lib/we_fid_inception.c against the PyTorch
+/* test_fid_inception.c - lib/eval/we_fid_inception.c against the PyTorch
  * functional reference of pytorch-fid's network (tests/ref/fid_inception.py)
  * with synthetic weights from the same hash formula: 2048 pool3 features
  * of tests/golden/fid/inception_in.wes. Also: loading from a missing

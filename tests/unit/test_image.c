@@ -1,4 +1,4 @@
-/* test_image.c - image decode/encode and pixel conversions (lib/we_image*).
+/* test_image.c - image decode/encode and pixel conversions (lib/image/we_image*).
  *
  * Fixtures: tests/fixtures/images/ (made by tests/fixtures/make_images.sh;
  * the pattern formulas below must match it). Run from the repository root.

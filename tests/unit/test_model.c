@@ -1,7 +1,7 @@
-/* test_model.c - lib/we_model.c without a network: the default-model
+/* test_model.c - lib/diffusion/we_model.c without a network: the default-model
  * lookup, the guidance rules (model default, -g, per band, per condition,
  * intensity) and their refusals, the source rule, the wavelet-frame check;
- * and wtrain's data reader (lib/we_train_data.c) with a labels CSV looked
+ * and wtrain's data reader (lib/diffusion/we_train_data.c) with a labels CSV looked
  * up by item id (we_face_labels_find_key). The entry points that run the
  * network are covered by test_edit and the wdenoise / wtrain shell tests.
  */

@@ -1,4 +1,4 @@
-/* test_nn.c - the nn layers (lib/we_nn.h) and the optimizer (lib/we_optim.h)
+/* test_nn.c - the nn layers (lib/nn/we_nn.h) and the optimizer (lib/nn/we_optim.h)
  * against PyTorch goldens (tests/golden/nn/, written by
  * tests/ref/layers_golden.py), plus finite-difference gradient checks and
  * the += accumulation rule for every layer.

@@ -1,5 +1,5 @@
-/* test_nn_cuda.c - every CUDA twin (lib/we_nn_cuda.h, kernels/nn_*.cu)
- * against its CPU reference (lib/we_nn.h, lib/we_optim.h) on random data.
+/* test_nn_cuda.c - every CUDA twin (lib/nn/we_nn_cuda.h, kernels/nn_*.cu)
+ * against its CPU reference (lib/nn/we_nn.h, lib/nn/we_optim.h) on random data.
  * Gradient buffers start non-zero, so the += rule is compared too.
  * Prints, per tensor, max abs and rel = max abs / max |cpu| (tolerance 1e-4
  * in strict FP32; a TF32 conv is reported with its own looser bound).

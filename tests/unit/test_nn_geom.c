@@ -1,4 +1,4 @@
-/* test_nn_geom.c - the general conv geometry of lib/we_nn.h
+/* test_nn_geom.c - the general conv geometry of lib/nn/we_nn.h
  * (we_conv2d_geom: kh x kw kernels, per-side padding, WE_CONV2D_PLAIN,
  * depthwise). Bit for bit against the convolutions it replaced (the
  * face-api ops' im2col + GEMM, col2im and depthwise loops, the Inception

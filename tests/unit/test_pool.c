@@ -1,4 +1,4 @@
-/* test_pool.c - lib/we_pool.h: every share runs exactly once with its own
+/* test_pool.c - lib/core/we_pool.h: every share runs exactly once with its own
  * index and the count, on as many threads as asked (clamped to
  * 1..WE_POOL_MAX); we_pool_block splits n items into contiguous blocks in
  * order. */

@@ -1,4 +1,4 @@
-/* test_ssd.c - the SSD MobileNet v1 face detector (lib/we_ssd*.c) against
+/* test_ssd.c - the SSD MobileNet v1 face detector (lib/faceapi/we_ssd*.c) against
  * face-api's own JavaScript (tests/golden/ssd, made by
  * tests/ref/ssd/gen_golden.js): raw anchor scores and boxes, and the
  * detections after NMS at two confidence levels; plus NMS, input

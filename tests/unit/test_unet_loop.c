@@ -1,5 +1,5 @@
-/* test_unet_loop.c - the UNet's op loop (lib/we_unet_loop.c) and plan
- * (lib/we_unet_plan.c) through the internal header: the loop run with a
+/* test_unet_loop.c - the UNet's op loop (lib/diffusion/we_unet_loop.c) and plan
+ * (lib/diffusion/we_unet_plan.c) through the internal header: the loop run with a
  * counting copy of the CPU backend gives we_unet_forward/backward's numbers
  * bit for bit and calls each layer once per op of its type; the input
  * checks; the va mix; the scratch size. Also the label and region names

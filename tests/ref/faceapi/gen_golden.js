@@ -1,5 +1,5 @@
 // tests/ref/faceapi/gen_golden.js - golden outputs of face-api's own
-// JavaScript for the C port (lib/we_faceapi*.c), generated once and
+// JavaScript for the C port (lib/faceapi/we_faceapi*.c), generated once and
 // committed under tests/golden/faceapi/.
 //
 // Usage (node >= 18; the npm registry must be reachable once):

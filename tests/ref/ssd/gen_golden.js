@@ -1,6 +1,6 @@
 // tests/ref/ssd/gen_golden.js - golden detections of face-api's own
 // SsdMobilenetv1 (JavaScript, tfjs CPU backend) for the C port in
-// lib/we_ssd*.c; generated once, committed under tests/golden/ssd/.
+// lib/faceapi/we_ssd*.c; generated once, committed under tests/golden/ssd/.
 //
 // Usage (node >= 18; the npm registry must be reachable once), as for
 // tests/ref/faceapi:

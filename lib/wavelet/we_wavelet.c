@@ -1,5 +1,5 @@
 /* we_wavelet.c - wavelet lookup by id and by name (the table itself is
- * generated: lib/we_wavelet_table.c). */
+ * generated: lib/wavelet/we_wavelet_table.c). */
 #include "we_wavelet.h"
 
 #include <stdio.h>

@@ -1,4 +1,4 @@
-/* we_nn_priv.h - internal helpers shared by lib/we_nn_*.c (not public API). */
+/* we_nn_priv.h - internal helpers shared by lib/nn/we_nn_*.c (not public API). */
 #ifndef WE_NN_PRIV_H
 #define WE_NN_PRIV_H
 

@@ -1,7 +1,7 @@
 /* we_train_cuda.c - the device half of training (we_train_use_cuda,
- * we_train_sync_host, lib/we_train_priv.h): device copies of the weights,
+ * we_train_sync_host, lib/diffusion/we_train_priv.h): device copies of the weights,
  * AdamW moments and EMA, and the optimizer run with the CUDA twins of
- * lib/we_optim.h. Compiled always; without WE_HAVE_CUDA training stays on
+ * lib/nn/we_optim.h. Compiled always; without WE_HAVE_CUDA training stays on
  * the CPU and we_train_use_cuda says why. */
 #include <stdlib.h>
 #include <string.h>

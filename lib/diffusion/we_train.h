@@ -34,7 +34,7 @@ typedef struct {
     float ema;         /* EMA decay, 0.999 */
     float p_drop;      /* per-condition dropout, 0.15 */
     float p_all;       /* all-conditions dropout, 0.1 */
-    /* auxiliary losses on x0_hat (lib/we_aux.h), all off by default */
+    /* auxiliary losses on x0_hat (lib/diffusion/we_aux.h), all off by default */
     float lambda_wav;  /* weight of L_wav, 0 */
     float wav_w_low, wav_w_high; /* L_wav subband weights LL / LH,HL,HH: 0.1, 1.0 */
     float lambda_expr; /* weight of L_expr, 0 */

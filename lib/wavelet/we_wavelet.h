@@ -4,8 +4,8 @@
  * as pywt spells it ("haar", "bior4.4") and four filters of one length F:
  * dec_lo, dec_hi, rec_lo, rec_hi, exactly pywt.Wavelet(name).<filter>.
  * The list and the coefficients are generated once from pywt by
- * tests/ref/gen_wavelet_table.py (lib/we_wavelet_list.h,
- * lib/we_wavelet_table.c). The same table drives option parsing and the
+ * tests/ref/gen_wavelet_table.py (lib/wavelet/we_wavelet_list.h,
+ * lib/wavelet/we_wavelet_table.c). The same table drives option parsing and the
  * --help text, so the two cannot drift.
  */
 #ifndef WE_WAVELET_H

@@ -1,5 +1,5 @@
 /* we_unet_cuda.h - the WaveEmotion UNet on an NVIDIA GPU: the same tape as
- * we_unet.c run with the CUDA twins of lib/we_nn.h (we_nn_cuda.h), over
+ * we_unet.c run with the CUDA twins of lib/nn/we_nn.h (we_nn_cuda.h), over
  * device copies of the parameter, gradient and activation arenas.
  *
  * Without CUDA compiled in (or without a GPU) we_unet_cuda_create returns

@@ -1,6 +1,6 @@
 /* we_nn_winograd.h - Winograd F(2x2, 3x3) for a 3x3, stride 1, pad 1
  * convolution (we_nn_winograd.c): a backend that the conv layer
- * (we_nn_conv.c) dispatches to. Internal to lib/we_nn_*.c; depends on
+ * (we_nn_conv.c) dispatches to. Internal to lib/nn/we_nn_*.c; depends on
  * nothing else of the nn module. */
 #ifndef WE_NN_WINOGRAD_H
 #define WE_NN_WINOGRAD_H

@@ -6,7 +6,7 @@
  * Activations of a forward pass live in one arena sized for maxN samples
  * and are kept for the backward pass (activation gradients in a twin
  * arena). The network is built once from the config as a tape of layer
- * calls (lib/we_nn.h); forward runs it in order, backward in reverse, by
+ * calls (lib/nn/we_nn.h); forward runs it in order, backward in reverse, by
  * one op loop shared with the GPU model (we_unet_cuda.h) through a table
  * of layer functions. Files: we_unet_config.c (config, metadata),
  * we_unet_plan.c (the tape), we_unet_loop.c (the loop, CPU layers),
