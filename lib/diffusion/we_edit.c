@@ -11,7 +11,6 @@
 #include "we_dwt.h"
 #include "we_emotion.h"
 #include "we_faceapi.h"
-#include "we_model.h"
 #include "we_pixel.h"
 #include "we_wavelet.h"
 
@@ -51,53 +50,6 @@ we_status we_edit_params_check(const we_edit_params *p, int T)
     return WE_OK;
 }
 
-we_status we_edit_run(we_model *em, const we_edit_params *p, float *x, const int32_t *src_label,
-                      int tgt_label, const float *va, const float *heat, int N, we_rng *rng)
-{
-    if (N < 1 || N > em->maxN) return we_err_set(WE_EUSAGE, "edit: batch %d not in 1..%d", N, em->maxN);
-    we_status s = we_edit_params_check(p, em->cfg.T);
-    if (s) return s;
-    if (va && !em->has_va)
-        return we_err_set(WE_EUSAGE, "the model was trained without valence/arousal (its metadata "
-                          "'conditions' does not list 'va'); -V/-A cannot be used with it");
-    size_t n = em->per * (size_t)N;
-    float sc = em->cfg.data_scale;
-    for (size_t i = 0; i < n; i++) x[i] *= sc;
-    for (int b = 0; b < N; b++) {
-        em->tgt[b] = tgt_label;
-        em->src[b] = src_label[b];
-        em->vk[b] = va != NULL;
-        em->va[2 * b] = va ? va[0] : 0;
-        em->va[2 * b + 1] = va ? va[1] : 0;
-    }
-    we_cond *c = &em->cond;
-    c->tgt_label = em->tgt;
-    c->src_label = em->src;
-    c->tgt_va = em->va;
-    c->tgt_va_known = em->vk;
-    c->src_va = NULL;           /* the source's valence/arousal is unknown: NULL */
-    c->src_va_known = NULL;
-    c->heat = heat;
-    we_sampler sp;
-    we_sampler_init(&sp);
-    sp.fn = we_cond_eps;
-    sp.ctx = c;
-    sp.sched = &em->sch;
-    sp.N = N;
-    sp.C = em->cfg.C;
-    sp.h = em->h;
-    sp.s_low = (float)p->g_low;
-    sp.s_high = (float)p->g_high;
-    if (p->per_cond) {
-        sp.ncond = WE_COND_COUNT;
-        sp.cond_scales = p->cond_scales;
-    }
-    sp.region = em->cfg.region;
-    sp.eta = (float)p->eta;
-    s = we_sampler_edit(&sp, x, p->steps, we_edit_t0(p, em->cfg.T), (float)p->faith, p->faith_levels, rng);
-    for (size_t i = 0; i < n; i++) x[i] /= sc;
-    return s;
-}
 
 void we_edit_to_model(float *dst, float *keep, const float *src, int Ci, int Cm, size_t hw)
 {

@@ -48,15 +48,6 @@ int we_edit_t0(const we_edit_params *p, int T);
  * 1..t0+1, strength in (0, 1], eta >= 0, faith in [0, 1]. WE_EUSAGE. */
 we_status we_edit_params_check(const we_edit_params *p, int T);
 
-struct we_model;
-
-/* Edit N <= maxN items of the model em (we_model.h) in place: the
- * algorithm behind we_model_edit. x: [N, 4C, h, h] true coefficients with
- * C the model's channels (use we_edit_to_model first). src_label [N]
- * (8 = NULL); tgt_label for all; va: target (valence, arousal) or NULL;
- * heat: [N, K, h, h] or NULL (NULL heatmaps). rng for eta > 0. */
-we_status we_edit_run(struct we_model *em, const we_edit_params *p, float *x, const int32_t *src_label,
-                      int tgt_label, const float *va, const float *heat, int N, we_rng *rng);
 
 /* Channel adaptation of one item (hw = h*h). to: dst [4*Cm, hw] from src
  * [4*Ci, hw]; keep [8 hw] receives CbCr when Ci = 3 and Cm = 1 (may be

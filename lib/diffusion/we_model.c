@@ -342,7 +342,7 @@ we_status we_model_edit(we_model *m, const we_edit_request *r, we_item *it, int 
         nb++;
     }
     if (!nb) return WE_OK;
-    s = we_edit_run(m, &r->p, m->x, m->src, r->target, r->have_va ? r->va : NULL,
+    s = we_model_edit_batch(m, &r->p, m->x, m->src, r->target, r->have_va ? r->va : NULL,
                     (cfg->K && anyheat) ? m->heat : NULL, nb, rng);
     if (s) return s;
     for (int i = 0, k = 0; i < n; i++) {

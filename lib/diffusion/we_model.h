@@ -7,7 +7,7 @@
  *
  *   generate  - sample faces from noise (wsample)
  *   edit      - invert and re-generate wavelet items toward a target
- *               emotion (wdenoise; the algorithm is we_edit_run)
+ *               emotion (wdenoise; the algorithm is we_model_edit_batch)
  *   train     - set up a new or resumed training run from a config or a
  *               checkpoint and take steps on batches drawn from a data set
  *               (wtrain; the trainer is we_train.h)
@@ -187,5 +187,13 @@ we_status we_model_train_start(we_model *m, const we_unet_config *cfg, const we_
 /* One optimizer step on N <= maxN items of ds drawn uniformly with the
  * trainer's (saved) random state; loss and gradient norm as we_train_step. */
 we_status we_model_train_step(we_model *m, const we_train_data *ds, int N, float *loss, float *gnorm);
+
+/* Edit N <= maxN items of the model em in place: the algorithm behind
+ * we_model_edit (lib/diffusion/we_model_edit.c). x: [N, 4C, h, h] true
+ * coefficients with C the model's channels (use we_edit_to_model first). src_label [N]
+ * (8 = NULL); tgt_label for all; va: target (valence, arousal) or NULL;
+ * heat: [N, K, h, h] or NULL (NULL heatmaps). rng for eta > 0. */
+we_status we_model_edit_batch(we_model *em, const we_edit_params *p, float *x, const int32_t *src_label,
+                              int tgt_label, const float *va, const float *heat, int N, we_rng *rng);
 
 #endif
