@@ -173,6 +173,23 @@ void we_cascade_mask_up(float *fine, float *work, const float *coarse, int n, fl
     }
 }
 
+void we_cascade_smooth_detail(float *det, float *work, const float *dll, int n)
+{
+    int m = 2 * n;
+    float *up = work, *dw = work + (size_t)m * (size_t)m;
+    for (int y = 0; y < m; y++) {
+        int yi = y / 2, yn = y % 2 ? (yi + 1 < n ? yi + 1 : yi) : (yi > 0 ? yi - 1 : 0);
+        for (int x = 0; x < m; x++) {
+            int xi = x / 2, xn = x % 2 ? (xi + 1 < n ? xi + 1 : xi) : (xi > 0 ? xi - 1 : 0);
+            float v = 0.5625f * dll[(size_t)yi * n + xi] + 0.1875f * (dll[(size_t)yi * n + xn] + dll[(size_t)yn * n + xi]) +
+                      0.0625f * dll[(size_t)yn * n + xn];
+            up[(size_t)y * m + x] = 0.5f * v;
+        }
+    }
+    we_nn_dwt_forward(dw, up, 1, 1, m, m);
+    memcpy(det, dw + (size_t)n * (size_t)n, 3 * (size_t)n * (size_t)n * sizeof(float));
+}
+
 /* Remove the low-frequency part of the coarse change (see the header):
  * d [n,n] in place, m the mask; work 3 n^2 floats. */
 static void tone_correct(float *d, float *work, const float *m, int n, const we_cascade_params *p)
@@ -232,14 +249,17 @@ we_status we_cascade_edit(float *out, we_cascade_pyr *masks, const float *src, c
         int nj = S >> j;
         size_t q = (size_t)nj * (size_t)nj;
         const float *m = mk->ll[j];
+        /* base = source detail + the smooth change's detail (into dp.det[j]) */
+        we_cascade_smooth_detail(dp.det[j], work, dp.ll[j], nj);
+        for (size_t i = 0; i < 3 * q; i++) dp.det[j][i] += sp.det[j][i];
         if (D) {
             for (size_t i = 0; i < q; i++) lle[i] = sp.ll[j][i] + dp.ll[j][i];
-            if ((s = we_detail_apply(D, dnew, lle, sp.ll[j], sp.det[j], m, j, nj, nj))) goto done;
-            for (int b = 0; b < 3; b++)
-                for (size_t i = 0; i < q; i++) dp.det[j][b * q + i] = m[i] * (dnew[b * q + i] - sp.det[j][b * q + i]);
+            if ((s = we_detail_apply(D, dnew, lle, sp.ll[j], dp.det[j], m, j, nj, nj))) goto done;
         } else {
-            memset(dp.det[j], 0, 3 * q * sizeof(float));
+            memcpy(dnew, dp.det[j], 3 * q * sizeof(float));
         }
+        for (int b = 0; b < 3; b++)
+            for (size_t i = 0; i < q; i++) dp.det[j][b * q + i] = m[i] * (dnew[b * q + i] - sp.det[j][b * q + i]);
         we_nn_iwt_forward(dp.ll[j - 1], dp.ll[j], 1, 1, nj, nj);
         we_cascade_mask_up(mk->ll[j - 1], work, m, nj, p->mask_feather);
     }

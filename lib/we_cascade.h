@@ -23,9 +23,12 @@
  *     change that covers the face is removed where it is uniform, a local
  *     one mostly kept), then, with tone_mean, the remaining mask-weighted
  *     mean: the mean luminance of the face does not drift.
- *  3. for j = J..1: LL'_j = LL_j + dLL_j; det'_j = D(LL'_j, LL_j, det_j,
- *     m_j) (we_detail_apply; D = NULL keeps det_j); ddet_j = m_j *
- *     (det'_j - det_j); dLL_{j-1} = IWT(dLL_j, ddet_j).
+ *  3. for j = J..1: LL'_j = LL_j + dLL_j; base_j = det_j +
+ *     we_cascade_smooth_detail(dLL_j) (the source's detail plus the detail
+ *     of a smooth interpolation of the change); det'_j = D(LL'_j, LL_j,
+ *     base_j, m_j) (we_detail_apply: D's residual is on base_j; D = NULL
+ *     keeps base_j); ddet_j = m_j * (det'_j - det_j);
+ *     dLL_{j-1} = IWT(dLL_j, ddet_j).
  *  4. out = src + dLL_0.
  * So where m_j = 0 every coefficient of level j (LL_j and det_j) is the
  * source's, and a zero change returns the source bit for bit.
@@ -90,6 +93,14 @@ void we_cascade_mask(float *mask, float *work, const float *edited, const float 
  * floats; where the coarse mask is on, the fine one is too (>= 1e-4). */
 void we_cascade_mask_up(float *fine, float *work, const float *coarse, int n, float feather);
 
+/* The detail bands a smooth change brings: det [3,n,n] = (LH, HL, HH) of
+ * the one-level Haar DWT of the bilinear 2x upsampling of dll / 2 (dll
+ * [n,n] a change of LL_j; the upsampling's pixel centres at 2i + 0.5,
+ * edges clamped). Adding them to the source's detail makes a changed coarse
+ * band come out smooth instead of in 2^j x 2^j Haar blocks. work: 8*n*n
+ * floats. */
+void we_cascade_smooth_detail(float *det, float *work, const float *dll, int n);
+
 /* Gaussian blur of an h x w plane, separable, truncated at ceil(3 sigma),
  * each output divided by the kernel weight that fell inside the image.
  * out may alias inp; work: h*w floats. sigma <= 0 copies. */
@@ -98,7 +109,7 @@ void we_cascade_blur(float *out, float *work, const float *inp, int h, int w, fl
 /* The cascade edit (steps 1-4 above). out [S,S]; src [S,S]; edited
  * [(S/2^J)^2], the model's edit of we_cascade_coarse(src); extra
  * [(S/2^J)^2] or NULL; D NULL keeps the source's detail in the changed
- * region (blended with the edited coarse band only). masks: NULL, or a
+ * region plus the smooth change's own (step 3). masks: NULL, or a
  * pyramid allocated for S, J whose ll[j] receive m_j (j = 0..J; det
  * unused). out may alias src. p NULL = defaults. WE_EUSAGE, WE_ENOMEM. */
 we_status we_cascade_edit(float *out, we_cascade_pyr *masks, const float *src, const float *edited,

@@ -40,6 +40,7 @@ we_status we_detail_sim_alloc(we_detail_sim *w, const we_detail_sim_params *p)
     s = we_cascade_pyr_alloc(&w->src, p->S, p->J);
     s = s ? s : we_cascade_pyr_alloc(&w->tgt, p->S, p->J);
     s = s ? s : we_cascade_pyr_alloc(&w->mask, p->S, p->J);
+    s = s ? s : we_cascade_pyr_alloc(&w->base, p->S, p->J);
     if (!s && !(w->img = malloc(S2 * sizeof(float)))) s = we_err_set(WE_ENOMEM, "detail data: image");
     if (!s && !(w->work = malloc(8 * S2 * sizeof(float)))) s = we_err_set(WE_ENOMEM, "detail data: work");
     if (s) we_detail_sim_free(w);
@@ -51,6 +52,7 @@ void we_detail_sim_free(we_detail_sim *w)
     we_cascade_pyr_free(&w->src);
     we_cascade_pyr_free(&w->tgt);
     we_cascade_pyr_free(&w->mask);
+    we_cascade_pyr_free(&w->base);
     free(w->img);
     free(w->work);
     memset(w, 0, sizeof *w);
@@ -97,6 +99,16 @@ we_status we_detail_sim_edit(we_detail_sim *w, const float *src, we_rng *r)
     for (size_t i = 0; i < n2; i++) xs[i] = w->src.ll[J][i] * u, xt[i] = w->tgt.ll[J][i] * u;
     we_cascade_mask(w->mask.ll[J], w->work + 2 * n2, xt, xs, NULL, n, &p->cp);
     for (int j = J; j >= 1; j--) we_cascade_mask_up(w->mask.ll[j - 1], w->work, w->mask.ll[j], S >> j, p->cp.mask_feather);
+    /* base detail: the source's plus the smooth change's (base.ll[j] holds
+     * the masked change of LL_j) */
+    for (int j = 1; j <= J; j++) {
+        int nj = S >> j;
+        size_t q = (size_t)nj * (size_t)nj;
+        const float *m = w->mask.ll[j];
+        for (size_t i = 0; i < q; i++) w->base.ll[j][i] = m[i] * (w->tgt.ll[j][i] - w->src.ll[j][i]);
+        we_cascade_smooth_detail(w->base.det[j], w->work, w->base.ll[j], nj);
+        for (size_t i = 0; i < 3 * q; i++) w->base.det[j][i] += w->src.det[j][i];
+    }
     return WE_OK;
 }
 
@@ -120,7 +132,7 @@ void we_detail_sim_sample(const we_detail_sim *w, float *inp, float *tgt, float 
         y0 = y0 < 0 ? 0 : y0 > nj - P ? nj - P : y0;
     }
     float s = ldexpf(1.0f, -level);
-    const float *lls = w->src.ll[level], *llt = w->tgt.ll[level], *ds = w->src.det[level], *dt = w->tgt.det[level];
+    const float *lls = w->src.ll[level], *llt = w->tgt.ll[level], *ds = w->base.det[level], *dt = w->tgt.det[level];
     for (int y = 0; y < P; y++)
         for (int x = 0; x < P; x++) {
             size_t i = (size_t)(y + y0) * nj + (size_t)(x + x0), o = (size_t)y * P + x;
@@ -152,20 +164,24 @@ float we_detail_sim_l1(float *dpred, const float *pred, const float *tgt, const 
     return sw > 0 ? (float)(sl / sw) : 0;
 }
 
-we_status we_detail_sim_eval(const we_detail_sim *w, we_detail *D, int level, double *l1_d, double *l1_id,
-                             double *wsum)
+we_status we_detail_sim_eval(const we_detail_sim *w, we_detail *D, int level, double *l1_d, double *l1_base,
+                             double *l1_id, double *wsum)
 {
     int nj = w->p.S >> level;
     size_t q = (size_t)nj * (size_t)nj;
     const float *m = w->mask.ll[level], *lls = w->src.ll[level], *llt = w->tgt.ll[level];
-    const float *ds = w->src.det[level], *dt = w->tgt.det[level];
+    const float *d0 = w->src.det[level], *ds = w->base.det[level], *dt = w->tgt.det[level];
     float s = ldexpf(1.0f, -level);
-    double sm = 0, sid = 0;
+    double sm = 0, sid = 0, sb = 0;
     for (size_t i = 0; i < q; i++) {
         sm += 3.0 * m[i];
-        for (int b = 0; b < 3; b++) sid += (double)m[i] * fabsf(ds[b * q + i] - dt[b * q + i]);
+        for (int b = 0; b < 3; b++) {
+            sid += (double)m[i] * fabsf(d0[b * q + i] - dt[b * q + i]);
+            sb += (double)m[i] * fabsf(ds[b * q + i] - dt[b * q + i]);
+        }
     }
     *l1_id += sid * s;
+    *l1_base += sb * s;
     *wsum += sm;
     if (!D || sm == 0) return WE_OK;
     float *lle = malloc(4 * q * sizeof(float));

@@ -10,7 +10,9 @@
  * the mask is the cascade's own (we_cascade_mask from coarse(T) vs
  * coarse(S), refined per level), and D must predict the details of T at
  * every level from
- *   LL'_j = LL_j(S) + m_j (LL_j(T) - LL_j(S)), LL_j(S), det_j(S), m_j.
+ *   LL'_j = LL_j(S) + m_j (LL_j(T) - LL_j(S)), LL_j(S), base_j, m_j
+ * where base_j = det_j(S) + we_cascade_smooth_detail(LL'_j - LL_j(S)), as
+ * the cascade builds it (D is a residual on base_j).
  * Loss: L1 between D's output and det_j(T) / 2^j, weighted by m_j.
  *
  * Prefix: we_detail_sim_.
@@ -44,6 +46,7 @@ we_status we_detail_sim_params_validate(const we_detail_sim_params *p);
 typedef struct {
     we_detail_sim_params p;
     we_cascade_pyr src, tgt, mask;
+    we_cascade_pyr base; /* base.det[j]: the base detail D starts from */
     float *img;   /* target image S x S */
     float *work;  /* scratch */
 } we_detail_sim;
@@ -71,9 +74,10 @@ float we_detail_sim_l1(float *dpred, const float *pred, const float *tgt, const 
 
 /* Held-out measure of the last edit at level j over the whole band: adds
  * sum(m_j |D - det_j(T)|) / 2^j to *l1_d (D NULL: skipped), the same for
- * the source's detail (D = identity) to *l1_id, and sum(m_j) * 3 to
+ * the base detail (what the cascade keeps with D = NULL) to *l1_base and
+ * for the source's detail unchanged to *l1_id, and sum(m_j) * 3 to
  * *wsum. WE_ENOMEM. */
-we_status we_detail_sim_eval(const we_detail_sim *w, we_detail *D, int level, double *l1_d, double *l1_id,
-                             double *wsum);
+we_status we_detail_sim_eval(const we_detail_sim *w, we_detail *D, int level, double *l1_d, double *l1_base,
+                             double *l1_id, double *wsum);
 
 #endif

@@ -4,6 +4,8 @@
 #   make -f pipelines/detail.mk [DATA=../shared/data] [S=256] faces       (data only)
 #   make -f pipelines/detail.mk [STEPS=20000] [RUN_SECONDS=3000] train    (resumes from CKPT)
 #   make -f pipelines/detail.mk status
+#   make -f pipelines/detail.mk demo     (DEMO: held-out faces, their simulated edit, the
+#                                         cascade with D, keeping the source detail, blurry)
 #
 # 1. faces: the images of DATA/SET whose short side is at least S (smaller
 #    ones would be enlarged: invented detail, not the photo's own) are
@@ -45,7 +47,10 @@ LOG         ?= $(WORK)/train.log
 IMAGES := $(DATA)/$(SET)/images
 FACES  := $(WORK)/$(SET)-$(S)
 
-.PHONY: all check faces train status
+DEMO_FACES  ?= 4
+DEMO        ?= data/detail-check.png
+
+.PHONY: all check faces train status demo
 all: train
 
 check:
@@ -83,3 +88,8 @@ train: faces
 
 status:
 	@[ -f $(LOG) ] && grep -E '^wdtrain: (step|eval)' $(LOG) | tail -n 4 || echo "detail.mk: no run yet ($(LOG))"
+
+demo:
+	@[ -f $(CKPT) ] || { echo "detail.mk: no checkpoint $(CKPT): run the train target first" >&2; exit 66; }
+	@$(BIN)/wdtrain -o $(CKPT) --demo $(DEMO_FACES) --eval $(FACES)/$(EVAL_SHARD).wes \
+	  | $(BIN)/wmontage -k id -l panel -o $(DEMO) && echo "detail.mk: wrote $(DEMO)"

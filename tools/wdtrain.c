@@ -241,11 +241,11 @@ int main(int argc, char **argv)
                     loss, ema_loss, gn, (we_now() - t0) / 10), t0 = we_now();
         if (t.step % save_every == 0 && (s = we_detail_train_save(&t, ckpt))) we_cli_die_status(s, ckpt);
         if (ev.n && (t.step % eval_every == 0 || t.step == 1)) {
-            double d[WE_CASCADE_MAX_J], id[WE_CASCADE_MAX_J];
-            if ((s = we_detail_train_eval(&t, (const uint8_t *const *)ev.px, ev.n, 12345, d, id)))
+            double d[WE_CASCADE_MAX_J], bs[WE_CASCADE_MAX_J], id[WE_CASCADE_MAX_J];
+            if ((s = we_detail_train_eval(&t, (const uint8_t *const *)ev.px, ev.n, 12345, d, bs, id)))
                 we_cli_die_status(s, "eval");
             fprintf(stderr, "%s: eval step %ld faces %zu", we_cli_prog(), t.step, ev.n);
-            for (int j = 1; j <= J; j++) fprintf(stderr, " L1 level %d: D %.5f keep %.5f", j, d[j - 1], id[j - 1]);
+            for (int j = 1; j <= J; j++) fprintf(stderr, " L1 level %d: D %.5f smooth %.5f keep %.5f", j, d[j - 1], bs[j - 1], id[j - 1]);
             fputc('\n', stderr);
         }
     }
