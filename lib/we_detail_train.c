@@ -93,7 +93,10 @@ we_status we_detail_train_step(we_detail_trainer *t, const uint8_t *const *faces
     ap.lr = t->hp.lr, ap.weight_decay = t->hp.weight_decay;
     t->step++;
     we_adamw_step(t->net.params, t->adam_m, t->adam_v, t->net.grads, np, &ap, t->step);
-    we_optim_ema_update(t->ema.params, t->net.params, np, t->hp.ema);
+    /* EMA decay warmed up as min(ema, (1 + t) / (10 + t)): early on the EMA
+     * follows the weights instead of averaging the random start in */
+    float dec = (1.0f + (float)t->step) / (10.0f + (float)t->step);
+    we_optim_ema_update(t->ema.params, t->net.params, np, dec < t->hp.ema ? dec : t->hp.ema);
     if (loss) *loss = l;
     if (gnorm) *gnorm = gn;
     return WE_OK;

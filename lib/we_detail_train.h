@@ -29,7 +29,7 @@ typedef struct {
     float lr;           /* 1e-3 */
     float weight_decay; /* 0 */
     float clip;         /* global-norm clipping, 0 = off (1) */
-    float ema;          /* EMA decay (0.999) */
+    float ema;          /* EMA decay (0.999), warmed up: min(ema, (1+t)/(10+t)) at step t */
     int batch;          /* samples per step, levels taken in turn (16) */
 } we_detail_train_params;
 
