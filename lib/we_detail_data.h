@@ -1,0 +1,83 @@
+/* we_detail_data.h - self-supervised training data for the detail network
+ * (we_detail.h) of the cascade edit (we_cascade.h).
+ *
+ * An expression edit is simulated on an aligned S x S face (luminance,
+ * [-1,1]) by a smooth random local warp: a few Gaussian displacement blobs
+ * around the eyes and brows (upper face) and the mouth and cheeks (lower
+ * face; positions from facealign's template at margin 0.3), each moving
+ * its neighbourhood by a few pixels. The warped face is the target T of
+ * the source S. The cascade sees coarse(T) as the edited coarse image, so
+ * the mask is the cascade's own (we_cascade_mask from coarse(T) vs
+ * coarse(S), refined per level), and D must predict the details of T at
+ * every level from
+ *   LL'_j = LL_j(S) + m_j (LL_j(T) - LL_j(S)), LL_j(S), base_j, m_j
+ * where base_j = det_j(S) + we_cascade_smooth_detail(LL'_j - LL_j(S)), as
+ * the cascade builds it (D is a residual on base_j).
+ * Loss: L1 between D's output and det_j(T) / 2^j, weighted by m_j.
+ *
+ * Prefix: we_detail_sim_.
+ */
+#ifndef WE_DETAIL_DATA_H
+#define WE_DETAIL_DATA_H
+
+#include <stddef.h>
+
+#include "we_cascade.h"
+#include "we_detail.h"
+#include "we_err.h"
+#include "we_train_rng.h"
+
+typedef struct {
+    int S, J;           /* face size and cascade levels (256, 2) */
+    int P;              /* patch side at every level (64); <= S / 2^J */
+    float amp_min, amp_max;     /* blob displacement, px at S = 256 (1, 6); scaled by S/256 */
+    float sigma_min, sigma_max; /* blob radius, fraction of S (0.05, 0.12) */
+    int blobs_min, blobs_max;   /* blobs per face (2, 5) */
+    we_cascade_params cp;       /* mask settings (the cascade's defaults) */
+} we_detail_sim_params;
+
+/* Defaults above for S, J; P = min(64, S / 2^J). */
+void we_detail_sim_params_init(we_detail_sim_params *p, int S, int J);
+/* WE_EUSAGE naming the bad field. */
+we_status we_detail_sim_params_validate(const we_detail_sim_params *p);
+
+/* Workspace of one simulated edit: the pyramids of source and target and
+ * the masks of every level (mask.ll[j]). */
+typedef struct {
+    we_detail_sim_params p;
+    we_cascade_pyr src, tgt, mask;
+    we_cascade_pyr base; /* base.det[j]: the base detail D starts from */
+    float *img;   /* target image S x S */
+    float *work;  /* scratch */
+} we_detail_sim;
+
+we_status we_detail_sim_alloc(we_detail_sim *w, const we_detail_sim_params *p);
+void we_detail_sim_free(we_detail_sim *w);
+
+/* Warp target [S,S] = src sampled at p - disp(p) (bilinear, reflected at
+ * the border) for a random displacement field drawn from r. */
+void we_detail_sim_warp(float *target, const float *src, int S, const we_detail_sim_params *p, we_rng *r);
+
+/* Simulate one edit of face src [S,S]: fills w->src, w->tgt and w->mask. */
+we_status we_detail_sim_edit(we_detail_sim *w, const float *src, we_rng *r);
+
+/* One training sample at level j (1..J) of the last edit: a P x P patch of
+ * the level-j bands, centred (when the mask is on anywhere) on a random
+ * masked position: inp [6,P,P] (we_detail_pack), tgt [3,P,P] = det_j(T) /
+ * 2^j, wgt [P,P] = m_j. */
+void we_detail_sim_sample(const we_detail_sim *w, float *inp, float *tgt, float *wgt, int level, we_rng *r);
+
+/* Mask-weighted L1 over a batch: returns sum(wgt |pred - tgt|) / sum(wgt)
+ * (pred, tgt [N,3,HW], wgt [N,HW]; 0 when the weights are all 0) and, when
+ * dpred is not NULL, writes (not accumulates) its gradient there. */
+float we_detail_sim_l1(float *dpred, const float *pred, const float *tgt, const float *wgt, int N, size_t HW);
+
+/* Held-out measure of the last edit at level j over the whole band: adds
+ * sum(m_j |D - det_j(T)|) / 2^j to *l1_d (D NULL: skipped), the same for
+ * the base detail (what the cascade keeps with D = NULL) to *l1_base and
+ * for the source's detail unchanged to *l1_id, and sum(m_j) * 3 to
+ * *wsum. WE_ENOMEM. */
+we_status we_detail_sim_eval(const we_detail_sim *w, we_detail *D, int level, double *l1_d, double *l1_base,
+                             double *l1_id, double *wsum);
+
+#endif
