@@ -1,7 +1,7 @@
 /* wdtrain - train the detail network of the cascade edit on aligned faces.
  *
  * Reads the `image` frames of WES1 streams (facealign -s 256 -c 1), then
- * runs AdamW steps on simulated expression edits (lib/we_detail_data.h),
+ * runs AdamW steps on simulated expression edits (lib/diffusion/we_detail_data.h),
  * checkpointing atomically, measuring on held-out faces. With --demo it
  * writes source / target / cascade results of held-out faces instead. See
  * man/man1/wdtrain.1.
