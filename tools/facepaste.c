@@ -1,6 +1,6 @@
 /* facepaste - put edited aligned faces back into their photo (see
- * facepaste(1)): inverse warp with each item's affine, blended with a
- * feathered mask from the landmarks' convex hull. */
+ * facepaste(1)): inverse warp with each item's affine, blended inside the
+ * landmarks' convex hull by a Laplacian pyramid (or a feathered mask). */
 #include <getopt.h>
 #include <math.h>
 #include <stdio.h>
@@ -21,13 +21,17 @@ static void usage(void)
     printf("Usage: %s [OPTION]... PHOTO [STREAM]\n"
            "Paste the edited faces of a WES1 stream (stdin if no STREAM) back into PHOTO, the\n"
            "photo facealign read, and write the photo (PNG or JPEG). Every item with an\n"
-           "`image` and an `affine` frame is warped back with its affine and blended with a\n"
-           "mask from the convex hull of its `landmarks` (or the whole crop if it has none),\n"
-           "feathered inwards; pixels outside the mask keep their exact values.\n"
+           "`image` and an `affine` frame is warped back with its affine and blended inside\n"
+           "the convex hull of its `landmarks` (or the whole crop if it has none); pixels\n"
+           "outside the hull keep their exact values.\n"
            "  -o, --output FILE    write here, atomically (default stdout)\n"
            "  -f, --format FMT     png or jpeg (default: from FILE's extension, else PHOTO's format)\n"
            "  -q, --quality Q      JPEG quality 1..100 (default 95)\n"
-           "  -F, --feather PX     mask feather width in crop pixels (default S/16)\n"
+           "  -b, --blend NAME     pyramid (multi-band: detail switches over at the hull, tone\n"
+           "                       over a wide band inside it) or feather (alpha fade over\n"
+           "                       --feather pixels, the earlier default) (default pyramid)\n"
+           "  -l, --levels N       pyramid: levels, 1..12 (default: from the face's size)\n"
+           "  -F, --feather PX     feather: fade width in crop pixels (default S/16)\n"
            "  -h, --help           this help\n",
            we_cli_prog());
 }
@@ -37,10 +41,12 @@ int main(int argc, char **argv)
     we_cli_init(argv[0]);
     const char *out = "-", *format = NULL;
     int quality = 95;
-    double feather = -1;
+    we_face_paste_params pp;
+    we_face_paste_params_init(&pp);
     static const struct option lo[] = {{"output", 1, 0, 'o'}, {"format", 1, 0, 'f'}, {"quality", 1, 0, 'q'},
-                                       {"feather", 1, 0, 'F'}, {"help", 0, 0, 'h'}, {0, 0, 0, 0}};
-    for (int c; (c = getopt_long(argc, argv, "o:f:q:F:h", lo, NULL)) != -1;) {
+                                       {"blend", 1, 0, 'b'}, {"levels", 1, 0, 'l'}, {"feather", 1, 0, 'F'},
+                                       {"help", 0, 0, 'h'}, {0, 0, 0, 0}};
+    for (int c; (c = getopt_long(argc, argv, "o:f:q:b:l:F:h", lo, NULL)) != -1;) {
         switch (c) {
         case 'o': out = optarg; break;
         case 'f':
@@ -49,7 +55,14 @@ int main(int argc, char **argv)
             format = optarg;
             break;
         case 'q': quality = (int)we_cli_parse_long("--quality", optarg, 1, 100); break;
-        case 'F': feather = we_cli_parse_double("--feather", optarg, 0, 1e4); break;
+        case 'b': {
+            int b = we_paste_blend_parse(optarg);
+            if (b < 0) we_cli_usage_error("option --blend: '%s' is not pyramid or feather", optarg);
+            pp.blend = (we_paste_blend)b;
+            break;
+        }
+        case 'l': pp.levels = (int)we_cli_parse_long("--levels", optarg, 1, 12); break;
+        case 'F': pp.feather = we_cli_parse_double("--feather", optarg, 0, 1e4); break;
         case 'h': usage(); return 0;
         default: we_cli_usage_error("unknown option");
         }
@@ -125,7 +138,7 @@ int main(int argc, char **argv)
         for (size_t i = 0; i < (size_t)Cf * fplane; i++)
             face[i] = fi->t.dtype == WE_F32 ? we_pixel_from_unit(((const float *)fi->t.data)[i])
                                              : ((const uint8_t *)fi->t.data)[i];
-        if ((s = we_face_paste(ph, Cp, H, W, face, Cf, S, A, pts, npts, feather)) != WE_OK) we_cli_die_status(s, id);
+        if ((s = we_face_paste_blend(ph, Cp, H, W, face, Cf, S, A, pts, npts, &pp)) != WE_OK) we_cli_die_status(s, id);
         free(face);
         pasted++;
         we_item_free(&it);

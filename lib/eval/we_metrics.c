@@ -1,9 +1,11 @@
-/* we_metrics.c - PSNR, SSIM, NME, cosine (see we_metrics.h). */
+/* we_metrics.c - PSNR, SSIM, NME, cosine, seam (see we_metrics.h). */
 #include "we_metrics.h"
 
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "we_warp.h"
 
 double we_metrics_psnr(const float *a, const float *b, size_t n)
 {
@@ -103,4 +105,84 @@ double we_metrics_cosine(const float *a, const float *b, int n)
     }
     if (aa == 0 || bb == 0) return 0;
     return ab / sqrt(aa * bb);
+}
+
+/* One pass of [1 4 6 4 1]/16 along x then y, edges repeated; tmp: H x W. */
+static void binom5(float *p, float *tmp, int H, int W)
+{
+    static const float k[5] = {1 / 16.f, 4 / 16.f, 6 / 16.f, 4 / 16.f, 1 / 16.f};
+    for (int y = 0; y < H; y++)
+        for (int x = 0; x < W; x++) {
+            float s = 0;
+            for (int j = -2; j <= 2; j++) {
+                int xx = x + j < 0 ? 0 : x + j >= W ? W - 1 : x + j;
+                s += k[j + 2] * p[(size_t)y * W + xx];
+            }
+            tmp[(size_t)y * W + x] = s;
+        }
+    for (int y = 0; y < H; y++)
+        for (int x = 0; x < W; x++) {
+            float s = 0;
+            for (int j = -2; j <= 2; j++) {
+                int yy = y + j < 0 ? 0 : y + j >= H ? H - 1 : y + j;
+                s += k[j + 2] * tmp[(size_t)yy * W + x];
+            }
+            p[(size_t)y * W + x] = s;
+        }
+}
+
+we_status we_metrics_seam_grad(double *out, long *npts, const float *img, const float *mask, int C, int H, int W)
+{
+    size_t plane = (size_t)H * W;
+    float *sm = malloc(plane * sizeof *sm), *tmp = malloc(plane * sizeof *tmp);
+    if (!sm || !tmp) { free(sm); free(tmp); return we_err_set(WE_ENOMEM, "seam: out of memory"); }
+    memcpy(sm, mask, plane * sizeof *sm);
+    binom5(sm, tmp, H, W);
+    binom5(sm, tmp, H, W);
+    double sum = 0;
+    long n = 0, cnt = 0;
+    for (int y = 0; y < H; y++)
+        for (int x = 0; x < W; x++)
+            for (int dir = 0; dir < 2; dir++) { /* the pair (x,y)-(x+1,y), then (x,y)-(x,y+1) */
+                int x2 = x + (dir == 0), y2 = y + (dir == 1);
+                if (x2 >= W || y2 >= H) continue;
+                float m1 = mask[(size_t)y * W + x], m2 = mask[(size_t)y2 * W + x2];
+                if ((m1 < 0.5f) == (m2 < 0.5f)) continue;
+                double t = (0.5 - m1) / (m2 - m1), cx = x + t * (x2 - x), cy = y + t * (y2 - y);
+                double gx = we_warp_sample(sm, H, W, cx + 0.5, cy, WE_BORDER_CLAMP) -
+                            we_warp_sample(sm, H, W, cx - 0.5, cy, WE_BORDER_CLAMP);
+                double gy = we_warp_sample(sm, H, W, cx, cy + 0.5, WE_BORDER_CLAMP) -
+                            we_warp_sample(sm, H, W, cx, cy - 0.5, WE_BORDER_CLAMP);
+                double g = sqrt(gx * gx + gy * gy);
+                double nx = g > 0 ? gx / g : x2 - x, ny = g > 0 ? gy / g : y2 - y;
+                n++;
+                for (int s = -4; s <= 4; s++) {
+                    double qx = cx + 0.5 * s * nx, qy = cy + 0.5 * s * ny;
+                    double ax = qx - nx / 2, ay = qy - ny / 2, bx = qx + nx / 2, by = qy + ny / 2;
+                    if (fmin(ax, bx) < 0 || fmin(ay, by) < 0 || fmax(ax, bx) > W - 1 || fmax(ay, by) > H - 1) continue;
+                    for (int c = 0; c < C; c++) {
+                        const float *p = img + c * plane;
+                        sum += fabs(we_warp_sample(p, H, W, bx, by, WE_BORDER_CLAMP) -
+                                    we_warp_sample(p, H, W, ax, ay, WE_BORDER_CLAMP));
+                        cnt++;
+                    }
+                }
+            }
+    free(sm);
+    free(tmp);
+    if (npts) *npts = n;
+    if (cnt == 0) return we_err_set(WE_EDATA, "seam: the mask has no 0.5 contour inside the image");
+    *out = sum / cnt;
+    return WE_OK;
+}
+
+we_status we_metrics_seam(double *out, const float *pasted, const float *src, const float *mask, int C, int H, int W)
+{
+    double gp, gs;
+    we_status st = we_metrics_seam_grad(&gp, NULL, pasted, mask, C, H, W);
+    if (st == WE_OK) st = we_metrics_seam_grad(&gs, NULL, src, mask, C, H, W);
+    if (st != WE_OK) return st;
+    if (!(gs > 0)) return we_err_set(WE_EDATA, "seam: the source is flat across the mask's edge");
+    *out = gp / gs;
+    return WE_OK;
 }

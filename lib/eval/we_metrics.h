@@ -1,5 +1,5 @@
 /* we_metrics.h - per-item image comparison metrics for femetrics(1):
- * PSNR, SSIM, landmark NME and cosine similarity. Images are planar
+ * PSNR, SSIM, landmark NME, cosine similarity and the seam of a paste. Images are planar
  * C x H x W floats in 0..255.
  */
 #ifndef WE_METRICS_H
@@ -25,6 +25,23 @@ we_status we_metrics_nme(double *out, const float *a, const float *b, const floa
 
 /* The non-mouth subset: points 0..47 (jaw, brows, nose, eyes). */
 void we_metrics_nonmouth(unsigned char use[68]);
+
+/* Mean gradient across the edge of a blend mask (H x W, values in 0..1):
+ * at every point of the mask's 0.5 contour (where it crosses 0.5 between
+ * two 4-neighbours, placed by linear interpolation), with n the unit
+ * normal there (the gradient of the mask smoothed by [1 4 6 4 1]/16 twice),
+ * |img(q + n/2) - img(q - n/2)| (bilinear) at the 9 points q = c + t n,
+ * t = -2, -1.5, ..., 2 (a band of +-2 px), averaged over points, samples
+ * and channels; samples that leave the image are skipped. *out: gray
+ * levels per pixel. *npts (may be NULL): contour points used. WE_EDATA if
+ * the contour is empty, WE_ENOMEM. */
+we_status we_metrics_seam_grad(double *out, long *npts, const float *img, const float *mask, int C, int H, int W);
+
+/* Seam of a paste: we_metrics_seam_grad of the pasted photo over that of
+ * the source photo, at the same place (the mask). 1 = the boundary is as
+ * smooth as the source's there, <= 1 no seam, >> 1 a visible edge.
+ * WE_EDATA if the contour is empty or the source is flat across it. */
+we_status we_metrics_seam(double *out, const float *pasted, const float *src, const float *mask, int C, int H, int W);
 
 /* Cosine similarity of two n-vectors (0 if either is zero). */
 double we_metrics_cosine(const float *a, const float *b, int n);

@@ -352,12 +352,20 @@ we_status we_face_align_image(we_face_model *m, const we_tensor *img,
         a->box.y1 = boxes[i].y1 / k;
         a->box.score = boxes[i].score;
         if ((st = we_align_face(a->affine, a->crop_pts, a->photo_pts, p->size, p->margin)) != WE_OK) break;
-        a->residual = we_align_residual(a->crop_pts, p->size, p->margin);
-        if ((st = we_tensor_alloc3(&a->image, WE_F32, Co, p->size, p->size)) != WE_OK) break;
+        int S = p->size;
+        if (p->native) { /* the crop window spans S * scale photo pixels */
+            double span = S * we_affine_scale(a->affine);
+            int Sn = 64;
+            while (Sn * 2 <= span && Sn * 2 <= S) Sn *= 2;
+            if (Sn < S && (st = we_align_face(a->affine, a->crop_pts, a->photo_pts, Sn, p->margin)) != WE_OK) break;
+            if (Sn < S) S = Sn;
+        }
+        a->residual = we_align_residual(a->crop_pts, S, p->margin);
+        if ((st = we_tensor_alloc3(&a->image, WE_F32, Co, S, S)) != WE_OK) break;
         float *o = a->image.data;
         int ss = we_warp_supersample(we_affine_scale(a->affine));
-        we_warp_affine_forward(o, ph, a->affine, Co, H, W, p->size, p->size, ss, WE_BORDER_REFLECT);
-        for (size_t j = 0; j < (size_t)Co * p->size * p->size; j++) {
+        we_warp_affine_forward(o, ph, a->affine, Co, H, W, S, S, ss, WE_BORDER_REFLECT);
+        for (size_t j = 0; j < (size_t)Co * S * S; j++) {
             float v = we_pixel_to_unit(o[j]);
             o[j] = we_pixel_clamp_unit(v);
         }

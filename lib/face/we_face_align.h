@@ -18,6 +18,10 @@
 
 typedef struct {
     int size;          /* S, output crop is S x S (default 128) */
+    int native;        /* 1: a face whose crop window spans fewer than S photo
+                          pixels is cropped at its own scale: the side is the
+                          largest 64*2^k <= that span (at least 64, at most S;
+                          the face's image tensor says which) (0) */
     double margin;     /* template margin, fraction of the template per side (0.3) */
     int channels;      /* 1 or 3 (3) */
     int all;           /* 1: every face, 0: the largest only (0) */

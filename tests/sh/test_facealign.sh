@@ -90,6 +90,26 @@ fails 65 "65-degree tilt: not found upright" facealign -D hog "$T/tilt.jpg"
 ok "65-degree tilt: found with --rotate 45" facealign -D hog -R 45 "$T/tilt.jpg"
 is "one upright face" "$(tsinfo "$T/.out" | grep -c ' image f32 3x128x128 ')" 1
 
+# --native: a face smaller than S is cropped at its own scale (the largest
+# 64*2^k within its crop window's span in photo pixels), never upsampled.
+# Fixture: the head of sample2 at three sizes (crop spans ~290, ~145, ~70 px).
+convert "$DEMO/sample2.jpg" -crop 500x500+1288+54 +repage "$T/head.png" 2>/dev/null
+for r in 600 300 150; do convert "$T/head.png" -resize ${r}x${r} "$T/head$r.png" 2>/dev/null; done
+facealign -q -N -s 256 -t u8 "$T/head600.png" "$T/head300.png" "$T/head150.png" > "$T/nat.wes" 2>/dev/null
+is "native: 256 / 128 / 64 px crops" "$(tsinfo "$T/nat.wes" | grep ' image ' | grep -o 'u8 [0-9x]*' | tr '\n' ' ')" \
+   "u8 3x256x256 u8 3x128x128 u8 3x64x64 "
+is "native: size keys follow" "$(tsinfo "$T/nat.wes" | grep ' affine ' | grep -o 'size=[0-9]*' | tr '\n' ' ')" \
+   "size=256 size=128 size=64 "
+facealign -q -s 256 -t u8 "$T/head600.png" > "$T/big.wes" 2>/dev/null
+facealign -q -N -s 256 -t u8 "$T/head600.png" > "$T/big_n.wes" 2>/dev/null
+cmp -s "$T/big.wes" "$T/big_n.wes"; is "native: a face larger than S is cropped as without -N (same bytes)" $? 0
+facealign -q -s 256 -t u8 "$T/head300.png" | tsinfo | grep -q ' image u8 3x256x256 '; is "native is off by default" $? 0
+facealign -q -N -s 64 -t u8 "$T/head600.png" | tsinfo | grep -q ' image u8 3x64x64 '; is "native: never above S" $? 0
+# The native crop pastes back into its photo (facepaste reads the size key).
+facealign -q -N -s 256 -t u8 "$T/head300.png" | facepaste -f png "$T/head300.png" > "$T/nat_loop.png" 2>/dev/null
+imgread -t u8 "$T/nat_loop.png" > "$T/nl.wes" 2>/dev/null; imgread -t u8 "$T/head300.png" > "$T/h3.wes" 2>/dev/null
+tscmp -q -a 40 "$T/nl.wes" "$T/h3.wes"; is "native: 128 px crop pasted back into the 300 px photo (within 40 everywhere)" $? 0
+
 # Without -W the flat image has no face: exit 65, nothing written.
 fails 65 "no face anywhere: exit 65, empty stdout" facealign "$T/flat.png"
 fails 66 "missing only: exit 66" facealign "$T/missing.jpg"

@@ -9,6 +9,8 @@ fails 64 "no photo" facepaste
 fails 64 "too many arguments" facepaste a b c
 fails 64 "bad format" facepaste -f gif x.jpg
 fails 64 "bad quality" facepaste -q 0 x.jpg
+fails 64 "bad blend" facepaste -b alpha x.jpg
+fails 64 "bad levels" facepaste -l 0 x.jpg
 fails 64 "photo and stream both stdin" facepaste - -
 fails 66 "missing photo" facepaste "$T/nope.jpg" /dev/null
 convert -size 40x30 xc:gray50 "$T/flat.png" 2>/dev/null
@@ -36,6 +38,11 @@ tsinfo "$T/loop.wes" | grep -q ' image u8 3x1280x1920 '; is "same size and chann
 tscmp -q -a 80 "$T/loop.wes" "$T/orig.wes"; is "loop within 80 gray levels everywhere" $? 0
 n=$(tscmp -a 1 "$T/loop.wes" "$T/orig.wes" | grep -o '[0-9]* values differ' | cut -d' ' -f1)
 [ "${n:-0}" -lt 200000 ] && r=0 || r=1; is "fewer than 3% of values differ by more than 1 ($n)" $r 0
+# The feather blend (the earlier default) is kept under -b feather.
+ok "--blend feather" facepaste -b feather -f png "$P" "$T/faces.wes"
+imgread -t u8 "$T/.out" > "$T/feather.wes" 2>/dev/null
+tscmp -q -a 80 "$T/feather.wes" "$T/orig.wes"; is "feather loop within 80 gray levels everywhere" $? 0
+tscmp -q "$T/feather.wes" "$T/loop.wes"; is "feather and pyramid blends differ" $? 1
 # Default output format follows the photo (JPEG); -o picks by extension.
 facepaste "$P" "$T/faces.wes" > "$T/out.jpg" 2>/dev/null
 head -c 3 "$T/out.jpg" | od -An -tx1 | grep -q 'ff d8 ff'; is "JPEG photo -> JPEG output" $? 0

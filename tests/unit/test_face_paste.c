@@ -1,6 +1,7 @@
 /* test_face_paste - the facealign -> facepaste identity loop in process:
  * synthetic photos (exact), then a real photo with dlib when the demo
- * photos and the shape predictor are present (skipped otherwise). */
+ * photos and the shape predictor are present (skipped otherwise); the
+ * pyramid blend against the feather blend, and the seam measure. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,6 +15,8 @@
 #include "we_face_align.h"
 #include "we_face_paste.h"
 #include "we_image.h"
+#include "we_metrics.h"
+#include "we_pyrblend.h"
 #include "we_warp.h"
 
 static unsigned seed = 7;
@@ -95,6 +98,96 @@ static void test_synthetic(void)
     free(gface); free(alpha); free(out); free(face); free(ramp); free(noise);
 }
 
+/* The pyramid blend on a synthetic photo: a 128 px crop at scale 2 (a
+ * face of ~256 photo px) with an elliptic hull; exact outside the hull,
+ * the loop of an unedited face close, a brighter face pasted without a
+ * seam where a hard paste shows one. */
+static void test_pyramid(void)
+{
+    int C = 3, H = 360, W = 400, S = 128;
+    size_t plane = (size_t)H * W;
+    float *photo = malloc(sizeof(float) * C * plane), *out = malloc(sizeof(float) * C * plane);
+    float *face = malloc(sizeof(float) * C * S * S), *hard = malloc(sizeof(float) * C * plane);
+    for (int c = 0; c < C; c++) /* a smooth ramp with mild texture */
+        for (int y = 0; y < H; y++)
+            for (int x = 0; x < W; x++)
+                photo[c * plane + (size_t)y * W + x] = (float)(40 + 0.25 * x + 0.2 * y + 15 * c + 6 * frand());
+    float A[6] = {(float)(2 * cos(0.1)), (float)(-2 * sin(0.1)), 80, (float)(2 * sin(0.1)), (float)(2 * cos(0.1)), 30};
+    float pts[2 * 68];
+    for (int i = 0; i < 68; i++) { /* a face-like ellipse */
+        double t = 2 * M_PI * i / 68;
+        pts[2 * i] = (float)(64 + 44 * cos(t));
+        pts[2 * i + 1] = (float)(68 + 52 * sin(t));
+    }
+    we_warp_affine_forward(face, photo, A, C, H, W, S, S, we_warp_supersample(we_affine_scale(A)), WE_BORDER_REFLECT);
+    we_face_paste_params pp;
+    we_face_paste_params_init(&pp);
+    CHECK(pp.blend == WE_PASTE_PYRAMID, "the pyramid blend is the default");
+    CHECK(we_paste_blend_parse("feather") == WE_PASTE_FEATHER && we_paste_blend_parse("x") == -1 &&
+              strcmp(we_paste_blend_name(WE_PASTE_PYRAMID), "pyramid") == 0, "blend names");
+    memcpy(out, photo, sizeof(float) * C * plane);
+    CHECK(we_face_paste_blend(out, C, H, W, face, C, S, A, pts, 68, NULL) == WE_OK, "pyramid paste");
+    /* The hull in photo pixels, hard: 0 outside, 1 inside (pixel centres). */
+    float *hull = alpha_map(H, W, S, A, pts, 68, 0);
+    long outside = 0, changed = 0, inside = 0;
+    double se = 0;
+    for (size_t i = 0; i < plane; i++)
+        for (int c = 0; c < C; c++) {
+            if (hull[i] > 0) { inside++; se += pow(out[c * plane + i] - photo[c * plane + i], 2); continue; }
+            outside++;
+            changed += out[c * plane + i] != photo[c * plane + i];
+        }
+    double psnr = 10 * log10(255.0 * 255 / (se / inside));
+    memcpy(hard, out, sizeof(float) * C * plane); /* kept: the unedited loop */
+    float *loop = hard;
+    hard = malloc(sizeof(float) * C * plane);
+    printf("     pyramid loop: %ld of %ld values outside the hull changed; inside PSNR %.1f dB\n", changed, outside, psnr);
+    CHECK(outside > 100000 && changed == 0, "pyramid: pixels outside the hull (every level's mask 0) bit-identical");
+    CHECK(psnr > 35, "pyramid: the unedited face comes back close (PSNR > 35 dB inside)");
+
+    /* A face 40 gray levels brighter: hard paste vs pyramid. The seam is
+     * measured at the hull's 0.5 contour. */
+    for (int i = 0; i < C * S * S; i++) face[i] += 40;
+    memcpy(hard, photo, sizeof(float) * C * plane);
+    we_face_paste(hard, C, H, W, face, C, S, A, pts, 68, 0);
+    memcpy(out, photo, sizeof(float) * C * plane);
+    we_face_paste_blend(out, C, H, W, face, C, S, A, pts, 68, NULL);
+    pp.blend = WE_PASTE_FEATHER;
+    float *feath = malloc(sizeof(float) * C * plane);
+    memcpy(feath, photo, sizeof(float) * C * plane);
+    we_face_paste_blend(feath, C, H, W, face, C, S, A, pts, 68, &pp);
+    double r_hard = 0, r_pyr = 0, r_feat = 0, r_same = 0;
+    long n = 0;
+    CHECK(we_metrics_seam(&r_hard, hard, photo, hull, C, H, W) == WE_OK, "seam of the hard paste");
+    we_metrics_seam(&r_pyr, out, photo, hull, C, H, W);
+    we_metrics_seam(&r_feat, feath, photo, hull, C, H, W);
+    we_metrics_seam(&r_same, photo, photo, hull, C, H, W);
+    double g;
+    we_metrics_seam_grad(&g, &n, photo, hull, C, H, W);
+    printf("     seam ratio, face +40: hard %.2f, feather (S/16) %.2f, pyramid %.2f (source %.2f gray/px over %ld "
+           "contour points)\n", r_hard, r_feat, r_pyr, g, n);
+    CHECK(n > 300, "seam: the hull's contour found");
+    CHECK_CLOSE(r_same, 1, 1e-12, "seam: the source against itself is 1");
+    CHECK(r_hard > 3, "seam: a hard paste of a brighter face shows (ratio > 3)");
+    CHECK(r_pyr < 1.15, "seam: the pyramid blend shows none (ratio < 1.15)");
+    double steep = 0, tone = 0;
+    for (int y = 0; y < H; y++)
+        for (int x = 0; x + 1 < W; x++) {
+            size_t i = (size_t)plane + y * W + x; /* green; the +40 alone (the blend is linear in the face) */
+            steep = fmax(steep, fabs((out[i + 1] - loop[i + 1]) - (out[i] - loop[i])));
+        }
+    float c0[2] = {64, 68};
+    we_affine_apply(A, c0, 1);
+    size_t ci = (size_t)lroundf(c0[1]) * W + lroundf(c0[0]);
+    tone = out[plane + ci] - loop[plane + ci];
+    printf("     pyramid, face +40: the change's steepest step %.2f gray levels/px; at the centre +%.2f\n", steep, tone);
+    CHECK(steep < 5, "pyramid: the tone change ramps in (under 5 gray levels per px)");
+    CHECK(fabs(tone - 40) < 1, "pyramid: the face's own tone in the middle");
+    float *empty = calloc(plane, sizeof *empty);
+    CHECK(we_metrics_seam(&g, out, photo, empty, C, H, W) == WE_EDATA, "seam: no contour refused");
+    free(empty); free(feath); free(loop); free(hull); free(hard); free(face); free(out); free(photo);
+}
+
 static void test_real(void)
 {
     const char *photo = "third_party/face-api/demo/sample1.jpg";
@@ -156,6 +249,7 @@ static void test_real(void)
 int main(void)
 {
     test_synthetic();
+    test_pyramid();
     test_real();
     return check_summary();
 }
