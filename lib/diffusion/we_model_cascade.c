@@ -124,7 +124,7 @@ we_status we_model_cascade_levels(const we_model *m, const we_frame *w, const ch
     if (L->H != L->W || k < 1 || k > WE_CASCADE_MAX_J || (S << k) != L->H) {
         int near = S, sz = L->H > L->W ? L->H : L->W;
         for (int j = 1; j <= WE_CASCADE_MAX_J; j++)
-            if (abs((S << j) - sz) < abs(near - sz)) near = S << j;
+            if (abs((S << j) - sz) <= abs(near - sz)) near = S << j;
         return we_err_set(WE_EDATA,
                           "item %s: wavelet frame of a %d x %d face; model %s edits %d x %d faces, and square "
                           "faces of %d, %d, %d ... px through the cascade: align faces with facealign -s %d",
