@@ -24,7 +24,7 @@ static void usage(void)
            "Find faces in JPEG/PNG photos (stdin if no FILE and no --list), align each to a\n"
            "canonical template and write per face an `image` (S x S), `landmarks` (68 x 2, crop\n"
            "pixels) and `affine` (2 x 3, crop -> photo pixels) frame, sharing id=FILE#INDEX.\n"
-           "  -s, --size S          crop side in pixels (default 128; e.g. 64, 256)\n"
+           "  -s, --size S          crop side in pixels (default 256; e.g. 64, 128)\n"
            "  -m, --margin F        template margin per side, fraction (default 0.3)\n"
            "  -c, --channels C      output channels, 1 (gray) or 3 (RGB) (default 3)\n"
            "  -t, --dtype T         f32 (values in [-1,1]) or u8 (default f32)\n"

@@ -17,7 +17,7 @@
 #include "we_tensor.h"
 
 typedef struct {
-    int size;          /* S, output crop is S x S (default 128) */
+    int size;          /* S, output crop is S x S (default 256) */
     double margin;     /* template margin, fraction of the template per side (0.3) */
     int channels;      /* 1 or 3 (3) */
     int all;           /* 1: every face, 0: the largest only (0) */
