@@ -7,7 +7,8 @@
 # shipped model's edit as well. Reports wall and CPU seconds per edit for
 # C = 1 (luminance) and C = 3 (RGB), and per-item time in a batch of 8.
 # Then the shipped models/default.safetensors (when present) on the
-# demo photo's faces. BENCH_THREADS (default 0 = BLAS default) sets wdenoise -T; BENCH_EDIT_QUICK=1
+# demo photo's faces, and one 256 px face through the cascade against the
+# same face at 64 px (ratio, 1 thread). BENCH_THREADS (default 0 = BLAS default) sets wdenoise -T; BENCH_EDIT_QUICK=1
 # times a single C = 1 edit only.
 cd "$(dirname "$0")/.." || exit 70
 export PATH="$PWD/bin:$PATH"
@@ -46,4 +47,18 @@ if [ -f models/default.safetensors ]; then
         awk -v a="$t0" -v b="$t1" -v n="$n" -v bb="$b" -v th="$th" '{ printf "shipped model (nf 32, C=1), %d faces, batch %d: %.2f s wall, %.2f s CPU per face (threads %s)\n", n, bb, (b - a) / n, ($1 + $2) / n, th }' "$tmp/t"
     done
 fi
+# one 256 px face through the cascade (issue 12) against the same face at
+# 64 px, the model's own size, in this run, one thread each (-T 1): the
+# shipped model when present, else the random full-size model above (C = 1)
+cm=models/default.safetensors
+[ -f "$cm" ] || cm="$tmp/m1.st"
+facealign -q -s 64 "$photo" 2>/dev/null | dwt -w haar > "$tmp/f64.wes"
+facealign -q -s 256 "$photo" 2>/dev/null | dwt -w haar > "$tmp/f256.wes"
+for S in 64 256; do
+    t0=$(now)
+    wdenoise -m "$cm" -e sad -T 1 -b 1 < "$tmp/f$S.wes" > /dev/null || exit 1
+    t1=$(now)
+    echo "$t0 $t1" > "$tmp/w$S"
+done
+awk -v m="$cm" '{ w[NR] = $2 - $1 } END { printf "cascade: %s, one face, 1 thread: 64 px %.2f s, 256 px (cascade) %.2f s: ratio %.2f (target <= 2)\n", m, w[1], w[2], w[2] / w[1] }' "$tmp/w64" "$tmp/w256"
 echo "load after: $(cut -d' ' -f1-3 /proc/loadavg)"

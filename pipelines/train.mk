@@ -64,6 +64,9 @@ MAX_MODEL_BYTES ?= 16777216
 # --f16 halves the exported file (EMA weights only either way);
 # --edit-guidance G records the guidance wdenoise should use by default
 EXPORT_FLAGS ?= --edit-guidance 2
+# the detail net the export bundles for wdenoise's cascade (faces of S*2^k px):
+# pipelines/detail.mk's checkpoint when it exists, DETAIL= for none
+DETAIL      ?= $(wildcard data/detail/detail.safetensors)
 
 SELF := $(lastword $(MAKEFILE_LIST))
 TOOLS := facealign lmheat dwt wtrain
@@ -109,7 +112,7 @@ export: train
 	 if [ -z "$$step" ]; then echo "train.mk: cannot read train.step from $(CKPT)" >&2; exit 65; fi; \
 	 if [ "$$step" -lt $(STEPS) ]; then echo "train.mk: step $$step of $(STEPS): not done yet, run again" >&2; exit 0; fi; \
 	 mkdir -p $(dir $(MODEL)); \
-	 $(BIN)/wtrain -m $(CKPT) --export $(MODEL) $(EXPORT_FLAGS) || exit $$?; \
+	 $(BIN)/wtrain -m $(CKPT) --export $(MODEL) $(EXPORT_FLAGS) $(if $(DETAIL),--detail $(DETAIL)) || exit $$?; \
 	 size=$$(wc -c < $(MODEL)); \
 	 echo "train.mk: wrote $(MODEL) ($$size bytes, step $$step)"; \
 	 if [ $$size -gt $(MAX_MODEL_BYTES) ]; then \

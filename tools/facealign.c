@@ -24,7 +24,7 @@ static void usage(void)
            "Find faces in JPEG/PNG photos (stdin if no FILE and no --list), align each to a\n"
            "canonical template and write per face an `image` (S x S), `landmarks` (68 x 2, crop\n"
            "pixels) and `affine` (2 x 3, crop -> photo pixels) frame, sharing id=FILE#INDEX.\n"
-           "  -s, --size S          crop side in pixels (default 128; e.g. 64, 256)\n"
+           "  -s, --size S          crop side in pixels (default 256; e.g. 64, 128)\n"
            "  -N, --native          crop a face whose crop window spans fewer than S photo pixels\n"
            "                        at its own scale, not upsampled: side = the largest 64*2^k\n"
            "                        within the span (at least 64); the `size` key says which\n"

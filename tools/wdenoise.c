@@ -2,7 +2,8 @@
  * WaveEmotion diffusion model (DDIM inversion + guided DDIM, doc/design/model.md 4).
  * Reads `wavelet` frames (and `heatmap` frames when the model uses them),
  * writes the edited `wavelet` frames with `emotion` set to the target and
- * every other frame unchanged. See man/man1/wdenoise.1. */
+ * every other frame unchanged; faces larger than the model's S through the
+ * cascade (we_model.h). See man/man1/wdenoise.1. */
 #include <errno.h>
 #include <getopt.h>
 #include <math.h>
@@ -21,7 +22,9 @@ static void usage(void)
 {
     printf("Usage: wdenoise (-e EMOTION | -p PROMPT | -V V -A A) [OPTION]...\n"
            "Edit the emotion of the faces of a WES1 stream (`wavelet` frames from dwt) with a\n"
-           "WaveEmotion diffusion model; other frames pass through unchanged.\n"
+           "WaveEmotion diffusion model; other frames pass through unchanged. Faces of the\n"
+           "model's S px are edited directly, square faces of S*2^k px (facealign -s) through\n"
+           "the cascade: the model edits the coarse face, the photo's own detail is kept.\n"
            "\n"
            "Target:\n"
            "  -e, --emotion=NAME      neutral happy sad surprise fear disgust anger contempt\n"

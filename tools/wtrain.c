@@ -23,7 +23,7 @@
 #include "we_stream.h"
 
 typedef struct {
-    const char *model, *csv, *labels, *device, *mult, *attn, *export_to;
+    const char *model, *csv, *labels, *device, *mult, *attn, *export_to, *detail;
     int f16;
     double edit_guidance;
     int resume, steps, batch, save_every, threads, log_every;
@@ -78,6 +78,8 @@ static void usage(void)
            "      --f16             with --export: store the weights as float16 (half the size)\n"
            "      --edit-guidance=F with --export: the guidance scale wdenoise uses for this\n"
            "                        model when none is given (default: none, wdenoise's 4)\n"
+           "      --detail=FILE     with --export: bundle the detail net of FILE (a wdtrain\n"
+           "                        checkpoint) for wdenoise's cascade (faces above S px)\n"
            "Model (new runs only; a resumed run keeps its config):\n"
            "      --nf=N            base width (default 64)\n"
            "      --mult=LIST       channel multipliers per level (default 1,2,2,2)\n"
@@ -99,7 +101,7 @@ int main(int argc, char **argv)
     o.nf = 64, o.num_res = 2, o.mult = "1,2,2,2", o.attn = "2";
     o.schedule = "linear", o.region = "all", o.wavelet = "haar";
     we_train_params_init(&o.hp);
-    enum { O_LR = 256, O_WD, O_CLIP, O_EMA, O_PD, O_PA, O_SAVE, O_CSV, O_LOG, O_NF, O_MULT, O_NR, O_ATTN, O_SCHED, O_REG, O_HEAT, O_EXPORT, O_F16, O_EDITG, O_LW, O_WW, O_LE, O_TM };
+    enum { O_LR = 256, O_WD, O_CLIP, O_EMA, O_PD, O_PA, O_SAVE, O_CSV, O_LOG, O_NF, O_MULT, O_NR, O_ATTN, O_SCHED, O_REG, O_HEAT, O_EXPORT, O_F16, O_EDITG, O_DETAIL, O_LW, O_WW, O_LE, O_TM };
     static const struct option lo[] = {
         {"model", 1, 0, 'm'}, {"resume", 0, 0, 'r'}, {"steps", 1, 0, 'n'}, {"batch", 1, 0, 'b'},
         {"lr", 1, 0, O_LR}, {"weight-decay", 1, 0, O_WD}, {"clip", 1, 0, O_CLIP}, {"ema", 1, 0, O_EMA},
@@ -108,7 +110,7 @@ int main(int argc, char **argv)
         {"device", 1, 0, 'd'}, {"nf", 1, 0, O_NF}, {"mult", 1, 0, O_MULT}, {"num-res", 1, 0, O_NR},
         {"attn", 1, 0, O_ATTN}, {"schedule", 1, 0, O_SCHED}, {"region", 1, 0, O_REG},
         {"wavelet", 1, 0, 'w'}, {"heatmaps", 0, 0, O_HEAT}, {"export", 1, 0, O_EXPORT}, {"f16", 0, 0, O_F16}, {"edit-guidance", 1, 0, O_EDITG},
-        {"lambda-wav", 1, 0, O_LW}, {"wav-weights", 1, 0, O_WW}, {"lambda-expr", 1, 0, O_LE}, {"aux-tmax", 1, 0, O_TM},
+        {"detail", 1, 0, O_DETAIL}, {"lambda-wav", 1, 0, O_LW}, {"wav-weights", 1, 0, O_WW}, {"lambda-expr", 1, 0, O_LE}, {"aux-tmax", 1, 0, O_TM},
         {"help", 0, 0, 'h'}, {0, 0, 0, 0}};
     int c;
     while ((c = getopt_long(argc, argv, "m:rn:b:S:e:T:d:w:h", lo, NULL)) != -1) {
@@ -140,6 +142,7 @@ int main(int argc, char **argv)
         case O_HEAT: o.heat = 1; break;
         case O_EXPORT: o.export_to = optarg; break;
         case O_F16: o.f16 = 1; break;
+        case O_DETAIL: o.detail = optarg; break;
         case O_EDITG: o.edit_guidance = we_cli_parse_double("--edit-guidance", optarg, 1e-3, 100); break;
         case O_LW: o.hp.lambda_wav = (float)we_cli_parse_double("--lambda-wav", optarg, 0, 1e6); o.aux_given |= WE_AUX_LAMBDA_WAV; break;
         case O_LE: o.hp.lambda_expr = (float)we_cli_parse_double("--lambda-expr", optarg, 0, 1e6); o.aux_given |= WE_AUX_LAMBDA_EXPR; break;
@@ -159,7 +162,8 @@ int main(int argc, char **argv)
     }
     if (!o.model) we_cli_usage_error("--model CKPT is required");
     if (optind + 1 < argc) we_cli_usage_error("at most one input stream");
-    if ((o.f16 || o.edit_guidance > 0) && !o.export_to) we_cli_usage_error("--f16 and --edit-guidance only apply to --export");
+    if ((o.f16 || o.edit_guidance > 0 || o.detail) && !o.export_to)
+        we_cli_usage_error("--f16, --edit-guidance and --detail only apply to --export");
     if (o.export_to && o.aux_given) we_cli_usage_error("--export does not train (no auxiliary loss options)");
     if (o.export_to) {
         if (optind < argc || o.resume) we_cli_usage_error("--export reads only CKPT (no stream, no --resume)");
@@ -167,6 +171,7 @@ int main(int argc, char **argv)
         we_status s = we_st_read(&ck, o.model);
         if (s) we_cli_die_status(s, o.model);
         if ((s = we_train_export(&ck, o.export_to, o.f16, (float)o.edit_guidance))) we_cli_die_status(s, o.export_to);
+        if (o.detail && (s = we_model_add_detail(o.export_to, o.detail, NULL))) we_cli_die_status(s, "--detail");
         we_st_free(&ck);
         fprintf(stderr, "%s: wrote %s\n", we_cli_prog(), o.export_to);
         return 0;

@@ -56,10 +56,14 @@ void we_model_free(we_model *m)
         free(m->gpu);
     }
     if (m->net) we_fa_net_free(m->net);
+    if (m->detail) {
+        we_detail_free(m->detail);
+        free(m->detail);
+    }
     we_cond_free(&m->cond);
     we_sched_free(&m->sch);
     we_unet_free(&m->m);
-    free(m->x); free(m->heat); free(m->va); free(m->keep);
+    free(m->x); free(m->heat); free(m->va); free(m->keep); free(m->coef);
     free(m->tgt); free(m->src); free(m->vk);
     memset(m, 0, sizeof *m);
 }
@@ -76,10 +80,11 @@ static we_status alloc_batch(we_model *m, int maxN, int keep)
     m->heat = m->cfg.K ? malloc(sizeof(float) * (size_t)m->cfg.K * hw * N) : NULL;
     m->va = malloc(sizeof(float) * 2 * N);
     m->keep = keep ? malloc(sizeof(float) * 8 * hw * N) : NULL;
+    m->coef = keep ? malloc(sizeof(float) * 12 * hw) : NULL;
     m->tgt = malloc(sizeof(int32_t) * N);
     m->src = malloc(sizeof(int32_t) * N);
     m->vk = calloc(N, sizeof(int32_t));
-    if (!m->x || (m->cfg.K && !m->heat) || !m->va || (keep && !m->keep) || !m->tgt || !m->src || !m->vk)
+    if (!m->x || (m->cfg.K && !m->heat) || !m->va || (keep && (!m->keep || !m->coef)) || !m->tgt || !m->src || !m->vk)
         return we_err_set(WE_ENOMEM, "out of memory for a batch of %d items", maxN);
     return WE_OK;
 }
@@ -98,6 +103,15 @@ static we_status use_cuda(we_model *m)
     return WE_OK;
 }
 
+/* WE_EDATA "PATH: WHAT: <the current detail>" (the detail is copied first:
+ * we_err_set writes the buffer we_err_detail returns). */
+static we_status file_err(const char *path, const char *what)
+{
+    char d[512];
+    snprintf(d, sizeof d, "%s", we_err_detail());
+    return we_err_set(WE_EDATA, "%s%s: %s", path, what, d);
+}
+
 we_status we_model_open(we_model *m, const char *path, int maxN, int use_ema, we_device dev)
 {
     memset(m, 0, sizeof *m);
@@ -106,12 +120,12 @@ we_status we_model_open(we_model *m, const char *path, int maxN, int use_ema, we
     we_st_file f;
     we_status s = we_st_read(&f, path);
     if (s == WE_ENOINPUT || s == WE_ENOMEM) return s;
-    if (s) return we_err_set(WE_EDATA, "%s is not a safetensors checkpoint: %s", path, we_err_detail());
+    if (s) return file_err(path, " is not a safetensors checkpoint");
     s = we_unet_config_from_meta(&m->cfg, &f);
     if (!s) s = we_unet_config_validate(&m->cfg);
     if (s) {
         we_st_free(&f);
-        return we_err_set(WE_EDATA, "%s: %s", path, we_err_detail());
+        return file_err(path, "");
     }
     m->has_va = we_st_meta_lists(&f, "conditions", "va");
     const char *gd = we_st_meta(&f, "edit.guidance");
@@ -119,10 +133,11 @@ we_status we_model_open(we_model *m, const char *path, int maxN, int use_ema, we
     if (!(m->def_guidance > 0 && m->def_guidance <= 100)) m->def_guidance = 0;
     if ((s = we_unet_create(&m->m, &m->cfg, maxN))) { we_st_free(&f); memset(m, 0, sizeof *m); return s; }
     s = we_unet_load(&m->m, &f, we_unet_weights_prefix(&f, use_ema));
+    if (!s) s = we_model_cascade_load(m, &f); /* the detail net and cascade.* settings */
     we_st_free(&f);
     if (s) {
         we_model_free(m);
-        return we_err_set(WE_EDATA, "%s: %s", path, we_err_detail());
+        return file_err(path, "");
     }
     if ((s = we_sched_init(&m->sch, m->cfg.schedule, m->cfg.T)) || (s = we_cond_init(&m->cond, &m->m, maxN)) ||
         (s = alloc_batch(m, maxN, 1)) || (dev == WE_DEV_CUDA && (s = use_cuda(m)))) {
@@ -256,10 +271,11 @@ we_status we_model_check_wavelet(const we_model *m, const we_frame *w, const cha
     return check_wavelet(m, w, id, &L);
 }
 
-/* The source label of an item with wavelet frame w (layout L) by the
- * request's rule. */
-static we_status source_label(we_model *m, const we_edit_request *r, const we_frame *w, const we_wavelet_layout *L,
-                              int *l)
+/* The source label of an item with wavelet frame w by the request's rule;
+ * the net sees coef [4C, h, h] of wavelet wname (the frame's, or a cascade
+ * item's coarse face). */
+static we_status source_label(we_model *m, const we_edit_request *r, const we_frame *w, const float *coef, int C,
+                              const char *wname, int *l)
 {
     if (r->source == WE_SOURCE_FIXED) { *l = r->source_label; return WE_OK; }
     if (r->source == WE_SOURCE_KEY) {
@@ -269,7 +285,7 @@ static we_status source_label(we_model *m, const we_edit_request *r, const we_fr
     }
     we_status s;
     if (!m->net && (s = we_fa_net_load(&m->net, WE_FA_EXPR, NULL))) return s;
-    return we_edit_source_net(m->net, w->t.data, L->C, m->h, L->name ? L->name : m->cfg.wavelet, l);
+    return we_edit_source_net(m->net, coef, C, m->h, wname, l);
 }
 
 /* Batch slot k's heatmap from the item (or zeros); *got = 1 if it had one. */
@@ -323,7 +339,7 @@ we_status we_model_edit(we_model *m, const we_edit_request *r, we_item *it, int 
 {
     const we_unet_config *cfg = &m->cfg;
     size_t hw = (size_t)m->h * m->h, per = m->per;
-    int nb = 0, anyheat = 0, got;
+    int nb = 0, anyheat = 0, got, J;
     we_status s;
     if (noheat) *noheat = -1;
     for (int i = 0; i < n; i++) {
@@ -331,9 +347,18 @@ we_status we_model_edit(we_model *m, const we_edit_request *r, we_item *it, int 
         if (!w) continue;
         if (nb == m->maxN) return we_err_set(WE_EUSAGE, "edit: more than %d wavelet items in a batch", m->maxN);
         we_wavelet_layout L;
-        if ((s = check_wavelet(m, w, we_item_id(&it[i]), &L))) return s;
-        we_edit_to_model(m->x + (size_t)nb * per, m->keep + (size_t)nb * 8 * hw, w->t.data, L.C, cfg->C, hw);
-        if ((s = source_label(m, r, w, &L, &m->src[nb]))) return s;
+        if ((s = we_model_cascade_levels(m, w, we_item_id(&it[i]), &L, &J))) return s;
+        if (!J) { /* a face of the model's size */
+            if ((s = check_wavelet(m, w, we_item_id(&it[i]), &L))) return s;
+            we_edit_to_model(m->x + (size_t)nb * per, m->keep + (size_t)nb * 8 * hw, w->t.data, L.C, cfg->C, hw);
+            s = source_label(m, r, w, w->t.data, L.C, L.name ? L.name : cfg->wavelet, &m->src[nb]);
+        } else { /* a larger one: its coarse face joins the batch */
+            int Cc = we_model_cascade_channels(m, L.C);
+            if ((s = we_model_cascade_coarse(m, w, &L, J, m->coef))) return s;
+            we_edit_to_model(m->x + (size_t)nb * per, m->keep + (size_t)nb * 8 * hw, m->coef, Cc, cfg->C, hw);
+            s = source_label(m, r, w, m->coef, Cc, cfg->wavelet, &m->src[nb]);
+        }
+        if (s) return s;
         if (cfg->K) {
             if ((s = item_heat(m, r, &it[i], nb, &got))) return s;
             anyheat |= got;
@@ -349,9 +374,18 @@ we_status we_model_edit(we_model *m, const we_edit_request *r, we_item *it, int 
         we_frame *w = we_item_find(&it[i], "wavelet");
         if (!w) continue;
         we_wavelet_layout L;
-        if ((s = we_layout_wavelet_read(w, 0, &L))) return s; /* checked above */
-        we_edit_from_model(w->t.data, m->x + (size_t)k * per, m->keep + (size_t)k * 8 * hw, L.C, cfg->C, hw);
+        if ((s = we_model_cascade_levels(m, w, we_item_id(&it[i]), &L, &J))) return s; /* checked above */
+        float *xk = m->x + (size_t)k * per, *kk = m->keep + (size_t)k * 8 * hw;
+        if (!J) {
+            we_edit_from_model(w->t.data, xk, kk, L.C, cfg->C, hw);
+        } else {
+            we_edit_from_model(m->coef, xk, kk, we_model_cascade_channels(m, L.C), cfg->C, hw);
+            if ((s = we_model_cascade_apply(m, w, &L, J, m->coef))) return s;
+        }
         if ((s = edit_keys(m, r, w, m->src[k]))) return s;
+        if (J && ((s = we_frame_setf(w, "edit.cascade", "%d", J)) ||
+                  (s = we_frame_set(w, "edit.detail", m->detail ? "net" : "none"))))
+            return s;
         k++;
     }
     return WE_OK;

@@ -7,7 +7,11 @@
  *
  *   generate  - sample faces from noise (wsample)
  *   edit      - invert and re-generate wavelet items toward a target
- *               emotion (wdenoise; the algorithm is we_model_edit_batch)
+ *               emotion (wdenoise; the algorithm is we_model_edit_batch);
+ *               faces larger than the model's S (S * 2^k) go through the
+ *               cascade (lib/diffusion/we_cascade.h): the model edits the
+ *               coarse face, the photo's own detail is rebuilt around the
+ *               change, with the file's detail net when it has one
  *   train     - set up a new or resumed training run from a config or a
  *               checkpoint and take steps on batches drawn from a data set
  *               (wtrain; the trainer is we_train.h)
@@ -25,10 +29,13 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "we_cascade.h"
 #include "we_cond.h"
+#include "we_detail.h"
 #include "we_device.h"
 #include "we_edit.h"
 #include "we_err.h"
+#include "we_layout_wavelet.h"
 #include "we_sched.h"
 #include "we_stream.h"
 #include "we_train.h"
@@ -70,6 +77,9 @@ typedef struct we_model {
     we_train *train;        /* training state (we_model_train_start), NULL otherwise */
     we_st_file ck;          /* the checkpoint of a resumed run, between prepare and start */
     int resumed;
+    we_detail *detail;      /* the file's detail net (tensors detail.*), NULL = none */
+    we_cascade_params cas;  /* the file's cascade.* metadata, else we_cascade_params_init */
+    float *coef;            /* [12 h h] one cascade item's coarse coefficients (edit) */
 } we_model;
 
 /* Load the checkpoint at path for batches of up to maxN items, with the EMA
@@ -138,6 +148,48 @@ we_status we_model_check_wavelet(const we_model *m, const we_frame *w, const cha
  * the first item the model wanted a heatmap frame for and that had none
  * (edited with the NULL heatmap), else -1. rng for eta > 0. */
 we_status we_model_edit(we_model *m, const we_edit_request *r, we_item *it, int n, int *noheat, we_rng *rng);
+
+/* ---- cascade: faces of S * 2^k px (lib/diffusion/we_model_cascade.c) ---
+ *
+ * A `wavelet` frame of a square S_face = S * 2^k face (k = 1..
+ * WE_CASCADE_MAX_J; any wavelet and levels dwt wrote) is edited by
+ * we_model_edit in three steps: the face (inverted here; Y of an RGB face
+ * for a luminance model) gives the coarse face x = we_cascade_coarse(., J
+ * = k) of the model's size, which joins the batch like any S x S item
+ * (same sampler, guidance, source rule; heatmaps at the model's size);
+ * we_cascade_edit with the model's detail net (or none) rebuilds the face
+ * around the edited coarse face; the change goes back into the frame's own
+ * coefficients (same wavelet, levels and keys). A luminance model changes
+ * R, G and B by the same dY, so the photo's CbCr stay; where the cascade's
+ * mask is 0 every coefficient keeps its bits. */
+
+/* Read the cascade settings (metadata cascade.mask_sigma, mask_lo,
+ * mask_hi, mask_dilate, mask_feather, tone_sigma, tone_mean; defaults for
+ * those absent) into m->cas and, when f has detail.* tensors (metadata
+ * detail.format), the detail net into m->detail (owned; we_model_free).
+ * WE_EDATA for a bad value or detail net, WE_ENOMEM. */
+we_status we_model_cascade_load(we_model *m, const we_st_file *f);
+/* Rewrite the model file at model_path (atomically) with the detail net of
+ * the file at detail_path (its detail.* tensors: a wdtrain checkpoint's
+ * EMA weights) and the settings p (NULL = defaults) as cascade.* metadata,
+ * replacing any it had. WE_ENOINPUT, WE_EDATA (detail says which file). */
+we_status we_model_add_detail(const char *model_path, const char *detail_path, const we_cascade_params *p);
+/* Read w's layout into L and the cascade levels into *J: 0 for a frame of
+ * the model's size (check it with we_model_check_wavelet), k >= 1 for an
+ * unpadded square face of S * 2^k px with 1 or 3 channels and a wavelet
+ * key. WE_EDATA otherwise, "item ID: ..." naming the sizes accepted and
+ * the facealign -s that gives one. */
+we_status we_model_cascade_levels(const we_model *m, const we_frame *w, const char *id, we_wavelet_layout *L, int *J);
+/* Channels of the coarse face the model sees for a face of C channels:
+ * 1 for a luminance model, else C (we_edit_to_model adapts them). */
+int we_model_cascade_channels(const we_model *m, int C);
+/* Step 1: coef [4 Cc, h, h] (Cc = we_model_cascade_channels, true
+ * coefficients, one level of the model's wavelet) of the coarse face of
+ * the cascade item w (layout L, levels J from we_model_cascade_levels). */
+we_status we_model_cascade_coarse(const we_model *m, const we_frame *w, const we_wavelet_layout *L, int J, float *coef);
+/* Steps 2-3: w's coefficients += the cascade's change, from coef, the
+ * edited coarse coefficients (as step 1 gave them, edited). WE_ENOMEM. */
+we_status we_model_cascade_apply(we_model *m, we_frame *w, const we_wavelet_layout *L, int J, const float *coef);
 
 /* ---- generate (wsample) ----------------------------------------------- */
 

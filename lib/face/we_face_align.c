@@ -14,7 +14,7 @@
 void we_face_align_params_init(we_face_align_params *p)
 {
     memset(p, 0, sizeof *p);
-    p->size = 128;
+    p->size = 256;
     p->margin = 0.3;
     p->channels = 3;
     p->all = 0;

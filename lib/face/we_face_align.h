@@ -17,7 +17,7 @@
 #include "we_tensor.h"
 
 typedef struct {
-    int size;          /* S, output crop is S x S (default 128) */
+    int size;          /* S, output crop is S x S (default 256) */
     int native;        /* 1: a face whose crop window spans fewer than S photo
                           pixels is cropped at its own scale: the side is the
                           largest 64*2^k <= that span (at least 64, at most S;

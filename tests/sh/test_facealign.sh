@@ -25,7 +25,7 @@ if [ ! -f "$DEMO/sample1.jpg" ] || [ ! -f "$PRED" ]; then
 fi
 
 # One batch over the six demo photos, every face, with a report (HOG).
-ok "six demo photos, all faces" facealign -D hog -a -r "$T/rep.tsv" "$DEMO"/sample1.jpg "$DEMO"/sample2.jpg \
+ok "six demo photos, all faces" facealign -s 128 -D hog -a -r "$T/rep.tsv" "$DEMO"/sample1.jpg "$DEMO"/sample2.jpg \
     "$DEMO"/sample3.jpg "$DEMO"/sample4.jpg "$DEMO"/sample5.jpg "$DEMO"/sample6.jpg
 cp "$T/.out" "$T/all.wes"
 is "faces per photo (report)" "$(cut -f3 "$T/rep.tsv" | tr '\n' ' ')" "3 1 3 3 5 4 "
@@ -42,7 +42,7 @@ tsinfo -s "$T/all.wes" | awk '/ image /{ for (i = 1; i <= NF; i++) if ($i ~ /^(m
 is "pixels in [-1,1]" $? 0
 # The SSD detector (and auto, the default) also finds the head tilted by ~15
 # degrees in sample4 and the turned and down-looking faces in sample2.
-ok "six demo photos, ssd" facealign -D ssd -a -q -r "$T/rep_ssd.tsv" "$DEMO"/sample1.jpg "$DEMO"/sample2.jpg \
+ok "six demo photos, ssd" facealign -s 128 -D ssd -a -q -r "$T/rep_ssd.tsv" "$DEMO"/sample1.jpg "$DEMO"/sample2.jpg \
     "$DEMO"/sample3.jpg "$DEMO"/sample4.jpg "$DEMO"/sample5.jpg "$DEMO"/sample6.jpg
 is "ssd: faces per photo" "$(cut -f3 "$T/rep_ssd.tsv" | tr '\n' ' ')" "3 3 3 4 5 4 "
 tsinfo "$T/.out" > "$T/info_ssd"
@@ -52,6 +52,7 @@ grep ' image ' "$T/info_ssd" | grep 'id=sample4.jpg#' | grep -o 'box=[0-9.]*' | 
 is "ssd: the tilted head at the left of sample4 (box x0 < 400)" $? 0
 ok "default (auto) on sample2" facealign -a -q -r "$T/rep_auto.tsv" "$DEMO"/sample2.jpg
 is "auto: three faces in sample2" "$(cut -f3,4 "$T/rep_auto.tsv")" "$(printf '3\tssd')"
+is "default size 256 (wdenoise's cascade with the 64 px model)" "$(tsinfo "$T/.out" | grep -c ' image f32 3x256x256 ')" 3
 # Without face-api's weights: -D ssd fails (66, empty stdout), auto warns and uses hog.
 fails 66 "ssd: missing weights" env WE_FACEAPI_DIR=/nonexistent facealign -D ssd "$DEMO"/sample2.jpg
 WE_FACEAPI_DIR=/nonexistent facealign -q "$DEMO"/sample2.jpg 2> "$T/noweights.err" | tsinfo > "$T/info_nw"
@@ -59,7 +60,7 @@ grep -q 'detector=hog' "$T/info_nw" && grep -q 'using hog' "$T/noweights.err"
 is "auto without weights: hog, with a warning" $? 0
 # A tight face crop (face filling the picture): found by the framed pass.
 convert "$DEMO/sample2.jpg" -crop 190x190+1448+190 +repage "$T/tight.jpg" 2>/dev/null
-ok "ssd: tight face crop" facealign -D ssd -q "$T/tight.jpg"
+ok "ssd: tight face crop" facealign -s 128 -D ssd -q "$T/tight.jpg"
 is "ssd: one face" "$(tsinfo "$T/.out" | grep -c ' image f32 3x128x128 ')" 1
 # A photo on stdin: the largest face, id stdin#0.
 facealign -q < "$DEMO"/sample3.jpg > "$T/s3.wes" 2>/dev/null
@@ -87,7 +88,7 @@ is "one warning per bad file" "$(grep -c -e corrupt.jpg -e text.jpg -e missing.j
 # A head tilted by 65 degrees: beyond the detector, found with --rotate.
 convert "$DEMO/sample2.jpg" -crop 500x500+1288+54 +repage -background gray -rotate 65 -resize 400x400 "$T/tilt.jpg" 2>/dev/null
 fails 65 "65-degree tilt: not found upright" facealign -D hog "$T/tilt.jpg"
-ok "65-degree tilt: found with --rotate 45" facealign -D hog -R 45 "$T/tilt.jpg"
+ok "65-degree tilt: found with --rotate 45" facealign -s 128 -D hog -R 45 "$T/tilt.jpg"
 is "one upright face" "$(tsinfo "$T/.out" | grep -c ' image f32 3x128x128 ')" 1
 
 # --native: a face smaller than S is cropped at its own scale (the largest

@@ -1,6 +1,8 @@
 # tests/sh/test_wdenoise.sh - wdenoise on a tiny random model written by
 # build/tests/test_edit --write-model: output shapes and keys, determinism,
-# pass-through, prompts, luminance model on RGB input, and invalid calls.
+# pass-through, prompts, luminance model on RGB input, faces of 2x and 4x
+# the model's S through the cascade, a detail net bundled by wtrain
+# --export --detail, and invalid calls.
 . tests/sh/lib.sh
 helper=build/tests/test_edit
 photo=third_party/face-api/demo/sample1.jpg
@@ -14,6 +16,7 @@ imgread -s 16 -c 1 "$photo" | dwt -w haar > "$T/g.wes"
 imgread -s 16 "$photo" | dwt -w haar > "$T/rgb.wes"
 imgread -s 32 -c 1 "$photo" | dwt -w haar > "$T/big.wes"
 imgread -s 16 -c 1 "$photo" | dwt -w bior4.4 > "$T/bior.wes"
+imgread -s 24 -c 1 "$photo" | dwt -w haar > "$T/odd.wes"
 W="wdenoise -m $T/m1.st -n 5"
 
 ok "edit to sad" sh -c "$W -e sad < $T/g.wes > $T/o1.wes"
@@ -108,7 +111,46 @@ if [ -f models/default.safetensors ]; then
 fi
 printf 'garbage' > "$T/bad.st"
 fails 65 "not a checkpoint" sh -c "wdenoise -m $T/bad.st -e sad < $T/g.wes"
-fails 65 "wavelet of another size" sh -c "$W -e sad < $T/big.wes"
+fails 65 "a face of neither S nor S*2^k px" sh -c "$W -e sad < $T/odd.wes"
+grep -q 'edits 16 x 16 faces.*cascade.*facealign -s 32' "$T/.err"; is "message names the sizes and facealign -s" $? 0
 fails 65 "another wavelet than the model's" sh -c "$W -e sad < $T/bior.wes"
+
+# faces larger than the model's S (16 here) go through the cascade: the model
+# edits the coarse face, the photo's own detail is rebuilt around the change
+ok "2x face (32 px, haar J 1)" sh -c "$W -e sad < $T/big.wes > $T/c2.wes"
+is "same layout out" "$(tsinfo -k "$T/c2.wes" | cut -d' ' -f2-4)" "wavelet f32 4x16x16"
+case "$(tsinfo "$T/c2.wes")" in *" emotion=sad"*"edit.model=m1.st"*"edit.cascade=1 edit.detail=none"*) r=0 ;; *) r=1 ;; esac
+is "keys: emotion, edit.*, edit.cascade=1, edit.detail=none" "$r" 0
+ok "same call again" sh -c "$W -e sad < $T/big.wes > $T/c2b.wes"
+ok "deterministic: identical bytes" cmp -s "$T/c2.wes" "$T/c2b.wes"
+imgread -s 64 "$photo" | dwt -w haar > "$T/rgb64.wes"
+ok "4x RGB face (64 px), luminance model" sh -c "$W -e sad < $T/rgb64.wes > $T/c4.wes"
+is "12x32x32 out, edit.cascade=2" "$(tsinfo -k "$T/c4.wes" | cut -d' ' -f4) $(tsinfo "$T/c4.wes" | grep -o 'edit.cascade=[0-9]')" \
+    "12x32x32 edit.cascade=2"
+ok "the result inverts (iwt)" sh -c "iwt -t < $T/c4.wes > $T/c4i.wes"
+is "64 x 64 RGB image" "$(tsinfo -k "$T/c4i.wes" | cut -d' ' -f2-4)" "image f32 3x64x64"
+imgread -s 64 -c 1 "$photo" | dwt -w db2 -J 3 > "$T/db.wes"
+ok "4x face as dwt -w db2 -J 3 wrote it" sh -c "$W -e sad < $T/db.wes > $T/cdb.wes"
+is "64x8x8 out" "$(tsinfo -k "$T/cdb.wes" | cut -d' ' -f4)" "64x8x8"
+cat "$T/g.wes" "$T/big.wes" "$T/rgb64.wes" > "$T/sizes.wes"
+ok "16, 32 and 64 px faces in one batch" sh -c "$W -e sad -b 3 < $T/sizes.wes > $T/sizes3.wes"
+ok "... one by one" sh -c "$W -e sad -b 1 < $T/sizes.wes > $T/sizes1.wes"
+ok "batching does not change the result" tscmp -q -a 1e-5 "$T/sizes3.wes" "$T/sizes1.wes"
+imgread -s 30 -c 1 "$photo" | dwt -w haar -J 2 > "$T/pad.wes"
+fails 65 "a padded image (30 px at J 2)" sh -c "$W -e sad < $T/pad.wes"
+grep -q 'unpadded square face' "$T/.err"; is "message says why" $? 0
+# wtrain --export --detail bundles a wdtrain checkpoint's detail net
+ok "a tiny detail net (wdtrain)" wdtrain -o "$T/dn.st" -n 2 -s 16 -J 2 --patch 4 --nf 4 --layers 2 -b 3 -T 1 \
+    tests/fixtures/model_train.wes
+ok "export with --detail" wtrain -m "$T/m1.st" --export "$T/md.st" --detail "$T/dn.st"
+. pipelines/ckpt_meta.sh
+is "detail.* and cascade.* in the metadata" "$(ckpt_meta "$T/md.st" detail.nf)/$(ckpt_meta "$T/md.st" cascade.mask_lo)" "4/0.03"
+ok "cascade with the detail net" sh -c "wdenoise -m $T/md.st -n 5 -e sad < $T/big.wes > $T/cd.wes"
+case "$(tsinfo "$T/cd.wes")" in *"edit.cascade=1 edit.detail=net"*) r=0 ;; *) r=1 ;; esac
+is "edit.detail=net" "$r" 0
+ok "a 16 px face edits as without the net" sh -c "wdenoise -m $T/md.st -n 5 -e sad < $T/g.wes | tscmp -q - $T/o1.wes"
+fails 64 "--detail without --export" wtrain -m "$T/m1.st" --detail "$T/dn.st" "$T/g.wes"
+fails 66 "--detail of a missing file" wtrain -m "$T/m1.st" --export "$T/x.st" --detail "$T/none.st"
+fails 65 "--detail of a file without a detail net" wtrain -m "$T/m1.st" --export "$T/x.st" --detail "$T/m1.st"
 
 summary
