@@ -64,6 +64,7 @@ void we_model_free(we_model *m)
     we_sched_free(&m->sch);
     we_unet_free(&m->m);
     free(m->x); free(m->heat); free(m->va); free(m->keep); free(m->coef);
+    free(m->xr); free(m->coefr);
     free(m->tgt); free(m->src); free(m->vk);
     memset(m, 0, sizeof *m);
 }
@@ -81,10 +82,12 @@ static we_status alloc_batch(we_model *m, int maxN, int keep)
     m->va = malloc(sizeof(float) * 2 * N);
     m->keep = keep ? malloc(sizeof(float) * 8 * hw * N) : NULL;
     m->coef = keep ? malloc(sizeof(float) * 12 * hw) : NULL;
+    m->xr = keep ? malloc(sizeof(float) * m->per * N) : NULL;
+    m->coefr = keep ? malloc(sizeof(float) * 12 * hw) : NULL;
     m->tgt = malloc(sizeof(int32_t) * N);
     m->src = malloc(sizeof(int32_t) * N);
     m->vk = calloc(N, sizeof(int32_t));
-    if (!m->x || (m->cfg.K && !m->heat) || !m->va || (keep && (!m->keep || !m->coef)) || !m->tgt || !m->src || !m->vk)
+    if (!m->x || (m->cfg.K && !m->heat) || !m->va || (keep && (!m->keep || !m->coef || !m->xr || !m->coefr)) || !m->tgt || !m->src || !m->vk)
         return we_err_set(WE_ENOMEM, "out of memory for a batch of %d items", maxN);
     return WE_OK;
 }
@@ -339,7 +342,7 @@ we_status we_model_edit(we_model *m, const we_edit_request *r, we_item *it, int 
 {
     const we_unet_config *cfg = &m->cfg;
     size_t hw = (size_t)m->h * m->h, per = m->per;
-    int nb = 0, anyheat = 0, got, J;
+    int nb = 0, anyheat = 0, got, J, anycas = 0;
     we_status s;
     if (noheat) *noheat = -1;
     for (int i = 0; i < n; i++) {
@@ -353,6 +356,7 @@ we_status we_model_edit(we_model *m, const we_edit_request *r, we_item *it, int 
             we_edit_to_model(m->x + (size_t)nb * per, m->keep + (size_t)nb * 8 * hw, w->t.data, L.C, cfg->C, hw);
             s = source_label(m, r, w, w->t.data, L.C, L.name ? L.name : cfg->wavelet, &m->src[nb]);
         } else { /* a larger one: its coarse face joins the batch */
+            anycas = 1;
             int Cc = we_model_cascade_channels(m, L.C);
             if ((s = we_model_cascade_coarse(m, w, &L, J, m->coef))) return s;
             we_edit_to_model(m->x + (size_t)nb * per, m->keep + (size_t)nb * 8 * hw, m->coef, Cc, cfg->C, hw);
@@ -367,8 +371,10 @@ we_status we_model_edit(we_model *m, const we_edit_request *r, we_item *it, int 
         nb++;
     }
     if (!nb) return WE_OK;
-    s = we_model_edit_batch(m, &r->p, m->x, m->src, r->target, r->have_va ? r->va : NULL,
-                    (cfg->K && anyheat) ? m->heat : NULL, nb, rng);
+    /* with a cascade item the batch is also reconstructed: the cascade
+     * changes the photo by edit - reconstruction, not by edit - source */
+    s = we_model_edit_batch(m, &r->p, m->x, anycas ? m->xr : NULL, m->src, r->target, r->have_va ? r->va : NULL,
+                            (cfg->K && anyheat) ? m->heat : NULL, nb, rng);
     if (s) return s;
     for (int i = 0, k = 0; i < n; i++) {
         we_frame *w = we_item_find(&it[i], "wavelet");
@@ -379,8 +385,10 @@ we_status we_model_edit(we_model *m, const we_edit_request *r, we_item *it, int 
         if (!J) {
             we_edit_from_model(w->t.data, xk, kk, L.C, cfg->C, hw);
         } else {
-            we_edit_from_model(m->coef, xk, kk, we_model_cascade_channels(m, L.C), cfg->C, hw);
-            if ((s = we_model_cascade_apply(m, w, &L, J, m->coef))) return s;
+            int Cc = we_model_cascade_channels(m, L.C);
+            we_edit_from_model(m->coef, xk, kk, Cc, cfg->C, hw);
+            we_edit_from_model(m->coefr, m->xr + (size_t)k * per, kk, Cc, cfg->C, hw);
+            if ((s = we_model_cascade_apply(m, w, &L, J, m->coef, m->coefr))) return s;
         }
         if ((s = edit_keys(m, r, w, m->src[k]))) return s;
         if (J && ((s = we_frame_setf(w, "edit.cascade", "%d", J)) ||

@@ -80,6 +80,7 @@ typedef struct we_model {
     we_detail *detail;      /* the file's detail net (tensors detail.*), NULL = none */
     we_cascade_params cas;  /* the file's cascade.* metadata, else we_cascade_params_init */
     float *coef;            /* [12 h h] one cascade item's coarse coefficients (edit) */
+    float *xr, *coefr;      /* the batch's reconstruction [maxN, 4C, h, h] and one item's [12 h h] (cascade) */
 } we_model;
 
 /* Load the checkpoint at path for batches of up to maxN items, with the EMA
@@ -188,8 +189,13 @@ int we_model_cascade_channels(const we_model *m, int C);
  * the cascade item w (layout L, levels J from we_model_cascade_levels). */
 we_status we_model_cascade_coarse(const we_model *m, const we_frame *w, const we_wavelet_layout *L, int J, float *coef);
 /* Steps 2-3: w's coefficients += the cascade's change, from coef, the
- * edited coarse coefficients (as step 1 gave them, edited). WE_ENOMEM. */
-we_status we_model_cascade_apply(we_model *m, we_frame *w, const we_wavelet_layout *L, int J, const float *coef);
+ * edited coarse coefficients (as step 1 gave them, edited), and recon,
+ * the same coarse face reconstructed (we_sampler_edit_recon) or NULL: the
+ * cascade then sees the coarse face source + (edit - recon), so that the
+ * inversion's round-trip drift, which edit - source holds everywhere,
+ * neither enters the photo nor spreads the change mask. WE_ENOMEM. */
+we_status we_model_cascade_apply(we_model *m, we_frame *w, const we_wavelet_layout *L, int J, const float *coef,
+                                 const float *recon);
 
 /* ---- generate (wsample) ----------------------------------------------- */
 
@@ -242,10 +248,13 @@ we_status we_model_train_step(we_model *m, const we_train_data *ds, int N, float
 
 /* Edit N <= maxN items of the model em in place: the algorithm behind
  * we_model_edit (lib/diffusion/we_model_edit.c). x: [N, 4C, h, h] true
- * coefficients with C the model's channels (use we_edit_to_model first). src_label [N]
+ * coefficients with C the model's channels (use we_edit_to_model first).
+ * recon: NULL, or [N, 4C, h, h] out: the reconstruction of each item
+ * (we_sampler_edit_recon; the cascade's reference). src_label [N]
  * (8 = NULL); tgt_label for all; va: target (valence, arousal) or NULL;
  * heat: [N, K, h, h] or NULL (NULL heatmaps). rng for eta > 0. */
-we_status we_model_edit_batch(we_model *em, const we_edit_params *p, float *x, const int32_t *src_label,
-                              int tgt_label, const float *va, const float *heat, int N, we_rng *rng);
+we_status we_model_edit_batch(we_model *em, const we_edit_params *p, float *x, float *recon,
+                              const int32_t *src_label, int tgt_label, const float *va, const float *heat, int N,
+                              we_rng *rng);
 
 #endif

@@ -179,7 +179,8 @@ we_status we_model_cascade_coarse(const we_model *m, const we_frame *w, const we
     return s;
 }
 
-we_status we_model_cascade_apply(we_model *m, we_frame *w, const we_wavelet_layout *L, int J, const float *coef)
+we_status we_model_cascade_apply(we_model *m, we_frame *w, const we_wavelet_layout *L, int J, const float *coef,
+                                 const float *recon)
 {
     int S = L->H, n = S >> J, Cc = we_model_cascade_channels(m, L->C), C = L->C;
     size_t P = (size_t)S * S, n2 = (size_t)n * n;
@@ -187,15 +188,23 @@ we_status we_model_cascade_apply(we_model *m, we_frame *w, const we_wavelet_layo
     we_status s = we_wavelet_parse(m->cfg.wavelet, &wl);
     if (s) return s;
     float *img = face_planes(m, w, L, &s);
-    float *ec = img ? malloc(sizeof(float) * (size_t)Cc * n2) : NULL;
+    float *ec = img ? malloc(sizeof(float) * (size_t)Cc * n2 * (recon ? 3 : 1)) : NULL;
     float *d = ec ? malloc(sizeof(float) * (size_t)C * P * 2) : NULL;
     if (img && !d) s = we_err_set(WE_ENOMEM, "cascade: out of memory for a %d px face", S);
     /* the edited coarse face, in YCbCr for an RGB model (the cascade runs
      * on Y with the detail net, on Cb, Cr without) */
     if (!s) s = we_dwt2_inverse(ec, NULL, coef, Cc, n, n, wl, 1, 1);
+    float *rc = recon && ec ? ec + (size_t)Cc * n2 : NULL, *sc = rc ? rc + (size_t)Cc * n2 : NULL;
+    if (!s && rc) s = we_dwt2_inverse(rc, NULL, recon, Cc, n, n, wl, 1, 1);
     if (!s && Cc == 3) {
         we_color_rgb_to_ycbcr(ec, ec, n2);
+        if (rc) we_color_rgb_to_ycbcr(rc, rc, n2);
         we_color_rgb_to_ycbcr(img, img, P);
+    }
+    /* with a reconstruction the cascade gets source + (edit - recon) */
+    for (int c = 0; c < Cc && !s && rc; c++) {
+        s = we_cascade_coarse(sc + c * n2, img + c * P, S, J);
+        for (size_t i = 0; !s && i < n2; i++) ec[c * n2 + i] = sc[c * n2 + i] + (ec[c * n2 + i] - rc[c * n2 + i]);
     }
     /* d = the change of each plane: exactly 0 where the cascade's mask is */
     for (int c = 0; c < Cc && !s; c++) {

@@ -6,8 +6,9 @@
 
 #include "we_sampler.h"
 
-we_status we_model_edit_batch(we_model *em, const we_edit_params *p, float *x, const int32_t *src_label,
-                              int tgt_label, const float *va, const float *heat, int N, we_rng *rng)
+we_status we_model_edit_batch(we_model *em, const we_edit_params *p, float *x, float *recon,
+                              const int32_t *src_label, int tgt_label, const float *va, const float *heat, int N,
+                              we_rng *rng)
 {
     if (N < 1 || N > em->maxN) return we_err_set(WE_EUSAGE, "edit: batch %d not in 1..%d", N, em->maxN);
     we_status s = we_edit_params_check(p, em->cfg.T);
@@ -49,7 +50,9 @@ we_status we_model_edit_batch(we_model *em, const we_edit_params *p, float *x, c
     }
     sp.region = em->cfg.region;
     sp.eta = (float)p->eta;
-    s = we_sampler_edit(&sp, x, p->steps, we_edit_t0(p, em->cfg.T), (float)p->faith, p->faith_levels, rng);
+    s = we_sampler_edit_recon(&sp, x, recon, p->steps, we_edit_t0(p, em->cfg.T), (float)p->faith, p->faith_levels,
+                              rng);
     for (size_t i = 0; i < n; i++) x[i] /= sc;
+    for (size_t i = 0; recon && i < n; i++) recon[i] /= sc;
     return s;
 }

@@ -215,6 +215,12 @@ static void replace_coarse(const we_sampler *s, float *x, const float *ref, int 
 we_status we_sampler_edit(const we_sampler *s, float *x, int steps, int t0, float faith_frac,
                           int faith_levels, we_rng *rng)
 {
+    return we_sampler_edit_recon(s, x, NULL, steps, t0, faith_frac, faith_levels, rng);
+}
+
+we_status we_sampler_edit_recon(const we_sampler *s, float *x, float *recon, int steps, int t0, float faith_frac,
+                                int faith_levels, we_rng *rng)
+{
     size_t n = xcount(s);
     if (steps < 1 || t0 < 0 || t0 >= s->sched->T || steps > t0 + 1)
         return we_err_set(WE_EUSAGE, "sampler: edit needs 1 <= steps <= t0+1 and t0 < T");
@@ -239,6 +245,18 @@ we_status we_sampler_edit(const we_sampler *s, float *x, int steps, int t0, floa
     we_sampler_grid(g, steps, t0);
     int nfaith = (int)lround(faith_frac * steps);
     int b = 1 << faith_levels;
+    if (recon && !st) {
+        /* the reconstruction: the same x_t0 back to 0 under the source's own
+         * condition, deterministic and unguided (one model call a step) */
+        memcpy(recon, x, sizeof(float) * n);
+        for (int k = steps, i = 0; k >= 1 && !st; k--, i++) {
+            if ((st = s->fn(s->ctx, eps, recon, g[k], WE_EPS_SOURCE, s->N))) break;
+            we_sampler_ddim_step(recon, recon, eps, we_sched_acp(sf.sched, g[k]), we_sched_acp(sf.sched, g[k - 1]), 0.0f,
+                                 NULL, sf.clip, n);
+            apply_fixed(&sf, recon);
+            if (i < nfaith && k - 1 >= 1 && faith_levels > 0) replace_coarse(&sf, recon, traj + (size_t)(k - 1) * n, b);
+        }
+    }
     for (int k = steps, i = 0; k >= 1 && !st; k--, i++) {
         st = we_sampler_eps(&sf, eps, x, g[k], work);
         if (st) break;

@@ -101,5 +101,13 @@ we_status we_sampler_invert(const we_sampler *s, float *x, int steps, int t0, fl
  * rng is used only when eta > 0. x: in source, out edited. */
 we_status we_sampler_edit(const we_sampler *s, float *x, int steps, int t0, float faith_frac,
                           int faith_levels, we_rng *rng);
+/* As we_sampler_edit, and, when recon is not NULL, also the
+ * reconstruction: the same inverted x_t0 taken back to 0 by deterministic
+ * DDIM under WE_EPS_SOURCE without guidance (steps more model calls).
+ * recon [N,4C,h,h] out. edit - recon is the change the target condition
+ * makes, without the round trip's own drift (which edit - source holds):
+ * the cascade (we_cascade.h) uses it to change only what the emotion moves. */
+we_status we_sampler_edit_recon(const we_sampler *s, float *x, float *recon, int steps, int t0, float faith_frac,
+                                int faith_levels, we_rng *rng);
 
 #endif
