@@ -2,7 +2,7 @@
 # pipelines/demo.sh - `make demo`: edit the faces of a real photo to several
 # emotions and write the edited photos and one contact sheet under out/demo/:
 #
-#   facealign -a < photo | lmheat | dwt -w W | wdenoise -e EMOTION | iwt -t | facepaste photo
+#   facealign -a < photo | dwt -w W | wdenoise -e EMOTION | iwt -t | facepaste photo
 #
 # photo: the first demo photo of @vladmandic/face-api (npm), fetched by
 # scripts/setup.sh; DEMO_PHOTO=... picks another, DEMO_EMOTIONS="..." the
@@ -52,13 +52,16 @@ if [ ! -f "$model" ]; then
     say "wrote $out/faces.png (the aligned faces; no emotion was edited)"
     exit 69
 fi
-S=${S:-$(meta S)}
+MS=$(meta S)
 W=$(meta wavelet)
-[ -n "$S" ] && [ -n "$W" ] || die 65 "$model has no S/wavelet metadata: not a WaveEmotion checkpoint"
-say "model $model: ${S}x${S}, wavelet $W"
+[ -n "$MS" ] && [ -n "$W" ] || die 65 "$model has no S/wavelet metadata: not a WaveEmotion checkpoint"
+# faces at facealign's default 256 px: the model edits their coarse
+# ${MS} px band and the cascade keeps the photo's own detail (wdenoise(1))
+S=${S:-256}
+say "model $model: ${MS}x${MS}, wavelet $W; faces at ${S}x${S}"
 
 # 3. the full loop, once per target emotion
-facealign -a -s "$S" "$photo" | lmheat > "$tmp/faces.wes" || die 65 "facealign | lmheat failed on $photo"
+facealign -a -s "$S" "$photo" > "$tmp/faces.wes" || die 65 "facealign failed on $photo"
 n=$(tsinfo -c "$tmp/faces.wes" | sed -n 's/.* \([0-9]*\) items.*/\1/p')
 say "$photo: ${n:-?} faces"
 dwt -w "$W" < "$tmp/faces.wes" > "$tmp/src.wes" || die 70 "dwt failed"
