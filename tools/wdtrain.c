@@ -153,6 +153,17 @@ static void demo(we_detail_trainer *t, const faces *F, int n)
     we_cli_finish_output();
 }
 
+/* One eval line: masked L1 per level of D, the smooth base and the source's detail. */
+static void evaluate(we_detail_trainer *t, const faces *ev)
+{
+    double d[WE_CASCADE_MAX_J], bs[WE_CASCADE_MAX_J], id[WE_CASCADE_MAX_J];
+    we_status s = we_detail_train_eval(t, (const uint8_t *const *)ev->px, ev->n, 12345, d, bs, id);
+    if (s) we_cli_die_status(s, "eval");
+    fprintf(stderr, "%s: eval step %ld faces %zu", we_cli_prog(), t->step, ev->n);
+    for (int j = 1; j <= t->sim.p.J; j++) fprintf(stderr, " L1 level %d: D %.5f smooth %.5f keep %.5f", j, d[j - 1], bs[j - 1], id[j - 1]);
+    fputc('\n', stderr);
+}
+
 int main(int argc, char **argv)
 {
     we_cli_init(argv[0]);
@@ -232,6 +243,7 @@ int main(int argc, char **argv)
     signal(SIGINT, on_signal);
     signal(SIGTERM, on_signal);
     double t0 = we_now(), ema_loss = -1;
+    long last_eval = -1, start = t.step;
     while (t.step < steps && !stop_flag) {
         float loss, gn;
         if ((s = we_detail_train_step(&t, (const uint8_t *const *)tr.px, tr.n, &loss, &gn))) we_cli_die_status(s, "step");
@@ -240,16 +252,10 @@ int main(int argc, char **argv)
             fprintf(stderr, "%s: step %ld loss %.5f (smoothed %.5f) grad %.3f %.2f s/step\n", we_cli_prog(), t.step,
                     loss, ema_loss, gn, (we_now() - t0) / 10), t0 = we_now();
         if (t.step % save_every == 0 && (s = we_detail_train_save(&t, ckpt))) we_cli_die_status(s, ckpt);
-        if (ev.n && (t.step % eval_every == 0 || t.step == 1)) {
-            double d[WE_CASCADE_MAX_J], bs[WE_CASCADE_MAX_J], id[WE_CASCADE_MAX_J];
-            if ((s = we_detail_train_eval(&t, (const uint8_t *const *)ev.px, ev.n, 12345, d, bs, id)))
-                we_cli_die_status(s, "eval");
-            fprintf(stderr, "%s: eval step %ld faces %zu", we_cli_prog(), t.step, ev.n);
-            for (int j = 1; j <= J; j++) fprintf(stderr, " L1 level %d: D %.5f smooth %.5f keep %.5f", j, d[j - 1], bs[j - 1], id[j - 1]);
-            fputc('\n', stderr);
-        }
+        if (ev.n && (t.step % eval_every == 0 || t.step == 1)) evaluate(&t, &ev), last_eval = t.step;
     }
-    if ((s = we_detail_train_save(&t, ckpt))) we_cli_die_status(s, ckpt);
+    if (ev.n && last_eval != t.step) evaluate(&t, &ev); /* also: --resume --steps 0 only measures */
+    if (t.step != start && (s = we_detail_train_save(&t, ckpt))) we_cli_die_status(s, ckpt);
     fprintf(stderr, "%s: %s at step %ld%s\n", we_cli_prog(), ckpt, t.step, stop_flag ? " (interrupted)" : "");
     we_detail_train_free(&t);
     for (size_t i = 0; i < tr.n; i++) free(tr.px[i]), free(tr.id[i]);
