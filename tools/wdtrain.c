@@ -153,14 +153,20 @@ static void demo(we_detail_trainer *t, const faces *F, int n)
     we_cli_finish_output();
 }
 
-/* One eval line: masked L1 per level of D, the smooth base and the source's detail. */
+/* One eval line per run of the measure: per level the masked L1 of D, of
+ * the smooth base and of the source's detail, and D's detail energy over
+ * the target's (sharpness, 1 = as sharp). */
 static void evaluate(we_detail_trainer *t, const faces *ev)
 {
-    double d[WE_CASCADE_MAX_J], bs[WE_CASCADE_MAX_J], id[WE_CASCADE_MAX_J];
-    we_status s = we_detail_train_eval(t, (const uint8_t *const *)ev->px, ev->n, 12345, d, bs, id);
+    we_detail_sim_score sc[WE_CASCADE_MAX_J];
+    we_status s = we_detail_train_eval(t, (const uint8_t *const *)ev->px, ev->n, 12345, sc);
     if (s) we_cli_die_status(s, "eval");
     fprintf(stderr, "%s: eval step %ld faces %zu", we_cli_prog(), t->step, ev->n);
-    for (int j = 1; j <= t->sim.p.J; j++) fprintf(stderr, " L1 level %d: D %.5f smooth %.5f keep %.5f", j, d[j - 1], bs[j - 1], id[j - 1]);
+    for (int j = 0; j < t->sim.p.J; j++) {
+        double w = sc[j].w > 0 ? sc[j].w : 1, e = sc[j].e_tgt > 0 ? sc[j].e_tgt : 1;
+        fprintf(stderr, " L1 level %d: D %.5f smooth %.5f keep %.5f energy D %.3f smooth %.3f", j + 1, sc[j].l1_d / w,
+                sc[j].l1_base / w, sc[j].l1_id / w, sc[j].e_d / e, sc[j].e_base / e);
+    }
     fputc('\n', stderr);
 }
 
