@@ -50,8 +50,9 @@ static void usage(void)
            "  -T, --threads=N       threads of the convolutions (default 1)\n"
            "      --demo=N          do not train: for the first N faces of --eval (else of the\n"
            "                        input) write image frames source, target, cascade (D of\n"
-           "                        CKPT), keep (D = source detail) and blurry (the edited\n"
-           "                        coarse image upsampled), keys id and panel, on stdout\n"
+           "                        CKPT), smooth (no D: source detail + the smooth change's)\n"
+           "                        and blurry (the edited coarse image upsampled), keys id\n"
+           "                        and panel, on stdout\n"
            "New runs only:\n"
            "      --nf=N            hidden channels (default 32)\n"
            "      --layers=N        3x3 convs (default 5)\n"
@@ -144,7 +145,7 @@ static void demo(we_detail_trainer *t, const faces *F, int n)
         if (s) we_cli_die_status(s, "cascade");
         put(out, S, F->id[k], "cascade");
         if ((s = we_cascade_edit(out, NULL, src, xe, NULL, S, J, NULL, NULL))) we_cli_die_status(s, "cascade");
-        put(out, S, F->id[k], "keep");
+        put(out, S, F->id[k], "smooth");
         float A[6] = {1.0f / (float)(1 << J), 0, 0.5f / (float)(1 << J) - 0.5f, 0, 1.0f / (float)(1 << J), 0.5f / (float)(1 << J) - 0.5f};
         we_warp_affine_forward(out, xe, A, 1, c, c, S, S, 1, WE_BORDER_CLAMP);
         put(out, S, F->id[k], "blurry");
@@ -239,9 +240,11 @@ int main(int argc, char **argv)
         demo(&t, &ev, demo_n);
         return 0;
     }
-    if (optind == argc) load_file(&tr, "-", S);
-    for (int i = optind; i < argc; i++) load_file(&tr, argv[i], S);
-    if (!tr.n) we_cli_die(WE_EDATA, "no %dx%d image frames in the input (facealign -s %d -c 1)", S, S, S);
+    if (t.step < steps) { /* --resume -n 0 --eval F only measures: no training faces needed */
+        if (optind == argc) load_file(&tr, "-", S);
+        for (int i = optind; i < argc; i++) load_file(&tr, argv[i], S);
+    }
+    if (!tr.n && t.step < steps) we_cli_die(WE_EDATA, "no %dx%d image frames in the input (facealign -s %d -c 1)", S, S, S);
     fprintf(stderr, "%s: %zu training faces, %zu held-out; D nf %d x %d layers (%zu parameters), S %d, J %d, "
             "patch %d, batch %d, lr %g; from step %ld to %d\n", we_cli_prog(), tr.n, ev.n, t.net.cfg.nf,
             t.net.cfg.layers, t.net.num_params, S, J, t.sim.p.P, t.hp.batch, t.hp.lr, t.step, steps);
