@@ -4,6 +4,7 @@
 #   make -f pipelines/detail.mk [DATA=../shared/data] [S=256] faces       (data only)
 #   make -f pipelines/detail.mk [STEPS=20000] [RUN_SECONDS=3000] train    (resumes from CKPT)
 #   make -f pipelines/detail.mk status
+#   make -f pipelines/detail.mk measure  (CKPT on every held-out shard test-NN, not only EVAL_SHARD)
 #   make -f pipelines/detail.mk demo     (DEMO: held-out faces, their simulated edit, the
 #                                         cascade with D, keeping the source detail, blurry)
 #
@@ -50,7 +51,7 @@ FACES  := $(WORK)/$(SET)-$(S)
 DEMO_FACES  ?= 4
 DEMO        ?= data/detail-check.png
 
-.PHONY: all check faces train status demo
+.PHONY: all check faces train status demo measure
 all: train
 
 check:
@@ -93,3 +94,8 @@ demo:
 	@[ -f $(CKPT) ] || { echo "detail.mk: no checkpoint $(CKPT): run the train target first" >&2; exit 66; }
 	@$(BIN)/wdtrain -o $(CKPT) --demo $(DEMO_FACES) --eval $(FACES)/$(EVAL_SHARD).wes \
 	  | $(BIN)/wmontage -k id -l panel -o $(DEMO) && echo "detail.mk: wrote $(DEMO)"
+
+measure:
+	@[ -f $(CKPT) ] || { echo "detail.mk: no checkpoint $(CKPT): run the train target first" >&2; exit 66; }
+	@cat $(FACES)/test-*.wes | OPENBLAS_NUM_THREADS=$(THREADS) $(BIN)/wdtrain -o $(CKPT) --resume -n 0 --eval - 2>&1 \
+	  | grep '^wdtrain: eval'

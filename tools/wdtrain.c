@@ -50,8 +50,9 @@ static void usage(void)
            "  -T, --threads=N       threads of the convolutions (default 1)\n"
            "      --demo=N          do not train: for the first N faces of --eval (else of the\n"
            "                        input) write image frames source, target, cascade (D of\n"
-           "                        CKPT), keep (D = source detail) and blurry (the edited\n"
-           "                        coarse image upsampled), keys id and panel, on stdout\n"
+           "                        CKPT), smooth (no D: source detail + the smooth change's)\n"
+           "                        and blurry (the edited coarse image upsampled), keys id\n"
+           "                        and panel, on stdout\n"
            "New runs only:\n"
            "      --nf=N            hidden channels (default 32)\n"
            "      --layers=N        3x3 convs (default 5)\n"
@@ -144,13 +145,30 @@ static void demo(we_detail_trainer *t, const faces *F, int n)
         if (s) we_cli_die_status(s, "cascade");
         put(out, S, F->id[k], "cascade");
         if ((s = we_cascade_edit(out, NULL, src, xe, NULL, S, J, NULL, NULL))) we_cli_die_status(s, "cascade");
-        put(out, S, F->id[k], "keep");
+        put(out, S, F->id[k], "smooth");
         float A[6] = {1.0f / (float)(1 << J), 0, 0.5f / (float)(1 << J) - 0.5f, 0, 1.0f / (float)(1 << J), 0.5f / (float)(1 << J) - 0.5f};
         we_warp_affine_forward(out, xe, A, 1, c, c, S, S, 1, WE_BORDER_CLAMP);
         put(out, S, F->id[k], "blurry");
     }
     free(src), free(out), free(xe);
     we_cli_finish_output();
+}
+
+/* One eval line per run of the measure: per level the masked L1 of D, of
+ * the smooth base and of the source's detail, and D's detail energy over
+ * the target's (sharpness, 1 = as sharp). */
+static void evaluate(we_detail_trainer *t, const faces *ev)
+{
+    we_detail_sim_score sc[WE_CASCADE_MAX_J];
+    we_status s = we_detail_train_eval(t, (const uint8_t *const *)ev->px, ev->n, 12345, sc);
+    if (s) we_cli_die_status(s, "eval");
+    fprintf(stderr, "%s: eval step %ld faces %zu", we_cli_prog(), t->step, ev->n);
+    for (int j = 0; j < t->sim.p.J; j++) {
+        double w = sc[j].w > 0 ? sc[j].w : 1, e = sc[j].e_tgt > 0 ? sc[j].e_tgt : 1;
+        fprintf(stderr, " L1 level %d: D %.5f smooth %.5f keep %.5f energy D %.3f smooth %.3f", j + 1, sc[j].l1_d / w,
+                sc[j].l1_base / w, sc[j].l1_id / w, sc[j].e_d / e, sc[j].e_base / e);
+    }
+    fputc('\n', stderr);
 }
 
 int main(int argc, char **argv)
@@ -222,9 +240,11 @@ int main(int argc, char **argv)
         demo(&t, &ev, demo_n);
         return 0;
     }
-    if (optind == argc) load_file(&tr, "-", S);
-    for (int i = optind; i < argc; i++) load_file(&tr, argv[i], S);
-    if (!tr.n) we_cli_die(WE_EDATA, "no %dx%d image frames in the input (facealign -s %d -c 1)", S, S, S);
+    if (t.step < steps) { /* --resume -n 0 --eval F only measures: no training faces needed */
+        if (optind == argc) load_file(&tr, "-", S);
+        for (int i = optind; i < argc; i++) load_file(&tr, argv[i], S);
+    }
+    if (!tr.n && t.step < steps) we_cli_die(WE_EDATA, "no %dx%d image frames in the input (facealign -s %d -c 1)", S, S, S);
     fprintf(stderr, "%s: %zu training faces, %zu held-out; D nf %d x %d layers (%zu parameters), S %d, J %d, "
             "patch %d, batch %d, lr %g; from step %ld to %d\n", we_cli_prog(), tr.n, ev.n, t.net.cfg.nf,
             t.net.cfg.layers, t.net.num_params, S, J, t.sim.p.P, t.hp.batch, t.hp.lr, t.step, steps);
@@ -232,6 +252,7 @@ int main(int argc, char **argv)
     signal(SIGINT, on_signal);
     signal(SIGTERM, on_signal);
     double t0 = we_now(), ema_loss = -1;
+    long last_eval = -1, start = t.step;
     while (t.step < steps && !stop_flag) {
         float loss, gn;
         if ((s = we_detail_train_step(&t, (const uint8_t *const *)tr.px, tr.n, &loss, &gn))) we_cli_die_status(s, "step");
@@ -240,16 +261,10 @@ int main(int argc, char **argv)
             fprintf(stderr, "%s: step %ld loss %.5f (smoothed %.5f) grad %.3f %.2f s/step\n", we_cli_prog(), t.step,
                     loss, ema_loss, gn, (we_now() - t0) / 10), t0 = we_now();
         if (t.step % save_every == 0 && (s = we_detail_train_save(&t, ckpt))) we_cli_die_status(s, ckpt);
-        if (ev.n && (t.step % eval_every == 0 || t.step == 1)) {
-            double d[WE_CASCADE_MAX_J], bs[WE_CASCADE_MAX_J], id[WE_CASCADE_MAX_J];
-            if ((s = we_detail_train_eval(&t, (const uint8_t *const *)ev.px, ev.n, 12345, d, bs, id)))
-                we_cli_die_status(s, "eval");
-            fprintf(stderr, "%s: eval step %ld faces %zu", we_cli_prog(), t.step, ev.n);
-            for (int j = 1; j <= J; j++) fprintf(stderr, " L1 level %d: D %.5f smooth %.5f keep %.5f", j, d[j - 1], bs[j - 1], id[j - 1]);
-            fputc('\n', stderr);
-        }
+        if (ev.n && (t.step % eval_every == 0 || t.step == 1)) evaluate(&t, &ev), last_eval = t.step;
     }
-    if ((s = we_detail_train_save(&t, ckpt))) we_cli_die_status(s, ckpt);
+    if (ev.n && last_eval != t.step) evaluate(&t, &ev); /* also: --resume --steps 0 only measures */
+    if (t.step != start && (s = we_detail_train_save(&t, ckpt))) we_cli_die_status(s, ckpt);
     fprintf(stderr, "%s: %s at step %ld%s\n", we_cli_prog(), ckpt, t.step, stop_flag ? " (interrupted)" : "");
     we_detail_train_free(&t);
     for (size_t i = 0; i < tr.n; i++) free(tr.px[i]), free(tr.id[i]);

@@ -164,37 +164,35 @@ float we_detail_sim_l1(float *dpred, const float *pred, const float *tgt, const 
     return sw > 0 ? (float)(sl / sw) : 0;
 }
 
-we_status we_detail_sim_eval(const we_detail_sim *w, we_detail *D, int level, double *l1_d, double *l1_base,
-                             double *l1_id, double *wsum)
+we_status we_detail_sim_eval(const we_detail_sim *w, we_detail *D, int level, we_detail_sim_score *sc)
 {
     int nj = w->p.S >> level;
     size_t q = (size_t)nj * (size_t)nj;
     const float *m = w->mask.ll[level], *lls = w->src.ll[level], *llt = w->tgt.ll[level];
     const float *d0 = w->src.det[level], *ds = w->base.det[level], *dt = w->tgt.det[level];
-    float s = ldexpf(1.0f, -level);
-    double sm = 0, sid = 0, sb = 0;
+    double s = ldexp(1.0, -level);
     for (size_t i = 0; i < q; i++) {
-        sm += 3.0 * m[i];
+        sc->w += 3.0 * m[i];
         for (int b = 0; b < 3; b++) {
-            sid += (double)m[i] * fabsf(d0[b * q + i] - dt[b * q + i]);
-            sb += (double)m[i] * fabsf(ds[b * q + i] - dt[b * q + i]);
+            size_t k = b * q + i;
+            sc->l1_id += m[i] * fabs(d0[k] - dt[k]) * s;
+            sc->l1_base += m[i] * fabs(ds[k] - dt[k]) * s;
+            sc->e_base += m[i] * (ds[k] * s) * (ds[k] * s);
+            sc->e_tgt += m[i] * (dt[k] * s) * (dt[k] * s);
         }
     }
-    *l1_id += sid * s;
-    *l1_base += sb * s;
-    *wsum += sm;
-    if (!D || sm == 0) return WE_OK;
-    float *lle = malloc(4 * q * sizeof(float));
+    if (!D) return WE_OK;
+    float *lle = calloc(4 * q, sizeof(float));
     if (!lle) return we_err_set(WE_ENOMEM, "detail eval: band of %dx%d", nj, nj);
     float *dout = lle + q;
     for (size_t i = 0; i < q; i++) lle[i] = lls[i] + m[i] * (llt[i] - lls[i]);
     we_status st = we_detail_apply(D, dout, lle, lls, ds, m, level, nj, nj);
-    if (!st) {
-        double sd = 0;
-        for (size_t i = 0; i < q; i++)
-            for (int b = 0; b < 3; b++) sd += (double)m[i] * fabsf(dout[b * q + i] - dt[b * q + i]);
-        *l1_d += sd * s;
-    }
+    for (size_t i = 0; i < q && !st; i++)
+        for (int b = 0; b < 3; b++) {
+            size_t k = b * q + i;
+            sc->l1_d += m[i] * fabs(dout[k] - dt[k]) * s;
+            sc->e_d += m[i] * (dout[k] * s) * (dout[k] * s);
+        }
     free(lle);
     return st;
 }

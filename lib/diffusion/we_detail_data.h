@@ -72,12 +72,17 @@ void we_detail_sim_sample(const we_detail_sim *w, float *inp, float *tgt, float 
  * dpred is not NULL, writes (not accumulates) its gradient there. */
 float we_detail_sim_l1(float *dpred, const float *pred, const float *tgt, const float *wgt, int N, size_t HW);
 
-/* Held-out measure of the last edit at level j over the whole band: adds
- * sum(m_j |D - det_j(T)|) / 2^j to *l1_d (D NULL: skipped), the same for
- * the base detail (what the cascade keeps with D = NULL) to *l1_base and
- * for the source's detail unchanged to *l1_id, and sum(m_j) * 3 to
- * *wsum. WE_ENOMEM. */
-we_status we_detail_sim_eval(const we_detail_sim *w, we_detail *D, int level, double *l1_d, double *l1_base,
-                             double *l1_id, double *wsum);
+/* Held-out measure: sums over masked coefficients (weights m_j, the three
+ * bands, scaled by 1/2^j), for D, the base detail (what the cascade keeps
+ * with D = NULL) and the source's detail unchanged, against the target's. */
+typedef struct {
+    double w;                       /* sum of the weights (3 m_j per position) */
+    double l1_d, l1_base, l1_id;    /* sum m |x - det_j(T)| */
+    double e_d, e_base, e_tgt;      /* sum m x^2: detail energy (sharpness) */
+} we_detail_sim_score;
+
+/* Add the last edit's level-j sums over the whole band to *sc (D NULL:
+ * l1_d and e_d are left alone). WE_ENOMEM. */
+we_status we_detail_sim_eval(const we_detail_sim *w, we_detail *D, int level, we_detail_sim_score *sc);
 
 #endif

@@ -103,23 +103,18 @@ we_status we_detail_train_step(we_detail_trainer *t, const uint8_t *const *faces
 }
 
 we_status we_detail_train_eval(we_detail_trainer *t, const uint8_t *const *faces, size_t n, uint64_t seed,
-                               double *l1_d, double *l1_base, double *l1_id)
+                               we_detail_sim_score *sc)
 {
     const we_detail_sim_params *sp = &t->sim.p;
     size_t S2 = (size_t)sp->S * (size_t)sp->S;
-    double d[WE_CASCADE_MAX_J] = {0}, bs[WE_CASCADE_MAX_J] = {0}, id[WE_CASCADE_MAX_J] = {0}, w[WE_CASCADE_MAX_J] = {0};
+    memset(sc, 0, (size_t)sp->J * sizeof *sc);
     we_rng r;
     we_rng_seed(&r, seed);
     for (size_t k = 0; k < n; k++) {
         we_detail_train_u8_to_f32(t->face, faces[k], S2);
         we_status s = we_detail_sim_edit(&t->sim, t->face, &r);
-        for (int j = 1; j <= sp->J && !s; j++) s = we_detail_sim_eval(&t->sim, &t->ema, j, &d[j - 1], &bs[j - 1], &id[j - 1], &w[j - 1]);
+        for (int j = 1; j <= sp->J && !s; j++) s = we_detail_sim_eval(&t->sim, &t->ema, j, &sc[j - 1]);
         if (s) return s;
-    }
-    for (int j = 0; j < sp->J; j++) {
-        l1_d[j] = w[j] > 0 ? d[j] / w[j] : 0;
-        l1_base[j] = w[j] > 0 ? bs[j] / w[j] : 0;
-        l1_id[j] = w[j] > 0 ? id[j] / w[j] : 0;
     }
     return WE_OK;
 }

@@ -63,11 +63,9 @@ we_status we_detail_train_step(we_detail_trainer *t, const uint8_t *const *faces
 
 /* Held-out measure with the EMA weights: the same simulated edits every
  * call (generator seeded with seed) of each face, whole bands of every
- * level: l1_d[j-1], l1_base[j-1], l1_id[j-1] = mask-weighted mean L1
- * (scaled units) of D, of the base detail (D = NULL in the cascade) and of
- * the source's detail unchanged against the target's, j = 1..J. */
+ * level: sc[j-1] = the sums of level j (we_detail_sim_score). */
 we_status we_detail_train_eval(we_detail_trainer *t, const uint8_t *const *faces, size_t n, uint64_t seed,
-                               double *l1_d, double *l1_base, double *l1_id);
+                               we_detail_sim_score *sc);
 
 /* Write the checkpoint (atomic). */
 we_status we_detail_train_save(const we_detail_trainer *t, const char *path);

@@ -27,11 +27,14 @@ fails 64 "a new run does not overwrite a checkpoint" wdtrain -o "$T/a.st" -n 4 $
 ok "train 7 steps straight" wdtrain -o "$T/b.st" -n 7 $TINY -S 3 $FX
 ok "resume to 7 steps" wdtrain -o "$T/a.st" --resume -n 7 $FX
 ok "resumed checkpoint == straight run (cmp)" cmp "$T/a.st" "$T/b.st"
+ok "--resume -n 0 with --eval only measures (held-out faces on stdin)" sh -c "wdtrain -o '$T/a.st' --resume -n 0 --eval - < $FX"
+is "one eval line at step 7" "$(grep -c '^wdtrain: eval step 7 faces 8 ' "$T/.err")" 1
+ok "... and leaves the checkpoint as it was" cmp "$T/a.st" "$T/b.st"
 
 # demo: 5 panels per face, f32 1x16x16, keys id and panel
 ok "demo of 2 faces" sh -c "wdtrain -o '$T/a.st' --demo 2 $FX > '$T/d.wes'"
 is "10 image frames 1x16x16" "$(tsinfo -k "$T/d.wes" | sed 's/^[^ ]* //' | sort | uniq -c | tr -s ' ')" " 10 image f32 1x16x16"
-is "panels in order" "$(tsinfo "$T/d.wes" | sed -n 's/.*panel=\([a-z]*\).*/\1/p' | head -n 5 | tr '\n' ' ')" "source target cascade keep blurry "
+is "panels in order" "$(tsinfo "$T/d.wes" | sed -n 's/.*panel=\([a-z]*\).*/\1/p' | head -n 5 | tr '\n' ' ')" "source target cascade smooth blurry "
 ok "demo goes through wmontage" wmontage -k id -l panel -o "$T/d.png" "$T/d.wes"
 fails 66 "demo without a checkpoint" wdtrain -o "$T/none.st" --demo 1 $FX
 summary

@@ -199,10 +199,11 @@ int main(void)
             okg &= fabs((lp - lm) / 2e-3 - dp[i]) < 1e-3;
         }
         CHECK(l0 > 0 && okg, "masked L1 gradient matches finite differences");
-        double ld = 0, lb = 0, lid = 0, ws = 0;
-        CHECK(we_detail_sim_eval(&sw, &d0, 1, &ld, &lb, &lid, &ws) == WE_OK && ws > 0 && fabs(ld - lb) < 1e-9 * (1 + lb),
-              "eval: an untrained D scores exactly the base (smooth) baseline");
-        printf("     level 1, strong warp: L1 keep %.4f, smooth base %.4f\n", lid / ws, lb / ws);
+        we_detail_sim_score sc = {0};
+        CHECK(we_detail_sim_eval(&sw, &d0, 1, &sc) == WE_OK && sc.w > 0 && fabs(sc.l1_d - sc.l1_base) < 1e-9 * (1 + sc.l1_base) &&
+              fabs(sc.e_d - sc.e_base) < 1e-9 * (1 + sc.e_base), "eval: an untrained D scores exactly the base (smooth) baseline");
+        printf("     level 1, strong warp: L1 keep %.4f, smooth base %.4f; energy base/target %.3f\n", sc.l1_id / sc.w,
+               sc.l1_base / sc.w, sc.e_base / sc.e_tgt);
         we_detail_sim_free(&sw);
         free(face), free(tg);
     }
