@@ -13,39 +13,13 @@
 #include <unistd.h>
 
 #include "check.h"
+#include "tiny_model.h"
 #include "we_color.h"
 #include "we_dwt.h"
 #include "we_model.h"
 #include "we_safetensors.h"
 
 static char dir[64];
-
-/* A tiny random model of C channels (as test_edit's), written to path. */
-static int write_model(const char *path, int C)
-{
-    we_unet_config cfg;
-    we_unet_config_init(&cfg);
-    cfg.C = C, cfg.K = 0;
-    cfg.S = 16, cfg.nf = 8, cfg.nlevels = 2;
-    cfg.mult[0] = 1, cfg.mult[1] = 2;
-    cfg.num_res = 1, cfg.nattn = 1, cfg.attn[0] = 1, cfg.T = 100;
-    if (we_unet_config_validate(&cfg)) return -1;
-    we_unet m;
-    if (we_unet_create(&m, &cfg, 1)) return -1;
-    we_rng r;
-    we_rng_seed(&r, 1234);
-    we_unet_init_params(&m, &r);
-    for (size_t i = 0; i < m.nparams; i++) m.params[i] += 0.05f * (float)we_rng_normal(&r);
-    we_st_writer w;
-    we_st_writer_init(&w);
-    we_status s = we_unet_config_to_meta(&cfg, &w);
-    s = s ? s : we_st_writer_meta(&w, "conditions", "label");
-    s = s ? s : we_unet_add_tensors(&m, &w, "", m.params);
-    s = s ? s : we_st_writer_save(&w, path);
-    we_st_writer_free(&w);
-    we_unet_free(&m);
-    return s ? -1 : 0;
-}
 
 /* A face-like C x S x S image in [-1, 1]: smooth shading, two dark eyes, a
  * mouth, and a fine texture (the detail the cascade must keep). */
@@ -371,7 +345,7 @@ int main(void)
     char m1[128], m3[128];
     snprintf(m1, sizeof m1, "%s/m1.st", dir);
     snprintf(m3, sizeof m3, "%s/m3.st", dir);
-    CHECK(write_model(m1, 1) == 0 && write_model(m3, 3) == 0, "tiny models (S 16, C 1 and 3)");
+    CHECK(write_model(m1, 1, 0, 0, 0) == 0 && write_model(m3, 3, 0, 0, 0) == 0, "tiny models (S 16, C 1 and 3)");
     we_model m, mr;
     CHECK(we_model_open(&m, m1, 2, 1, WE_DEV_CPU) == WE_OK, "open the luminance model");
     CHECK(we_model_open(&mr, m3, 2, 1, WE_DEV_CPU) == WE_OK, "open the RGB model");
