@@ -1,0 +1,155 @@
+/* we_metrics_photo.c - sharpness, PSNR outside the change region, tone, and
+ * the paste that femetrics --photo judges (see we_metrics_photo.h). */
+#include "we_metrics_photo.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "we_color.h"
+#include "we_face_paste.h"
+#include "we_warp.h"
+
+void we_metrics_luma(float *out, const float *pix, int C, size_t P)
+{
+    if (C == 3)
+        for (size_t i = 0; i < P; i++) out[i] = we_color_luma_f(pix[i], pix[P + i], pix[2 * P + i]);
+    else memcpy(out, pix, P * sizeof *out);
+}
+
+double we_metrics_detail_energy(const float *img, const float *mask, int H, int W)
+{
+    double e = 0;
+    for (int y = 0; y + 1 < H; y += 2)
+        for (int x = 0; x + 1 < W; x += 2) {
+            size_t i = (size_t)y * W + x, j = i + (size_t)W;
+            double w = mask ? 0.25 * ((double)mask[i] + mask[i + 1] + mask[j] + mask[j + 1]) : 1;
+            if (w == 0) continue;
+            double a = img[i], b = img[i + 1], c = img[j], d = img[j + 1];
+            double lh = 0.5 * (a + b - c - d), hl = 0.5 * (a - b + c - d), hh = 0.5 * (a - b - c + d);
+            e += w * (lh * lh + hl * hl + hh * hh);
+        }
+    return e;
+}
+
+we_status we_metrics_sharpness(double *out, const float *edit, const float *src, const float *mask, int H, int W)
+{
+    double es = we_metrics_detail_energy(src, mask, H, W);
+    if (!(es > 0)) return we_err_set(WE_EDATA, "sharpness: the source has no detail inside the mask");
+    *out = we_metrics_detail_energy(edit, mask, H, W) / es;
+    return WE_OK;
+}
+
+double we_metrics_psnr_weighted(const float *a, const float *b, const float *w, int C, size_t P)
+{
+    double s = 0, sw = 0;
+    for (size_t i = 0; i < P; i++) {
+        double wi = w ? w[i] : 1;
+        if (wi == 0) continue;
+        sw += wi;
+        for (int c = 0; c < C; c++) {
+            double d = (double)a[(size_t)c * P + i] - b[(size_t)c * P + i];
+            s += wi * d * d;
+        }
+    }
+    if (!(sw > 0)) return NAN;
+    if (s == 0) return INFINITY;
+    return 10 * log10(255.0 * 255.0 / (s / (sw * C)));
+}
+
+double we_metrics_mean_shift(const float *a, const float *b, const float *w, size_t P)
+{
+    double s = 0, sw = 0;
+    for (size_t i = 0; i < P; i++) {
+        double wi = w ? w[i] : 1;
+        sw += wi;
+        s += wi * ((double)a[i] - b[i]);
+    }
+    return sw > 0 ? s / sw : NAN;
+}
+
+void we_metrics_face_mask(float *mask, int H, int W, const float *lm)
+{
+    we_warp_hull_mask(mask, H, W, lm, 68, 0);
+}
+
+void we_metrics_change_mask(float *mask, int H, int W, const float *lm)
+{
+    /* points 17..67, then the cheeks: midpoints of the jaw points and the nose tip */
+    float p[2 * (51 + 17)];
+    int n = 0;
+    for (int i = 17; i < 68; i++, n++) { p[2 * n] = lm[2 * i]; p[2 * n + 1] = lm[2 * i + 1]; }
+    for (int i = 0; i < 17; i++, n++) {
+        p[2 * n] = 0.5f * (lm[2 * i] + lm[2 * 30]);
+        p[2 * n + 1] = 0.5f * (lm[2 * i + 1] + lm[2 * 30 + 1]);
+    }
+    double cx = 0, cy = 0;
+    for (int i = 0; i < n; i++) { cx += p[2 * i]; cy += p[2 * i + 1]; }
+    cx /= n;
+    cy /= n;
+    for (int i = 0; i < n; i++) {
+        p[2 * i] = (float)(cx + 1.1 * (p[2 * i] - cx));
+        p[2 * i + 1] = (float)(cy + 1.1 * (p[2 * i + 1] - cy));
+    }
+    we_warp_hull_mask(mask, H, W, p, n, 0);
+}
+
+we_status we_metrics_photo_paste(we_tensor *out, const we_tensor *edit, const we_tensor *src, const float *lm,
+                                 int paste)
+{
+    memset(out, 0, sizeof *out);
+    if (edit->rank != 3 || src->rank != 3 || edit->dtype != WE_F32 || src->dtype != WE_F32)
+        return we_err_set(WE_EDATA, "photo route: images must be f32 C x H x W");
+    int C = (int)src->shape[0], H = (int)src->shape[1], W = (int)src->shape[2];
+    int Ce = (int)edit->shape[0], h = (int)edit->shape[1], w = (int)edit->shape[2];
+    if (H != W || h != w)
+        return we_err_set(WE_EDATA, "photo route: aligned faces are square (source %dx%d, edited %dx%d)", H, W, h, w);
+    if (Ce != C)
+        return we_err_set(WE_EDATA, "photo route: the edited face has %d channel(s), the source %d", Ce, C);
+    we_status st = we_tensor_alloc3(out, WE_F32, C, H, W);
+    if (st) return st;
+    float *big = out->data;
+    if (h == H) memcpy(big, edit->data, sizeof(float) * (size_t)C * H * W);
+    else {
+        double k = (double)h / H, o = 0.5 * k - 0.5;
+        float A[6] = {(float)k, 0, (float)o, 0, (float)k, (float)o};
+        we_warp_affine_forward(big, edit->data, A, C, h, w, H, W, we_warp_supersample(k), WE_BORDER_CLAMP);
+    }
+    if (!paste) return WE_OK;
+    float *face = malloc(sizeof(float) * (size_t)C * H * W);
+    if (!face) { we_tensor_free(out); return we_err_set(WE_ENOMEM, "photo route: %dx%d", H, W); }
+    memcpy(face, big, sizeof(float) * (size_t)C * H * W);
+    memcpy(big, src->data, sizeof(float) * (size_t)C * H * W);
+    const float I[6] = {1, 0, 0, 0, 1, 0};
+    st = we_face_paste(big, C, H, W, face, C, H, I, lm, 68, -1);
+    free(face);
+    if (st) we_tensor_free(out);
+    return st;
+}
+
+we_status we_metrics_photo(we_photo_scores *out, const float *edit, const float *src, int C, int H, int W,
+                           const float *lm)
+{
+    size_t P = (size_t)H * W;
+    float *buf = malloc(sizeof(float) * 4 * P);
+    if (!buf) return we_err_set(WE_ENOMEM, "photo metrics: %dx%d", H, W);
+    float *ye = buf, *ys = ye + P, *hull = ys + P, *keep = hull + P;
+    we_metrics_luma(ye, edit, C, P);
+    we_metrics_luma(ys, src, C, P);
+    we_metrics_face_mask(hull, H, W, lm);
+    we_metrics_change_mask(keep, H, W, lm);
+    for (size_t i = 0; i < P; i++) keep[i] = 1 - keep[i];
+    we_status st = we_metrics_sharpness(&out->sharp, ye, ys, hull, H, W);
+    out->psnr_out = we_metrics_psnr_weighted(edit, src, keep, C, P);
+    out->tone = we_metrics_mean_shift(ye, ys, hull, P);
+    /* SEAM HOOK (issue 12.6): the seam measure (gradient across the hull
+     * boundary against the source's at the same place) belongs to
+     * lib/eval/we_metrics.{c,h}, written by another helper; once merged,
+     * set out->seam from it here (edit, src, lm are what it needs).
+     * femetrics prints the column as "-" while it is NAN. */
+    out->seam = NAN;
+    if (!st && (isnan(out->psnr_out) || isnan(out->tone)))
+        st = we_err_set(WE_EDATA, "photo metrics: empty face hull or nothing outside the change region");
+    free(buf);
+    return st;
+}
