@@ -2,12 +2,16 @@
  * the paste that femetrics --photo judges (see we_metrics_photo.h). */
 #include "we_metrics_photo.h"
 
+#include <errno.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "we_color.h"
 #include "we_face_paste.h"
+#include "we_metrics.h"
+#include "we_stream.h"
 #include "we_warp.h"
 
 void we_metrics_luma(float *out, const float *pix, int C, size_t P)
@@ -94,10 +98,8 @@ void we_metrics_change_mask(float *mask, int H, int W, const float *lm)
     we_warp_hull_mask(mask, H, W, p, n, 0);
 }
 
-we_status we_metrics_photo_paste(we_tensor *out, const we_tensor *edit, const we_tensor *src, const float *lm,
-                                 int paste)
+we_status we_metrics_photo_paste(we_tensor *edit, const we_tensor *src, const float *lm, int paste)
 {
-    memset(out, 0, sizeof *out);
     if (edit->rank != 3 || src->rank != 3 || edit->dtype != WE_F32 || src->dtype != WE_F32)
         return we_err_set(WE_EDATA, "photo route: images must be f32 C x H x W");
     int C = (int)src->shape[0], H = (int)src->shape[1], W = (int)src->shape[2];
@@ -106,25 +108,86 @@ we_status we_metrics_photo_paste(we_tensor *out, const we_tensor *edit, const we
         return we_err_set(WE_EDATA, "photo route: aligned faces are square (source %dx%d, edited %dx%d)", H, W, h, w);
     if (Ce != C)
         return we_err_set(WE_EDATA, "photo route: the edited face has %d channel(s), the source %d", Ce, C);
-    we_status st = we_tensor_alloc3(out, WE_F32, C, H, W);
+    size_t n = (size_t)C * H * W;
+    we_tensor out;
+    we_status st = we_tensor_alloc3(&out, WE_F32, C, H, W);
     if (st) return st;
-    float *big = out->data;
-    if (h == H) memcpy(big, edit->data, sizeof(float) * (size_t)C * H * W);
+    float *big = out.data, *face = paste ? malloc(sizeof(float) * n) : big;
+    if (!face) { we_tensor_free(&out); return we_err_set(WE_ENOMEM, "photo route: %dx%d", H, W); }
+    if (h == H) memcpy(face, edit->data, sizeof(float) * n);
     else {
         double k = (double)h / H, o = 0.5 * k - 0.5;
         float A[6] = {(float)k, 0, (float)o, 0, (float)k, (float)o};
-        we_warp_affine_forward(big, edit->data, A, C, h, w, H, W, we_warp_supersample(k), WE_BORDER_CLAMP);
+        we_warp_affine_forward(face, edit->data, A, C, h, w, H, W, we_warp_supersample(k), WE_BORDER_CLAMP);
     }
-    if (!paste) return WE_OK;
-    float *face = malloc(sizeof(float) * (size_t)C * H * W);
-    if (!face) { we_tensor_free(out); return we_err_set(WE_ENOMEM, "photo route: %dx%d", H, W); }
-    memcpy(face, big, sizeof(float) * (size_t)C * H * W);
-    memcpy(big, src->data, sizeof(float) * (size_t)C * H * W);
-    const float I[6] = {1, 0, 0, 0, 1, 0};
-    st = we_face_paste(big, C, H, W, face, C, H, I, lm, 68, -1);
-    free(face);
-    if (st) we_tensor_free(out);
-    return st;
+    if (paste) {
+        const float I[6] = {1, 0, 0, 0, 1, 0};
+        memcpy(big, src->data, sizeof(float) * n);
+        st = we_face_paste(big, C, H, W, face, C, H, I, lm, 68, -1);
+        free(face);
+    }
+    if (st) { we_tensor_free(&out); return st; }
+    we_tensor_free(edit);
+    *edit = out;
+    return WE_OK;
+}
+
+struct we_lm_table {
+    int n, cap;
+    char **id;
+    float *lm; /* n x 136 */
+};
+
+void we_lm_table_free(we_lm_table *t)
+{
+    if (!t) return;
+    for (int i = 0; i < t->n; i++) free(t->id[i]);
+    free(t->id);
+    free(t->lm);
+    free(t);
+}
+
+const float *we_lm_table_find(const we_lm_table *t, const char *id)
+{
+    for (int i = 0; t && i < t->n; i++)
+        if (!strcmp(t->id[i], id)) return t->lm + (size_t)i * 136;
+    return NULL;
+}
+
+we_status we_lm_table_load(we_lm_table **out, const char *path)
+{
+    *out = NULL;
+    FILE *f = fopen(path, "rb");
+    if (!f) return we_err_set(WE_ENOINPUT, "%s: %s", path, strerror(errno));
+    we_lm_table *t = calloc(1, sizeof *t);
+    we_reader rd;
+    we_reader_init(&rd, f, path);
+    we_frame fr;
+    we_frame_init(&fr);
+    we_status st = t ? WE_OK : we_err_set(WE_ENOMEM, "%s", path);
+    while (!st && (st = we_reader_frame(&rd, &fr)) == WE_OK) {
+        const char *id = we_frame_get(&fr, "id");
+        if (strcmp(fr.name, "landmarks") || !id || fr.t.dtype != WE_F32 || we_tensor_count(&fr.t) != 136 ||
+            we_lm_table_find(t, id))
+            continue;
+        if (t->n == t->cap) {
+            t->cap = t->cap ? 2 * t->cap : 64;
+            char **ni = realloc(t->id, sizeof(char *) * (size_t)t->cap);
+            if (ni) t->id = ni;
+            float *nl = ni ? realloc(t->lm, sizeof(float) * 136 * (size_t)t->cap) : NULL;
+            if (!nl) { st = we_err_set(WE_ENOMEM, "%s: %d landmarks", path, t->n); break; }
+            t->lm = nl;
+        }
+        if (!(t->id[t->n] = strdup(id))) { st = we_err_set(WE_ENOMEM, "%s", path); break; }
+        memcpy(t->lm + (size_t)t->n++ * 136, fr.t.data, sizeof(float) * 136);
+    }
+    we_frame_free(&fr);
+    we_reader_free(&rd);
+    fclose(f);
+    if (st != WE_EOF) { we_lm_table_free(t); return st; }
+    if (t->n) *out = t;
+    else we_lm_table_free(t);
+    return WE_OK;
 }
 
 we_status we_metrics_photo(we_photo_scores *out, const float *edit, const float *src, int C, int H, int W,
@@ -152,4 +215,32 @@ we_status we_metrics_photo(we_photo_scores *out, const float *edit, const float 
         st = we_err_set(WE_EDATA, "photo metrics: empty face hull or nothing outside the change region");
     free(buf);
     return st;
+}
+
+we_status we_metrics_item(we_item_scores *out, const float *edit, const float *src, int C, int H, int W,
+                          const float *desc_e, const float *desc_s, const float *lm_e, const float *lm_s,
+                          const float *plm)
+{
+    memset(out, 0, sizeof *out);
+    unsigned char use[68];
+    we_metrics_nonmouth(use);
+    out->csim = we_metrics_cosine(desc_e, desc_s, 128);
+    out->psnr = fmin(we_metrics_psnr(edit, src, (size_t)C * H * W), WE_METRICS_PSNR_CAP);
+    we_status st = we_metrics_ssim(&out->ssim, edit, src, C, H, W);
+    if (!st) st = we_metrics_nme(&out->nme, lm_e, lm_s, lm_s, use);
+    if (!st && plm) st = we_metrics_photo(&out->ph, edit, src, C, H, W, plm);
+    out->ph.psnr_out = fmin(out->ph.psnr_out, WE_METRICS_PSNR_CAP);
+    return st;
+}
+
+void we_item_scores_add(we_item_scores *sum, const we_item_scores *s)
+{
+    sum->csim += s->csim;
+    sum->psnr += s->psnr;
+    sum->ssim += s->ssim;
+    sum->nme += s->nme;
+    sum->ph.sharp += s->ph.sharp;
+    sum->ph.psnr_out += s->ph.psnr_out;
+    sum->ph.tone += fabs(s->ph.tone);
+    sum->ph.seam += s->ph.seam;
 }

@@ -64,7 +64,7 @@ double we_metrics_mean_shift(const float *a, const float *b, const float *w, siz
 void we_metrics_face_mask(float *mask, int H, int W, const float *lm);
 void we_metrics_change_mask(float *mask, int H, int W, const float *lm);
 
-/* The edited face as the photo would show it.
+/* The edited face as the photo would show it, in place of *edit.
  *   edit: f32 C x h x w (0..255), src: f32 C x H x W (0..255), H == W, same C;
  *   an edit smaller or larger than the source is first resized to H x W
  *   (bilinear, pixel centres kept: x_edit = (x + 0.5) * w / W - 0.5, the
@@ -73,10 +73,19 @@ void we_metrics_change_mask(float *mask, int H, int W, const float *lm);
  *   paste != 0: then blended into a copy of src with facepaste's mask (the
  *   convex hull of lm feathered inwards by H/16, see we_face_paste.h):
  *   outside the hull the source's pixels are kept.
- * *out receives a new f32 C x H x W tensor (caller frees). WE_EDATA for
- * different channel counts, a non-square source or a bad shape. */
-we_status we_metrics_photo_paste(we_tensor *out, const we_tensor *edit, const we_tensor *src, const float *lm,
-                                 int paste);
+ * On success *edit is freed and replaced by a new f32 C x H x W tensor; on
+ * failure it is left as it was. WE_EDATA for different channel counts, a
+ * non-square image or a bad shape, WE_ENOMEM. */
+we_status we_metrics_photo_paste(we_tensor *edit, const we_tensor *src, const float *lm, int paste);
+
+/* The `landmarks` frames (f32 68 x 2) of a WES stream file, by item id. */
+typedef struct we_lm_table we_lm_table;
+/* Read them all from path (the first frame of an id wins); *out NULL when
+ * there is none. WE_ENOINPUT, WE_ENOMEM, or the stream's errors. */
+we_status we_lm_table_load(we_lm_table **out, const char *path);
+/* The 136 floats of item id, or NULL (also for t NULL). */
+const float *we_lm_table_find(const we_lm_table *t, const char *id);
+void we_lm_table_free(we_lm_table *t);
 
 /* The photo-route scores of one item: edit and src are C x H x W (0..255,
  * edit already at the source's size, e.g. from we_metrics_photo_paste), lm
@@ -84,5 +93,24 @@ we_status we_metrics_photo_paste(we_tensor *out, const we_tensor *edit, const we
  * no detail inside the face hull or a region is empty, WE_ENOMEM. */
 we_status we_metrics_photo(we_photo_scores *out, const float *edit, const float *src, int C, int H, int W,
                            const float *lm);
+
+/* All of femetrics' per-item numbers except face-api's own: csim of the
+ * identity descriptors desc_e, desc_s (128), psnr over the whole image and
+ * ssim (we_metrics.h), nme of landmarks lm_e against lm_s on the non-mouth
+ * points; with plm (the source's landmarks: the photo route) also ph, else
+ * ph is all 0. psnr and ph.psnr_out are capped at WE_METRICS_PSNR_CAP dB
+ * (identical images). edit, src: C x H x W, 0..255. */
+#define WE_METRICS_PSNR_CAP 100.0
+typedef struct {
+    double csim, psnr, ssim, nme;
+    we_photo_scores ph;
+} we_item_scores;
+we_status we_metrics_item(we_item_scores *out, const float *edit, const float *src, int C, int H, int W,
+                          const float *desc_e, const float *desc_s, const float *lm_e, const float *lm_s,
+                          const float *plm);
+
+/* sum += s, for means over items: ph.tone is added as |tone|, so shifts
+ * of opposite signs do not cancel. */
+void we_item_scores_add(we_item_scores *sum, const we_item_scores *s);
 
 #endif

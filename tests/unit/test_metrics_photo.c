@@ -112,28 +112,53 @@ int main(void)
     CHECK(check_max_abs_diff(y, src, P) < 1e-3, "luma of gray RGB = the gray");
 
     /* the paste: a 16 px edit of a 64 px ramp comes back as the ramp */
-    we_tensor big, small, out;
+    we_tensor big, small;
     we_tensor_alloc3(&big, WE_F32, 1, S, S);
     we_tensor_alloc3(&small, WE_F32, 1, 16, 16);
     float *b = big.data, *sm = small.data;
     for (int i = 0; i < P; i++) b[i] = (float)(i % S);
     for (int i = 0; i < 256; i++) sm[i] = (float)(4 * (i % 16) + 1.5);
-    CHECK(we_metrics_photo_paste(&out, &small, &big, lm, 0) == WE_OK, "resize 16 -> 64");
-    CHECK(check_max_abs_diff((float *)out.data + 8 * S + 4, b + 8 * S + 4, S - 8) < 1e-4,
+    CHECK(we_metrics_photo_paste(&small, &big, lm, 0) == WE_OK && small.shape[1] == S, "resize 16 -> 64");
+    CHECK(check_max_abs_diff((float *)small.data + 8 * S + 4, b + 8 * S + 4, S - 8) < 1e-4,
           "pixel centres kept: the ramp is exact inside");
-    we_tensor_free(&out);
+    we_tensor_free(&small);
+    we_tensor_alloc3(&small, WE_F32, 1, 16, 16);
+    sm = small.data;
     for (int i = 0; i < 256; i++) sm[i] = 200;
-    CHECK(we_metrics_photo_paste(&out, &small, &big, lm, 1) == WE_OK, "resize and paste");
-    float *o = out.data;
+    CHECK(we_metrics_photo_paste(&small, &big, lm, 1) == WE_OK, "resize and paste");
+    float *o = small.data;
     CHECK(o[0] == b[0] && o[P - 1] == b[P - 1], "pasted: source kept outside the hull");
     CHECK(o[nose] == 200, "pasted: the edit inside the hull");
-    we_tensor_free(&out);
+    we_tensor_free(&small);
     we_tensor rgbt;
     we_tensor_alloc3(&rgbt, WE_F32, 3, 16, 16);
-    CHECK(we_metrics_photo_paste(&out, &rgbt, &big, lm, 1) == WE_EDATA, "channel mismatch: WE_EDATA");
+    CHECK(we_metrics_photo_paste(&rgbt, &big, lm, 1) == WE_EDATA && rgbt.shape[0] == 3,
+          "channel mismatch: WE_EDATA, edit left as it was");
     we_tensor_free(&rgbt);
     we_tensor_free(&big);
-    we_tensor_free(&small);
+
+    /* landmarks by id from a stream file */
+    const char *path = "build/tests/test_metrics_photo.wes";
+    FILE *f = fopen(path, "wb");
+    fprintf(f, "WES1 image u8 1 1 1\nid=a\n\n");
+    fputc(0, f);
+    for (int k = 0; k < 2; k++) {
+        fprintf(f, "WES1 landmarks f32 68 2\nid=%s\n\n", k ? "b" : "a");
+        for (int i = 0; i < 136; i++) {
+            float v = lm[i] + 10 * k;
+            fwrite(&v, 4, 1, f);
+        }
+    }
+    fclose(f);
+    we_lm_table *t;
+    CHECK(we_lm_table_load(&t, path) == WE_OK && t, "landmark table loads");
+    const float *la = we_lm_table_find(t, "a"), *lb = we_lm_table_find(t, "b");
+    CHECK(la && lb && la[5] == lm[5] && lb[5] == lm[5] + 10, "landmarks by id");
+    CHECK(!we_lm_table_find(t, "c") && !we_lm_table_find(NULL, "a"), "unknown id: NULL");
+    we_lm_table_free(t);
+    CHECK(we_lm_table_load(&t, "build/tests/nope.wes") == WE_ENOINPUT, "missing file: WE_ENOINPUT");
+    remove(path);
+
     for (int i = 0; i < P; i++) ed[i] = 7;
     CHECK(we_metrics_photo(&sc, src, ed, 1, S, S, lm) == WE_EDATA, "flat source: WE_EDATA");
     return check_summary();
