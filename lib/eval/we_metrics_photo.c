@@ -77,6 +77,29 @@ void we_metrics_face_mask(float *mask, int H, int W, const float *lm)
     we_warp_hull_mask(mask, H, W, lm, 68, 0);
 }
 
+/* Hard mask of the hull of n points (x,y pairs, scaled in place) grown by f about their centroid. */
+static void grown_hull(float *mask, int H, int W, float *p, int n, double f)
+{
+    double cx = 0, cy = 0;
+    for (int i = 0; i < n; i++) { cx += p[2 * i]; cy += p[2 * i + 1]; }
+    cx /= n;
+    cy /= n;
+    for (int i = 0; i < n; i++) {
+        p[2 * i] = (float)(cx + f * (p[2 * i] - cx));
+        p[2 * i + 1] = (float)(cy + f * (p[2 * i + 1] - cy));
+    }
+    we_warp_hull_mask(mask, H, W, p, n, 0);
+}
+
+void we_metrics_keep_mask(float *mask, float *scratch, int H, int W, const float *lm)
+{
+    float p[136];
+    memcpy(p, lm, sizeof p);
+    grown_hull(mask, H, W, p, 68, 1.2);
+    we_metrics_change_mask(scratch, H, W, lm);
+    for (size_t i = 0; i < (size_t)H * W; i++) mask[i] *= 1 - scratch[i];
+}
+
 void we_metrics_change_mask(float *mask, int H, int W, const float *lm)
 {
     /* points 17..67, then the cheeks: midpoints of the jaw points and the nose tip */
@@ -87,15 +110,7 @@ void we_metrics_change_mask(float *mask, int H, int W, const float *lm)
         p[2 * n] = 0.5f * (lm[2 * i] + lm[2 * 30]);
         p[2 * n + 1] = 0.5f * (lm[2 * i + 1] + lm[2 * 30 + 1]);
     }
-    double cx = 0, cy = 0;
-    for (int i = 0; i < n; i++) { cx += p[2 * i]; cy += p[2 * i + 1]; }
-    cx /= n;
-    cy /= n;
-    for (int i = 0; i < n; i++) {
-        p[2 * i] = (float)(cx + 1.1 * (p[2 * i] - cx));
-        p[2 * i + 1] = (float)(cy + 1.1 * (p[2 * i + 1] - cy));
-    }
-    we_warp_hull_mask(mask, H, W, p, n, 0);
+    grown_hull(mask, H, W, p, n, 1.1);
 }
 
 we_status we_metrics_photo_paste(we_tensor *edit, const we_tensor *src, const float *lm, int paste)
@@ -194,14 +209,13 @@ we_status we_metrics_photo(we_photo_scores *out, const float *edit, const float 
                            const float *lm)
 {
     size_t P = (size_t)H * W;
-    float *buf = malloc(sizeof(float) * 4 * P);
+    float *buf = malloc(sizeof(float) * 5 * P);
     if (!buf) return we_err_set(WE_ENOMEM, "photo metrics: %dx%d", H, W);
-    float *ye = buf, *ys = ye + P, *hull = ys + P, *keep = hull + P;
+    float *ye = buf, *ys = ye + P, *hull = ys + P, *keep = hull + P, *tmp = keep + P;
     we_metrics_luma(ye, edit, C, P);
     we_metrics_luma(ys, src, C, P);
     we_metrics_face_mask(hull, H, W, lm);
-    we_metrics_change_mask(keep, H, W, lm);
-    for (size_t i = 0; i < P; i++) keep[i] = 1 - keep[i];
+    we_metrics_keep_mask(keep, tmp, H, W, lm);
     we_status st = we_metrics_sharpness(&out->sharp, ye, ys, hull, H, W);
     out->psnr_out = we_metrics_psnr_weighted(edit, src, keep, C, P);
     out->tone = we_metrics_mean_shift(ye, ys, hull, P);
@@ -212,7 +226,7 @@ we_status we_metrics_photo(we_photo_scores *out, const float *edit, const float 
      * femetrics prints the column as "-" while it is NAN. */
     out->seam = NAN;
     if (!st && (isnan(out->psnr_out) || isnan(out->tone)))
-        st = we_err_set(WE_EDATA, "photo metrics: empty face hull or nothing outside the change region");
+        st = we_err_set(WE_EDATA, "photo metrics: empty face hull, or no kept ring around the change region");
     free(buf);
     return st;
 }

@@ -10,14 +10,20 @@
  *   change region  what an expression may move: the hull of the brows, eyes,
  *                nose and mouth (points 17..67) and of the cheeks (midpoints
  *                of each jaw point and the nose tip 30), grown by 10% about
- *                its centroid, hard edge. "Outside" is everything else.
+ *                its centroid, hard edge;
+ *   kept ring    the face hull grown by 20% about its centroid, less the
+ *                change region: the face around what the expression
+ *                moves (jaw, chin, temples, the brows' surroundings), which
+ *                must stay the source's. Bounded, so that the number does
+ *                not depend on how much background the crop holds (the
+ *                whole image's PSNR is femetrics' psnr column).
  * Metrics:
  *   sharp     finest-level Haar detail energy (LH, HL, HH of 2x2 blocks) of
  *             the edited luminance over the source's, inside the face hull:
  *             1.0 = as sharp, < 1 blurred (target >= 0.85);
  *   psnr_out  PSNR (peak 255) of the edited image against the source over
- *             the pixels outside the change region, all channels (target
- *             >= 35 dB; INFINITY when identical there);
+ *             the kept ring (outside the change region), all channels
+ *             (target >= 35 dB; INFINITY when identical there);
  *   tone      mean luminance of the edited face minus the source's inside
  *             the face hull, in gray levels (signed; target |tone| <= 2);
  *   seam      not computed here: see the SEAM HOOK in we_metrics_photo.c.
@@ -59,10 +65,11 @@ double we_metrics_psnr_weighted(const float *a, const float *b, const float *w, 
  * sum to 0. With luminance planes: the mean shift in gray levels. */
 double we_metrics_mean_shift(const float *a, const float *b, const float *w, size_t P);
 
-/* The face hull and change region masks (H x W, 0 or 1) of 68 landmarks
- * (see the header comment). Never allocate. */
+/* The face hull, change region and kept ring masks (H x W, 0 or 1) of 68
+ * landmarks (see the header comment); scratch: H x W. Never allocate. */
 void we_metrics_face_mask(float *mask, int H, int W, const float *lm);
 void we_metrics_change_mask(float *mask, int H, int W, const float *lm);
+void we_metrics_keep_mask(float *mask, float *scratch, int H, int W, const float *lm);
 
 /* The edited face as the photo would show it, in place of *edit.
  *   edit: f32 C x h x w (0..255), src: f32 C x H x W (0..255), H == W, same C;

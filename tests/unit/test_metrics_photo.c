@@ -76,6 +76,11 @@ int main(void)
     for (int i = 0; i < P; i++) { nh += mask[i]; nc += chg[i]; both += mask[i] * chg[i]; }
     CHECK(nc < nh && nc > 0.4 * nh, "change region: most of the hull, not all of it");
     CHECK(both > 0.9 * nc, "change region lies mostly inside the hull");
+    static float keep[P], tmp[P];
+    we_metrics_keep_mask(keep, tmp, S, S, lm);
+    double nk = 0, overlap = 0;
+    for (int i = 0; i < P; i++) { nk += keep[i]; overlap += keep[i] * chg[i]; }
+    CHECK(overlap == 0 && nk > 0.1 * nh && keep[0] == 0, "kept ring: around the change region, not the corners");
 
     /* identical: sharpness 1, PSNR outside inf, no tone shift */
     we_photo_scores sc;
