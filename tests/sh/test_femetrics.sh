@@ -65,4 +65,22 @@ is "+3: tone 3, sharp 1, psnr_out 38.6 dB" $? 0
 imgread -t u8 -c 1 $T/crop_0.png | tail -c 12544 > $T/g.pix
 { printf 'WES1 image u8 1 112 112\nid=crop_0\n\n'; cat $T/g.pix; } > $T/gray.wes
 fails 65 "--photo: gray edit of a colour face" femetrics --photo $T/gray.wes $T/s0.wes
+
+# eval.mk's photo route end to end on a fake set (the demo photo's largest
+# face at 32 px) with a tiny random model and the default EDIT (the model's
+# 16 px edit, scaled up by femetrics)
+helper=build/tests/test_edit
+photo=third_party/face-api/demo/sample1.jpg
+if [ -x "$helper" ] && [ -f "$photo" ]; then
+    $helper --write-model "$T/tiny.st" 1 0 0 > /dev/null
+    mkdir -p "$T/data/a/images" && cp "$photo" "$T/data/a/images/" && printf 'image,emotion\nsample1.jpg,neutral\n' > "$T/data/a/labels.csv"
+    ok "eval.mk photo" make -s -f pipelines/eval.mk photo MODEL="$T/tiny.st" DATA="$T/data" PHOTO_SETS=a PHOTO_S=32 \
+       EMOTIONS="sad happy" WDENOISE_FLAGS="-n 3" OUT="$T/ev"
+    is "photo rows: header, 2 emotions, all" "$(cut -d, -f1,2,3 "$T/ev/photo/table.csv" | tr '\n' ' ')" \
+       "set,emotion,n a,sad,1 a,happy,1 all,all,2 "
+    awk -F, '$1 == "all" { exit !($10 > 0 && $10 < 1.5 && $11 > 0 && $12 >= 0) }' "$T/ev/photo/table.csv"
+    is "photo table: sharp, psnr_out, tone" $? 0
+    fails 2 "eval.mk photo without data" make -s -f pipelines/eval.mk photo MODEL="$T/tiny.st" DATA="$T/none" OUT="$T/ev"
+    grep -q "no $T/none/facial_expressions" "$T/.err"; is "eval.mk photo names the missing set" $? 0
+fi
 summary
