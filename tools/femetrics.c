@@ -1,7 +1,8 @@
 /* femetrics - score an edited stream against its source stream, item by
  * item (joined on `id`): expression accuracy against the target label,
  * identity cosine (CSIM), PSNR, SSIM, landmark NME on the non-mouth points,
- * and FID of the edited set against the source set. See man/man1/femetrics.1. */
+ * and FID of the edited set against the source set; --photo: the photo route
+ * (we_metrics_photo.h). See man/man1/femetrics.1. */
 #include <errno.h>
 #include <getopt.h>
 #include <math.h>
@@ -15,26 +16,27 @@
 #include "we_fid.h"
 #include "we_file.h"
 #include "we_metrics.h"
+#include "we_metrics_photo.h"
 #include "we_stream.h"
-
-#define PSNR_CAP 100.0 /* dB reported for identical images */
 
 typedef struct {
     char *id;
     we_tensor pix;        /* f32 0..255 */
-    float desc[128], lm[136];
+    float desc[128], lm[136], plm[136]; /* plm: the stream's landmarks, else lm */
     int used;
 } src_item;
 
 typedef struct {
     long n, nacc, correct;
-    double csim, psnr, ssim, nme;
+    we_item_scores s; /* sums */
 } row;
 
 typedef struct {
     const char *csv, *items, *models, *key;
     we_fa_crop_mode crop;
+    int photo; /* 0: crop route, 1: photo route pasted, 2: photo route as is */
 } opts;
+static int photo_cols;
 
 static void usage(FILE *f)
 {
@@ -50,6 +52,8 @@ static void usage(FILE *f)
             "  -o, --csv=FILE      also write the table as CSV to FILE\n"
             "  -I, --items=FILE    write one CSV row per item to FILE\n"
             "  -c, --crop=MODE     whole (default) or align (see femo(1))\n"
+            "  -P, --photo[=none]  photo route: the edit at the source's size, pasted in\n"
+            "                      its hull (=none: as is); adds sharp,psnr_out,tone,seam\n"
             "  -m, --models=DIR    face-api model folder (default: $WE_FACEAPI_DIR or\n"
             "                      third_party/face-api/model)\n"
             "  -d, --device=DEV    cpu, cuda or auto for the face-api nets (default auto;\n"
@@ -86,42 +90,44 @@ static void analyse(we_fa_net **net, we_fa_crop_mode crop, const we_tensor *pix,
     }
 }
 
-static void row_add(row *r, int has_target, int correct, double csim, double psnr, double ssim, double nme)
+static void row_add(row *r, int has_target, int correct, const we_item_scores *s)
 {
     r->n++;
     if (has_target) { r->nacc++; r->correct += correct; }
-    r->csim += csim;
-    r->psnr += psnr;
-    r->ssim += ssim;
-    r->nme += nme;
+    we_item_scores_add(&r->s, s);
 }
 
 static void print_row(FILE *f, int csv, const char *name, const row *r, double fid)
 {
     double n = r->n ? (double)r->n : 1;
     double acc = r->nacc ? (double)r->correct / r->nacc : NAN;
+    const we_item_scores *s = &r->s;
     if (csv) {
-        fprintf(f, "%s,%ld,%.4f,%.4f,%.3f,%.4f,%.5f,", name, r->n, acc, r->csim / n, r->psnr / n, r->ssim / n, r->nme / n);
-        if (isnan(fid)) fprintf(f, "\n");
-        else fprintf(f, "%.4f\n", fid);
+        fprintf(f, "%s,%ld,%.4f,%.4f,%.3f,%.4f,%.5f,", name, r->n, acc, s->csim / n, s->psnr / n, s->ssim / n, s->nme / n);
+        if (!isnan(fid)) fprintf(f, "%.4f", fid);
     } else {
-        fprintf(f, "%-10s %6ld  %6.3f  %6.4f  %6.2f  %6.4f  %7.4f\n", name, r->n, acc, r->csim / n, r->psnr / n,
-                r->ssim / n, r->nme / n);
+        fprintf(f, "%-10s %6ld  %6.3f  %6.4f  %6.2f  %6.4f  %7.4f", name, r->n, acc, s->csim / n, s->psnr / n,
+                s->ssim / n, s->nme / n);
     }
+    if (photo_cols) /* seam: nan until the seam measure is hooked in (we_metrics_photo.c) */
+        fprintf(f, csv ? ",%.4f,%.3f,%.3f,%.4f" : "  %6.4f  %8.2f  %6.3f  %6.4f", s->ph.sharp / n,
+                s->ph.psnr_out / n, s->ph.tone / n, s->ph.seam / n);
+    fprintf(f, "\n");
 }
 
 int main(int argc, char **argv)
 {
     we_cli_init(argv[0]);
-    opts o = {NULL, NULL, NULL, "id", WE_FA_CROP_WHOLE};
+    opts o = {NULL, NULL, NULL, "id", WE_FA_CROP_WHOLE, 0};
     const char *device = NULL;
     static const struct option lo[] = {
         {"csv", required_argument, 0, 'o'},    {"items", required_argument, 0, 'I'},
         {"crop", required_argument, 0, 'c'},   {"models", required_argument, 0, 'm'},
+        {"photo", optional_argument, 0, 'P'},
         {"device", required_argument, 0, 'd'}, {"help", no_argument, 0, 'h'},         {0, 0, 0, 0},
     };
     int ch;
-    while ((ch = getopt_long(argc, argv, "o:I:c:m:d:h", lo, NULL)) != -1) {
+    while ((ch = getopt_long(argc, argv, "o:I:c:m:d:hP::", lo, NULL)) != -1) {
         switch (ch) {
         case 'o': o.csv = optarg; break;
         case 'I': o.items = optarg; break;
@@ -129,11 +135,13 @@ int main(int argc, char **argv)
             if (we_fa_crop_parse(optarg, &o.crop)) we_cli_usage_error("%s", we_err_detail());
             break;
         case 'm': o.models = optarg; break;
+        case 'P': o.photo = !optarg || !strcmp(optarg, "hull") ? 1 : !strcmp(optarg, "none") ? 2 : -1; break;
         case 'd': device = optarg; break;
         case 'h': usage(stdout); return 0;
         default: we_cli_usage_error("unknown option");
         }
     }
+    if (o.photo < 0) we_cli_usage_error("--photo takes hull (the default) or none");
     if (argc - optind != 2) we_cli_usage_error("need EDITED and SOURCE (got %d arguments)", argc - optind);
     const char *E = argv[optind], *S = argv[optind + 1];
     if (!strcmp(E, "-") && !strcmp(S, "-")) we_cli_usage_error("only one of EDITED and SOURCE can be stdin");
@@ -167,24 +175,31 @@ int main(int argc, char **argv)
         analyse(net, o.crop, &it->pix, &r, S, id);
         memcpy(it->desc, r.id, sizeof r.id);
         memcpy(it->lm, r.lm, sizeof r.lm);
+        memcpy(it->plm, r.lm, sizeof r.lm);
         it->id = strdup(id);
         ns++;
     }
     if (st != WE_EOF) we_cli_die_status(st, S);
     we_fid_src_close(src);
+    /* photo route: the source stream's own landmarks where it has them */
+    we_lm_table *lmt = NULL;
+    if ((photo_cols = o.photo) && strcmp(S, "-") && (st = we_lm_table_load(&lmt, S))) we_cli_die_status(st, S);
+    for (int k = 0; k < ns && lmt; k++) {
+        const float *p = we_lm_table_find(lmt, items[k].id);
+        if (p) memcpy(items[k].plm, p, sizeof items[k].plm);
+    }
+    we_lm_table_free(lmt);
 
     FILE *fi = NULL;
     char itmp[4200];
     if (o.items) {
         fi = open_atomic(o.items, itmp, sizeof itmp);
-        fprintf(fi, "id,target,top,p_target,csim,psnr,ssim,nme\n");
+        fprintf(fi, "id,target,top,p_target,csim,psnr,ssim,nme%s\n", o.photo ? ",sharp,psnr_out,tone,seam" : "");
     }
     row rows[WE_FA_NCLASS + 1], all = {0};
     memset(rows, 0, sizeof rows);
     float *fe = NULL, *fs = NULL;
     int nm = 0;
-    unsigned char use[68];
-    we_metrics_nonmouth(use);
     long unmatched = 0;
     /* the edited set is a stream: its frames carry the target `emotion` */
     FILE *ef = strcmp(E, "-") ? fopen(E, "rb") : stdin;
@@ -210,6 +225,7 @@ int main(int argc, char **argv)
         si->used = 1;
         we_tensor pix;
         if ((st = we_fa_image_to_pixels(&fr.t, &pix))) we_cli_die_status(st, E);
+        if (o.photo && (st = we_metrics_photo_paste(&pix, &si->pix, si->plm, o.photo == 1))) we_cli_die_status(st, eid);
         if (pix.shape[0] != si->pix.shape[0] || pix.shape[1] != si->pix.shape[1] || pix.shape[2] != si->pix.shape[2])
             we_cli_die(WE_EDATA, "item %s: edited image %lldx%lldx%lld differs from the source's %lldx%lldx%lld", eid,
                        (long long)pix.shape[0], (long long)pix.shape[1], (long long)pix.shape[2],
@@ -218,20 +234,18 @@ int main(int argc, char **argv)
         analyse(net, o.crop, &pix, &r, E, eid);
         const char *target = we_frame_get(&fr, "emotion");
         int ti = we_fa_expr_index(target), top = we_fa_expr_top(r.expr);
-        double csim = we_metrics_cosine(r.id, si->desc, 128);
-        double psnr = we_metrics_psnr(pix.data, si->pix.data, we_tensor_count(&pix));
-        if (psnr > PSNR_CAP) psnr = PSNR_CAP;
-        double ssim = NAN, nme = NAN;
-        if ((st = we_metrics_ssim(&ssim, pix.data, si->pix.data, (int)pix.shape[0], (int)pix.shape[1],
-                                  (int)pix.shape[2])))
+        we_item_scores sc;
+        if ((st = we_metrics_item(&sc, pix.data, si->pix.data, (int)pix.shape[0], (int)pix.shape[1],
+                                  (int)pix.shape[2], r.id, si->desc, r.lm, si->lm, o.photo ? si->plm : NULL)))
             we_cli_die_status(st, eid);
-        if ((st = we_metrics_nme(&nme, r.lm, si->lm, si->lm, use))) we_cli_die_status(st, eid);
-        row_add(&all, ti >= 0, ti == top, csim, psnr, ssim, nme);
-        if (ti >= 0) row_add(&rows[ti], 1, ti == top, csim, psnr, ssim, nme);
-        else row_add(&rows[WE_FA_NCLASS], 0, 0, csim, psnr, ssim, nme);
+        row_add(&all, ti >= 0, ti == top, &sc);
+        if (ti >= 0) row_add(&rows[ti], 1, ti == top, &sc);
+        else row_add(&rows[WE_FA_NCLASS], 0, 0, &sc);
         if (fi)
-            fprintf(fi, "\"%s\",%s,%s,%.5f,%.5f,%.3f,%.5f,%.5f\n", eid, target ? target : "",
-                    we_fa_expr_vocab[top], ti >= 0 ? r.expr[ti] : NAN, csim, psnr, ssim, nme);
+            fprintf(fi, "\"%s\",%s,%s,%.5f,%.5f,%.3f,%.5f,%.5f", eid, target ? target : "",
+                    we_fa_expr_vocab[top], ti >= 0 ? r.expr[ti] : NAN, sc.csim, sc.psnr, sc.ssim, sc.nme);
+        if (fi && o.photo) fprintf(fi, ",%.5f,%.3f,%.3f,%.5f", sc.ph.sharp, sc.ph.psnr_out, sc.ph.tone, sc.ph.seam);
+        if (fi) fprintf(fi, "\n");
         fe = realloc(fe, sizeof(float) * 128 * (size_t)(nm + 1));
         fs = realloc(fs, sizeof(float) * 128 * (size_t)(nm + 1));
         if (!fe || !fs) we_cli_die(WE_ENOMEM, "out of memory");
@@ -261,7 +275,8 @@ int main(int argc, char **argv)
         if (fid < 0 && fid > -1e-6) fid = 0;
         free(mu1); free(mu2); free(c1); free(c2);
     }
-    printf("%-10s %6s  %6s  %6s  %6s  %6s  %7s\n", "emotion", "n", "acc", "csim", "psnr", "ssim", "nme");
+    printf("%-10s %6s  %6s  %6s  %6s  %6s  %7s", "emotion", "n", "acc", "csim", "psnr", "ssim", "nme");
+    printf(o.photo ? "  %6s  %8s  %6s  %6s\n" : "\n", "sharp", "psnr_out", "tone", "seam");
     for (int k = 0; k <= WE_FA_NCLASS; k++)
         if (rows[k].n) print_row(stdout, 0, k < WE_FA_NCLASS ? we_fa_expr_vocab[k] : "(other)", &rows[k], NAN);
     print_row(stdout, 0, "all", &all, NAN);
@@ -270,7 +285,7 @@ int main(int argc, char **argv)
     if (o.csv) {
         char tmp[4200];
         FILE *f = open_atomic(o.csv, tmp, sizeof tmp);
-        fprintf(f, "emotion,n,acc,csim,psnr,ssim,nme,fid\n");
+        fprintf(f, "emotion,n,acc,csim,psnr,ssim,nme,fid%s\n", o.photo ? ",sharp,psnr_out,tone,seam" : "");
         for (int k = 0; k <= WE_FA_NCLASS; k++)
             if (rows[k].n) print_row(f, 1, k < WE_FA_NCLASS ? we_fa_expr_vocab[k] : "other", &rows[k], NAN);
         print_row(f, 1, "all", &all, fid);
