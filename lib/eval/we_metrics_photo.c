@@ -219,12 +219,10 @@ we_status we_metrics_photo(we_photo_scores *out, const float *edit, const float 
     we_status st = we_metrics_sharpness(&out->sharp, ye, ys, hull, H, W);
     out->psnr_out = we_metrics_psnr_weighted(edit, src, keep, C, P);
     out->tone = we_metrics_mean_shift(ye, ys, hull, P);
-    /* SEAM HOOK (issue 12.6): the seam measure (gradient across the hull
-     * boundary against the source's at the same place) belongs to
-     * lib/eval/we_metrics.{c,h}, written by another helper; once merged,
-     * set out->seam from it here (edit, src, lm are what it needs).
-     * femetrics prints the column as "-" while it is NAN. */
-    out->seam = NAN;
+    /* seam: the luma gradient across the hull's 0.5 contour, pasted over
+     * source (we_metrics_seam); NAN where the contour is empty or the
+     * source is flat across it */
+    if (we_metrics_seam(&out->seam, ye, ys, hull, 1, H, W)) out->seam = NAN;
     if (!st && (isnan(out->psnr_out) || isnan(out->tone)))
         st = we_err_set(WE_EDATA, "photo metrics: empty face hull, or no kept ring around the change region");
     free(buf);

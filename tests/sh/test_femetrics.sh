@@ -42,8 +42,8 @@ frame() { printf "$1"; tail -c "$3" "$2"; }
 fails 64 "--photo=bad" femetrics --photo=bad $E $T/src.wes
 ok "--photo: the source against itself" femetrics --photo -o $T/p.csv -I $T/pi.csv $T/s0.wes $T/s0.wes
 is "photo header" "$(head -n 1 $T/.out | tr -s ' ')" "emotion n acc csim psnr ssim nme sharp psnr_out tone seam"
-is "identical: sharp 1, psnr_out 100 (cap), tone 0, seam not measured" \
-   "$(awk '$1 == "all" {print $8, $9, $10, $11}' $T/.out)" "1.0000 100.00 0.000 nan"
+is "identical: sharp 1, psnr_out 100 (cap), tone 0, seam 1" \
+   "$(awk '$1 == "all" {print $8, $9, $10, $11}' $T/.out)" "1.0000 100.00 0.000 1.0000"
 is "photo csv header" "$(head -n 1 $T/p.csv)" "emotion,n,acc,csim,psnr,ssim,nme,fid,sharp,psnr_out,tone,seam"
 is "photo items header" "$(head -n 1 $T/pi.csv)" "id,target,top,p_target,csim,psnr,ssim,nme,sharp,psnr_out,tone,seam"
 # a 56 px copy (the "upscaled small edit"): scaled back up to 112 by --photo

@@ -88,7 +88,7 @@ int main(void)
     CHECK_CLOSE(sc.sharp, 1.0, 1e-12, "identical: sharpness 1.0");
     CHECK(isinf(sc.psnr_out) && sc.psnr_out > 0, "identical: PSNR outside = inf");
     CHECK_CLOSE(sc.tone, 0.0, 0, "identical: tone 0");
-    CHECK(isnan(sc.seam), "seam: not computed here (hook)");
+    CHECK_CLOSE(sc.seam, 1.0, 1e-12, "identical: seam ratio 1 (the boundary as smooth as the source's)");
 
     /* blurred copy: sharper source */
     box_blur(ed, src);
