@@ -212,6 +212,29 @@ static void replace_coarse(const we_sampler *s, float *x, const float *ref, int 
         }
 }
 
+/* The reverse pass of an edit, from x = x_{g[steps]} down to clean data:
+ * guided DDIM(eta) under the target condition, or (recon != 0)
+ * deterministic unguided DDIM under the source's own condition. The first
+ * nfaith steps anchor the coarse LL to the inversion trajectory traj. */
+static we_status edit_reverse(const we_sampler *sf, float *x, int recon, const int *g, int steps, const float *traj,
+                              int nfaith, int faith_levels, float *eps, float *work, float *noise, we_rng *rng)
+{
+    size_t n = xcount(sf);
+    int b = 1 << faith_levels;
+    float eta = recon ? 0.0f : sf->eta;
+    we_status st = WE_OK;
+    for (int k = steps, i = 0; k >= 1 && !st; k--, i++) {
+        st = recon ? sf->fn(sf->ctx, eps, x, g[k], WE_EPS_SOURCE, sf->N) : we_sampler_eps(sf, eps, x, g[k], work);
+        if (st) break;
+        if (eta > 0) we_rng_fill_normal(rng, noise, n);
+        we_sampler_ddim_step(x, x, eps, we_sched_acp(sf->sched, g[k]), we_sched_acp(sf->sched, g[k - 1]), eta,
+                             recon ? NULL : noise, sf->clip, n);
+        apply_fixed(sf, x);
+        if (i < nfaith && k - 1 >= 1 && faith_levels > 0) replace_coarse(sf, x, traj + (size_t)(k - 1) * n, b);
+    }
+    return st;
+}
+
 we_status we_sampler_edit(const we_sampler *s, float *x, int steps, int t0, float faith_frac,
                           int faith_levels, we_rng *rng)
 {
@@ -244,27 +267,13 @@ we_status we_sampler_edit_recon(const we_sampler *s, float *x, float *recon, int
     we_status st = we_sampler_invert(&sf, x, steps, t0, traj);
     we_sampler_grid(g, steps, t0);
     int nfaith = (int)lround(faith_frac * steps);
-    int b = 1 << faith_levels;
     if (recon && !st) {
         /* the reconstruction: the same x_t0 back to 0 under the source's own
          * condition, deterministic and unguided (one model call a step) */
         memcpy(recon, x, sizeof(float) * n);
-        for (int k = steps, i = 0; k >= 1 && !st; k--, i++) {
-            if ((st = s->fn(s->ctx, eps, recon, g[k], WE_EPS_SOURCE, s->N))) break;
-            we_sampler_ddim_step(recon, recon, eps, we_sched_acp(sf.sched, g[k]), we_sched_acp(sf.sched, g[k - 1]), 0.0f,
-                                 NULL, sf.clip, n);
-            apply_fixed(&sf, recon);
-            if (i < nfaith && k - 1 >= 1 && faith_levels > 0) replace_coarse(&sf, recon, traj + (size_t)(k - 1) * n, b);
-        }
+        st = edit_reverse(&sf, recon, 1, g, steps, traj, nfaith, faith_levels, eps, work, noise, rng);
     }
-    for (int k = steps, i = 0; k >= 1 && !st; k--, i++) {
-        st = we_sampler_eps(&sf, eps, x, g[k], work);
-        if (st) break;
-        if (sf.eta > 0) we_rng_fill_normal(rng, noise, n);
-        we_sampler_ddim_step(x, x, eps, we_sched_acp(sf.sched, g[k]), we_sched_acp(sf.sched, g[k - 1]), sf.eta, noise, sf.clip, n);
-        apply_fixed(&sf, x);
-        if (i < nfaith && k - 1 >= 1 && faith_levels > 0) replace_coarse(&sf, x, traj + (size_t)(k - 1) * n, b);
-    }
+    if (!st) st = edit_reverse(&sf, x, 0, g, steps, traj, nfaith, faith_levels, eps, work, noise, rng);
     free(traj), free(g), free(eps), free(work), free(noise), free(fixed);
     return st;
 }
