@@ -17,7 +17,7 @@
 void we_metrics_luma(float *out, const float *pix, int C, size_t P)
 {
     if (C == 3)
-        for (size_t i = 0; i < P; i++) out[i] = we_color_luma_f(pix[i], pix[P + i], pix[2 * P + i]);
+        we_color_luma_planes(out, pix, P);
     else memcpy(out, pix, P * sizeof *out);
 }
 

@@ -72,15 +72,14 @@ we_status we_face_paste_blend(float *photo, int Cp, int H, int W, const float *f
     if (p->blend == WE_PASTE_FEATHER) we_warp_hull_mask(mask, S, S, pts, npts, (float)(feather >= 0 ? feather : S / 16.0));
     if (Cf == 3 && Cp == 1) {
         if (!(gray = malloc(fplane * sizeof *gray))) { st = we_err_set(WE_ENOMEM, "face paste: out of memory"); goto out; }
-        for (size_t i = 0; i < fplane; i++)
-            gray[i] = we_color_luma_f(face[i], face[fplane + i], face[2 * fplane + i]);
+        we_color_luma_planes(gray, face, fplane);
         st = paste_planes(photo, 1, H, W, gray, mask, S, crop_to_photo, pts, npts, p);
     } else if (Cf == 1 && Cp == 3) {
         luma = malloc(plane * sizeof *luma);
         luma0 = malloc(plane * sizeof *luma0);
         if (!luma || !luma0) { st = we_err_set(WE_ENOMEM, "face paste: out of memory"); goto out; }
-        for (size_t i = 0; i < plane; i++)
-            luma[i] = luma0[i] = we_color_luma_f(photo[i], photo[plane + i], photo[2 * plane + i]);
+        we_color_luma_planes(luma, photo, plane);
+        memcpy(luma0, luma, plane * sizeof *luma0);
         if ((st = paste_planes(luma, 1, H, W, face, mask, S, crop_to_photo, pts, npts, p)) != WE_OK) goto out;
         for (size_t i = 0; i < plane; i++) {
             float d = luma[i] - luma0[i];

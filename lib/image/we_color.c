@@ -5,6 +5,12 @@
 #define KG WE_COLOR_KG
 #define KB WE_COLOR_KB
 
+void we_color_luma_planes(float *out, const float *rgb, size_t P)
+{
+    const float *r = rgb, *g = rgb + P, *b = rgb + 2 * P;
+    for (size_t i = 0; i < P; i++) out[i] = we_color_luma_f(r[i], g[i], b[i]);
+}
+
 void we_color_rgb_to_ycbcr(float *out, const float *in, size_t P)
 {
     for (size_t i = 0; i < P; i++) {

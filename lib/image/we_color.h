@@ -62,6 +62,10 @@ static inline uint8_t we_color_luma_u8(uint8_t r, uint8_t g, uint8_t b)
     return (uint8_t)((19595u * r + 38470u * g + 7471u * b + 32768u) >> 16);
 }
 
+/* out[P] = we_color_luma_f of the planar RGB image rgb[3][P] (single
+ * precision, the weights above). out must not alias rgb. */
+void we_color_luma_planes(float *out, const float *rgb, size_t P);
+
 /* out[3][P] = YCbCr of in[3][P] (RGB). out may equal in. */
 void we_color_rgb_to_ycbcr(float *out, const float *in, size_t P);
 /* out[3][P] = RGB of in[3][P] (YCbCr). out may equal in. */

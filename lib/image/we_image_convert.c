@@ -248,9 +248,7 @@ we_status we_image_to_channels(const we_tensor *in, int c, we_tensor *out)
         uint8_t *o = out->data;
         for (size_t i = 0; i < plane; i++) o[i] = we_color_luma_u8(r[i], g[i], b[i]);
     } else {
-        const float *r = in->data, *g = r + plane, *b = g + plane;
-        float *o = out->data;
-        for (size_t i = 0; i < plane; i++) o[i] = we_color_luma_f(r[i], g[i], b[i]);
+        we_color_luma_planes(out->data, in->data, plane);
     }
     return WE_OK;
 }
