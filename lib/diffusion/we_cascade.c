@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "we_flow.h"
 #include "we_nn.h"
 
 void we_cascade_params_init(we_cascade_params *p)
@@ -16,6 +17,7 @@ void we_cascade_params_init(we_cascade_params *p)
     p->mask_feather = 1.0f;
     p->tone_sigma = 8.0f;
     p->tone_mean = 1;
+    p->flow_alpha = 0.0f;
 }
 
 we_status we_cascade_check(int S, int J)
@@ -211,6 +213,28 @@ static void tone_correct(float *d, float *work, const float *m, int n, const we_
     }
 }
 
+/* The source moved by the flow from its coarse face x to the target
+ * x + d / 2^J (d the masked coarse change of LL_J), the flow faded by the
+ * coarse mask: out [S,S] = src + m_0 (warp(src) - src), so exactly src
+ * where m_0 = 0. work: 8 S^2 floats (the flow needs 14 n^2 + 64 < 4 S^2,
+ * the target and the flow 3 n^2 more). */
+static void move_source(float *out, float *work, const float *src, const float *x,
+                        const float *d, const we_cascade_pyr *mk, int S, int J, const we_cascade_params *p)
+{
+    int n = S >> J;
+    size_t n2 = (size_t)n * (size_t)n, S2 = (size_t)S * (size_t)S;
+    float *tb = work, *fu = work + n2, *fv = work + 2 * n2, *fw = work + 3 * n2;
+    for (size_t i = 0; i < n2; i++) tb[i] = x[i] + ldexpf(d[i], -J);
+    we_flow_params fp;
+    we_flow_params_init(&fp);
+    fp.alpha = p->flow_alpha;
+    we_flow_estimate(fu, fv, fw, x, tb, n, n, &fp);
+    for (size_t i = 0; i < n2; i++) fu[i] *= mk->ll[J][i], fv[i] *= mk->ll[J][i];
+    we_flow_warp_up(out, src, fu, fv, n, n, 1 << J);
+    const float *m0 = mk->ll[0];
+    for (size_t i = 0; i < S2; i++) out[i] = m0[i] == 0 ? src[i] : src[i] + m0[i] * (out[i] - src[i]);
+}
+
 we_status we_cascade_edit(float *out, we_cascade_pyr *masks, const float *src, const float *edited,
                           const float *extra, int S, int J, we_detail *D, const we_cascade_params *p)
 {
@@ -221,7 +245,7 @@ we_status we_cascade_edit(float *out, we_cascade_pyr *masks, const float *src, c
     }
     if (masks && (masks->S != S || masks->J != J)) return we_err_set(WE_EUSAGE, "cascade: mask pyramid of the wrong size");
     we_cascade_pyr sp = {0}, dp = {0}, mp = {0};
-    float *work = NULL, *lle = NULL, *dnew = NULL;
+    float *work = NULL, *lle = NULL, *dnew = NULL, *warped = NULL;
     we_status s = we_cascade_pyr_alloc(&sp, S, J);
     s = s ? s : we_cascade_pyr_alloc(&dp, S, J);
     if (!s && !masks) s = we_cascade_pyr_alloc(&mp, S, J);
@@ -236,13 +260,31 @@ we_status we_cascade_edit(float *out, we_cascade_pyr *masks, const float *src, c
     /* 1. coarse mask; 2. coarse change, tone-corrected and masked */
     int n = S >> J;
     size_t n2 = (size_t)n * (size_t)n;
-    float u = ldexpf(1.0f, J), *x = work; /* x = LL_J / 2^J, as we_cascade_coarse */
+    float u = ldexpf(1.0f, J), *x = lle; /* x = LL_J / 2^J, as we_cascade_coarse (lle is free until step 3) */
     for (size_t i = 0; i < n2; i++) x[i] = sp.ll[J][i] * ldexpf(1.0f, -J);
     we_cascade_mask(mk->ll[J], work + n2, edited, x, extra, n, p);
     float *d = dp.ll[J];
     for (size_t i = 0; i < n2; i++) d[i] = u * (edited[i] - x[i]);
     tone_correct(d, work + n2, mk->ll[J], n, p);
     for (size_t i = 0; i < n2; i++) d[i] *= mk->ll[J][i];
+    /* the masks of the finer levels depend on m_J alone */
+    for (int j = J; j >= 1; j--) we_cascade_mask_up(mk->ll[j - 1], work, mk->ll[j], S >> j, p->mask_feather);
+
+    /* 2b. with flow_alpha: the source moved along the coarse change (see
+     * the header); the rebuild then starts from the moved source */
+    const float *base = src;
+    if (p->flow_alpha > 0) {
+        if (!(warped = malloc(S2 * sizeof(float)))) {
+            s = we_err_set(WE_ENOMEM, "cascade: work of %dx%d", S, S);
+            goto done;
+        }
+        move_source(warped, work, src, x, d, mk, S, J, p);
+        base = warped;
+        we_cascade_pyr_forward(&sp, warped);
+        /* the change still to make: from the moved source's coarse band to
+         * the target LL_J + d (x u is LL_J exactly: u is a power of 2) */
+        for (size_t i = 0; i < n2; i++) d[i] = (x[i] * u + d[i]) - sp.ll[J][i];
+    }
 
     /* 3. level by level */
     for (int j = J; j >= 1; j--) {
@@ -261,11 +303,11 @@ we_status we_cascade_edit(float *out, we_cascade_pyr *masks, const float *src, c
         for (int b = 0; b < 3; b++)
             for (size_t i = 0; i < q; i++) dp.det[j][b * q + i] = m[i] * (dnew[b * q + i] - sp.det[j][b * q + i]);
         we_nn_iwt_forward(dp.ll[j - 1], dp.ll[j], 1, 1, nj, nj);
-        we_cascade_mask_up(mk->ll[j - 1], work, m, nj, p->mask_feather);
     }
     /* 4. (an unchanged pixel is copied, so even -0 stays as it was) */
-    for (size_t i = 0; i < S2; i++) out[i] = dp.ll[0][i] != 0 ? src[i] + dp.ll[0][i] : src[i];
+    for (size_t i = 0; i < S2; i++) out[i] = dp.ll[0][i] != 0 ? base[i] + dp.ll[0][i] : base[i];
 done:
+    free(warped);
     free(work);
     free(lle);
     we_cascade_pyr_free(&sp);

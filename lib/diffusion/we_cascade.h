@@ -53,6 +53,8 @@ typedef struct {
     float mask_feather; /* blur after dilation and per finer level, px of that level (1.0); 0 = none */
     float tone_sigma;   /* sigma of the low-frequency change removed, coarse px (8); 0 = off */
     int tone_mean;      /* 1: also remove the remaining mask-weighted mean change (1) */
+    float flow_alpha;   /* > 0: move the source's detail along the change (step 2b), the
+                           Horn-Schunck smoothness of that flow (0 = off) */
 } we_cascade_params;
 
 /* Fill p with the defaults above. */
