@@ -85,7 +85,7 @@ SHARD_WES := $(patsubst %,$(OUT)/%.wes,$(SHARD_NAMES))
 # piped into lmheat; written under a temporary name, renamed when complete.
 $(OUT)/%.wes: $(OUT)/lists/%.txt $(LABELS) | $(BIN)/facealign $(BIN)/lmheat
 	@echo "dataset: $*"
-	@{ $(BIN)/facealign -s $(S) -c $(C) $(FACEALIGN_FLAGS) -e $(LABELS) -L $< -r $(OUT)/reports/$*.tsv \
+	@{ $(BIN)/facealign -F -s $(S) -c $(C) $(FACEALIGN_FLAGS) -e $(LABELS) -L $< -r $(OUT)/reports/$*.tsv \
 	     2> $(OUT)/logs/$*.log; echo $$? > $@.rc; } | $(BIN)/lmheat $(LMHEAT_FLAGS) > $@.tmp
 	@rc=$$(cat $@.rc); rm -f $@.rc; \
 	  if [ "$$rc" != 0 ] && [ "$$rc" != 65 ]; then echo "dataset: facealign failed ($$rc) on $*: $$(tail -n 1 $(OUT)/logs/$*.log)" >&2; rm -f $@.tmp; exit 1; fi

@@ -55,7 +55,7 @@ for set in $PHOTO_SETS; do
         mv "$dir/$set-list.new" "$dir/$set-list.txt"
         lab=""; [ -n "$labels" ] && lab="-e $labels"
         # shellcheck disable=SC2086
-        "$BIN/facealign" -q -s "$PHOTO_S" -c 1 -t u8 $lab $PHOTO_FACEALIGN_FLAGS -L "$dir/$set-list.txt" \
+        "$BIN/facealign" -q -F -s "$PHOTO_S" -c 1 -t u8 $lab $PHOTO_FACEALIGN_FLAGS -L "$dir/$set-list.txt" \
             > "$src.tmp" && mv "$src.tmp" "$src" || { echo "eval photo: facealign failed on $set" >&2; exit 70; }
     fi
     rm -f "$dir/$set-list.new"

@@ -25,9 +25,11 @@ static void usage(void)
            "canonical template and write per face an `image` (S x S), `landmarks` (68 x 2, crop\n"
            "pixels) and `affine` (2 x 3, crop -> photo pixels) frame, sharing id=FILE#INDEX.\n"
            "  -s, --size S          crop side in pixels (default 256; e.g. 64, 128)\n"
-           "  -N, --native          crop a face whose crop window spans fewer than S photo pixels\n"
-           "                        at its own scale, not upsampled: side = the largest 64*2^k\n"
-           "                        within the span (at least 64); the `size` key says which\n"
+           "  -N, --native          (default) a face whose crop window spans fewer than S photo\n"
+           "                        pixels is cropped at its own scale, not enlarged: side = the\n"
+           "                        largest 64*2^k within the span (at least 64)\n"
+           "  -F, --fixed           every face at S x S, enlarged where it spans fewer photo pixels\n"
+           "                        (training sets: one size for all)\n"
            "  -m, --margin F        template margin per side, fraction (default 0.3)\n"
            "  -c, --channels C      output channels, 1 (gray) or 3 (RGB) (default 3)\n"
            "  -t, --dtype T         f32 (values in [-1,1]) or u8 (default f32)\n"
@@ -166,16 +168,18 @@ int main(int argc, char **argv)
     memset(&o, 0, sizeof o);
     we_face_align_params_init(&o.p);
     o.detector = DEFAULT_DETECTOR;
+    o.p.native = 1; /* a small face is edited at its own scale, never with invented detail */
     static const struct option lo[] = {
-        {"size", 1, 0, 's'}, {"native", 0, 0, 'N'}, {"margin", 1, 0, 'm'}, {"channels", 1, 0, 'c'}, {"dtype", 1, 0, 't'},
+        {"size", 1, 0, 's'}, {"native", 0, 0, 'N'}, {"fixed", 0, 0, 'F'}, {"margin", 1, 0, 'm'}, {"channels", 1, 0, 'c'}, {"dtype", 1, 0, 't'},
         {"all", 0, 0, 'a'}, {"min-face", 1, 0, 'n'}, {"upsample", 1, 0, 'u'}, {"whole-frame", 0, 0, 'w'}, {"whole-frame-only", 0, 0, 'W'}, {"threshold", 1, 0, 'T'}, {"rotate", 1, 0, 'R'},
         {"detector", 1, 0, 'D'}, {"confidence", 1, 0, 'C'},
         {"labels", 1, 0, 'e'}, {"list", 1, 0, 'L'}, {"predictor", 1, 0, 'p'}, {"report", 1, 0, 'r'},
         {"quiet", 0, 0, 'q'}, {"help", 0, 0, 'h'}, {0, 0, 0, 0}};
-    for (int c; (c = getopt_long(argc, argv, "s:Nm:c:t:an:u:T:R:D:C:wWe:L:p:r:qh", lo, NULL)) != -1;) {
+    for (int c; (c = getopt_long(argc, argv, "s:NFm:c:t:an:u:T:R:D:C:wWe:L:p:r:qh", lo, NULL)) != -1;) {
         switch (c) {
         case 's': o.p.size = (int)we_cli_parse_long("--size", optarg, 8, 2048); break;
         case 'N': o.p.native = 1; break;
+        case 'F': o.p.native = 0; break;
         case 'm': o.p.margin = we_cli_parse_double("--margin", optarg, 0, 2); break;
         case 'c':
             o.p.channels = (int)we_cli_parse_long("--channels", optarg, 1, 3);

@@ -52,7 +52,10 @@ grep ' image ' "$T/info_ssd" | grep 'id=sample4.jpg#' | grep -o 'box=[0-9.]*' | 
 is "ssd: the tilted head at the left of sample4 (box x0 < 400)" $? 0
 ok "default (auto) on sample2" facealign -a -q -r "$T/rep_auto.tsv" "$DEMO"/sample2.jpg
 is "auto: three faces in sample2" "$(cut -f3,4 "$T/rep_auto.tsv")" "$(printf '3\tssd')"
-is "default size 256 (wdenoise's cascade with the 64 px model)" "$(tsinfo "$T/.out" | grep -c ' image f32 3x256x256 ')" 3
+is "default size 256, native: each face at 64*2^k <= 256 of its own span" \
+   "$(tsinfo "$T/.out" | grep ' image ' | grep -cE ' f32 3x(64x64|128x128|256x256) ')" 3
+facealign -a -q -F "$DEMO"/sample2.jpg > "$T/fixed.wes"
+is "-F: every face at 256 (wdenoise's cascade with the 64 px model)" "$(tsinfo "$T/fixed.wes" | grep -c ' image f32 3x256x256 ')" 3
 # Without face-api's weights: -D ssd fails (66, empty stdout), auto warns and uses hog.
 fails 66 "ssd: missing weights" env WE_FACEAPI_DIR=/nonexistent facealign -D ssd "$DEMO"/sample2.jpg
 WE_FACEAPI_DIR=/nonexistent facealign -q "$DEMO"/sample2.jpg 2> "$T/noweights.err" | tsinfo > "$T/info_nw"
@@ -104,7 +107,8 @@ is "native: size keys follow" "$(tsinfo "$T/nat.wes" | grep ' affine ' | grep -o
 facealign -q -s 256 -t u8 "$T/head600.png" > "$T/big.wes" 2>/dev/null
 facealign -q -N -s 256 -t u8 "$T/head600.png" > "$T/big_n.wes" 2>/dev/null
 cmp -s "$T/big.wes" "$T/big_n.wes"; is "native: a face larger than S is cropped as without -N (same bytes)" $? 0
-facealign -q -s 256 -t u8 "$T/head300.png" | tsinfo | grep -q ' image u8 3x256x256 '; is "native is off by default" $? 0
+facealign -q -s 256 -t u8 "$T/head300.png" | tsinfo | grep -q ' image u8 3x128x128 '; is "native is the default" $? 0
+facealign -q -F -s 256 -t u8 "$T/head300.png" | tsinfo | grep -q ' image u8 3x256x256 '; is "-F: enlarged to S" $? 0
 facealign -q -N -s 64 -t u8 "$T/head600.png" | tsinfo | grep -q ' image u8 3x64x64 '; is "native: never above S" $? 0
 # The native crop pastes back into its photo (facepaste reads the size key).
 facealign -q -N -s 256 -t u8 "$T/head300.png" | facepaste -f png "$T/head300.png" > "$T/nat_loop.png" 2>/dev/null
