@@ -48,7 +48,8 @@ EMA         ?= 0.999
 AUX         ?=
 # INIT=ckpt: start a new run from another run's checkpoint (weights, EMA,
 # optimizer, step) instead of from scratch, e.g. the issue-4 run on raw
-# fer2013 crops; its config wins over NF/MULT/...
+# fer2013 crops; its config wins over NF/MULT/...; the first run gives
+# wtrain --allow-change (new data, batch, lr), marked by CKPT.init
 INIT        ?=
 # HOG is 4-5x faster than the SSD detector on these pre-cropped faces.
 FACEALIGN_FLAGS ?= --whole-frame -D hog
@@ -95,14 +96,16 @@ train: datasets
 	@mkdir -p $(dir $(CKPT))
 	@ls $(foreach s,$(SETS),$(WORK)/$(s)/train-*.wes) >/dev/null 2>&1 || { \
 	  echo "train.mk: no train-*.wes shards under $(WORK)/<set>: dataset.mk produced nothing" >&2; exit 65; }
-	@if [ ! -f $(CKPT) ] && [ -n "$(INIT)" ]; then cp $(INIT) $(CKPT).tmp && mv $(CKPT).tmp $(CKPT) \
+	@if [ ! -f $(CKPT) ] && [ -n "$(INIT)" ]; then cp $(INIT) $(CKPT).tmp && touch $(CKPT).init && mv $(CKPT).tmp $(CKPT) \
 	   && echo "train.mk: starting from $(INIT)"; fi
 	@if [ -f $(CKPT) ]; then args="--resume"; echo "train.mk: resuming $(CKPT)"; \
+	   [ -f $(CKPT).init ] && args="--resume --allow-change"; \
 	 else args="$(WTRAIN_NEW)"; echo "train.mk: new run $(CKPT) (S $(S), C $(C), nf $(NF), $(WAVELET))"; fi; \
 	 cat $(foreach s,$(SETS),$(WORK)/$(s)/train-*.wes) \
 	   | timeout -s INT -k 120 $(RUN_SECONDS) $(BIN)/wtrain -m $(CKPT) $$args -n $(STEPS) -b $(BATCH) \
 	       --lr $(LR) --ema $(EMA) -S $(SEED) $(AUX) --save-every $(SAVE_EVERY) --csv $(WORK)/loss.csv --log-every 100 -T $(THREADS) -d $(DEVICE); \
-	 rc=$$?; if [ $$rc -eq 124 ] || [ $$rc -eq 130 ]; then \
+	 rc=$$?; [ $$rc -eq 0 ] || [ $$rc -eq 124 ] || [ $$rc -eq 130 ] && rm -f $(CKPT).init; \
+	 if [ $$rc -eq 124 ] || [ $$rc -eq 130 ]; then \
 	   echo "train.mk: run stopped after $(RUN_SECONDS) s and saved; run the same command again to continue" >&2; exit 0; fi; \
 	 exit $$rc
 

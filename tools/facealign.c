@@ -124,7 +124,10 @@ static int do_file(we_face_model *model, const char *path, const opts *o, const 
         return ST_ERROR;
     }
     if (n == 0) {
-        snprintf(detail, dlen, "no face found (%dx%d)", pw, ph);
+        /* a small, squarish image is likely a face crop the detectors cannot frame */
+        int crop = !o->p.whole_frame && pw <= 512 && ph <= 512 && 3 * pw >= 2 * ph && 3 * ph >= 2 * pw;
+        snprintf(detail, dlen, "no face found (%dx%d)%s", pw, ph,
+                 crop ? "; it looks like a tight face crop: try -w (--whole-frame)" : "");
         we_cli_warn("%s: %s", src, detail);
         return ST_NOFACE;
     }

@@ -149,9 +149,9 @@ int main(int argc, char **argv)
     uint8_t *od = img.data;
     for (size_t i = 0; i < (size_t)Cp * plane; i++) od[i] = we_pixel_round_u8_away(ph[i]);
     free(ph);
-    if (pasted == 0) we_cli_warn("no face in the stream; writing the photo unchanged");
+    if (pasted == 0) we_cli_warn("no face in the stream: nothing edited, the photo is written unchanged (exit 65)");
     if ((s = we_image_write_file(out, &img, fmt, quality)) != WE_OK) we_cli_die_status(s, out);
     we_tensor_free(&img);
     we_cli_finish_output();
-    return 0;
+    return pasted ? 0 : we_err_exit_code(WE_EDATA); /* a script can tell that nothing was edited */
 }

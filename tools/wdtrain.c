@@ -38,10 +38,12 @@ static void usage(void)
            "STREAMs (stdin by default), on simulated edits (smooth random local warps).\n\n"
            "  -o, --output=CKPT     checkpoint to write (and to read with --resume)\n"
            "  -r, --resume          continue the run stored in CKPT (weights, EMA, optimizer,\n"
-           "                        step and random state)\n"
+           "                        step, random state, settings: those not given are CKPT's)\n"
+           "      --allow-change    with --resume: accept a --lr, --batch or faces other than CKPT's\n"
+           "      --force           a new run may replace an existing CKPT\n"
            "  -n, --steps=N         train until step N (default 20000)\n"
-           "  -b, --batch=B         patches per step (default 16; new runs)\n"
-           "      --lr=F            AdamW learning rate (default 1e-3; new runs)\n"
+           "  -b, --batch=B         patches per step (default 16)\n"
+           "      --lr=F            AdamW learning rate (default 1e-3)\n"
            "  -S, --seed=N          seed of the weights and the batches (default 1)\n"
            "      --save-every=N    checkpoint period in steps (default 100)\n"
            "      --eval=FILE       held-out faces: masked L1 of D and of the source's detail\n"
@@ -175,60 +177,68 @@ int main(int argc, char **argv)
 {
     we_cli_init(argv[0]);
     const char *ckpt = NULL, *eval = NULL;
-    int resume = 0, steps = 20000, save_every = 100, eval_every = 250, threads = 1, demo_n = 0, S = 256, J = 2, P = 64;
-    long seed = 1;
-    we_detail_config dc;
-    we_detail_config_init(&dc);
-    we_detail_train_params hp;
-    we_detail_train_params_init(&hp);
-    enum { O_LR = 256, O_SAVE, O_EVAL, O_EVERY, O_DEMO, O_NF, O_LAYERS, O_PATCH };
+    int resume = 0, force = 0, allow = 0, steps = 20000, save_every = 100, eval_every = 250, demo_n = 0;
+    unsigned given = 0; /* WE_DSET_* bits */
+    we_detail_run r = {.S = 256, .J = 2, .P = 64, .threads = 1, .seed = 1};
+    we_detail_config_init(&r.dc);
+    we_detail_train_params_init(&r.hp);
+    enum { O_LR = 256, O_SAVE, O_EVAL, O_EVERY, O_DEMO, O_NF, O_LAYERS, O_PATCH, O_FORCE, O_ALLOW };
     static const struct option lo[] = {
         {"output", 1, 0, 'o'}, {"resume", 0, 0, 'r'}, {"steps", 1, 0, 'n'}, {"batch", 1, 0, 'b'},
         {"lr", 1, 0, O_LR}, {"seed", 1, 0, 'S'}, {"save-every", 1, 0, O_SAVE}, {"eval", 1, 0, O_EVAL},
         {"eval-every", 1, 0, O_EVERY}, {"threads", 1, 0, 'T'}, {"demo", 1, 0, O_DEMO}, {"nf", 1, 0, O_NF},
         {"layers", 1, 0, O_LAYERS}, {"size", 1, 0, 's'}, {"levels", 1, 0, 'J'}, {"patch", 1, 0, O_PATCH},
-        {"help", 0, 0, 'h'}, {0, 0, 0, 0}};
+        {"force", 0, 0, O_FORCE}, {"allow-change", 0, 0, O_ALLOW}, {"help", 0, 0, 'h'}, {0, 0, 0, 0}};
     int c;
     while ((c = getopt_long(argc, argv, "o:rn:b:S:T:s:J:h", lo, NULL)) != -1) {
         switch (c) {
         case 'o': ckpt = optarg; break;
         case 'r': resume = 1; break;
         case 'n': steps = (int)we_cli_parse_long("--steps", optarg, 0, 1000000000); break;
-        case 'b': hp.batch = (int)we_cli_parse_long("--batch", optarg, 1, 4096); break;
-        case O_LR: hp.lr = (float)we_cli_parse_double("--lr", optarg, 0, 10); break;
-        case 'S': seed = we_cli_parse_long("--seed", optarg, 0, 0x7fffffffffffffffL); break;
+        case O_FORCE: force = 1; break;
+        case O_ALLOW: allow = 1; break;
+        case 'b': r.hp.batch = (int)we_cli_parse_long("--batch", optarg, 1, 4096), given |= WE_DSET_BATCH; break;
+        case O_LR: r.hp.lr = (float)we_cli_parse_double("--lr", optarg, 0, 10), given |= WE_DSET_LR; break;
+        case 'S': r.seed = we_cli_parse_long("--seed", optarg, 0, 0x7fffffffffffffffL), given |= WE_DSET_SEED; break;
         case O_SAVE: save_every = (int)we_cli_parse_long("--save-every", optarg, 1, 1000000000); break;
         case O_EVAL: eval = optarg; break;
         case O_EVERY: eval_every = (int)we_cli_parse_long("--eval-every", optarg, 1, 1000000000); break;
-        case 'T': threads = (int)we_cli_parse_long("--threads", optarg, 1, 256); break;
+        case 'T': r.threads = (int)we_cli_parse_long("--threads", optarg, 1, 256), given |= WE_DSET_THREADS; break;
         case O_DEMO: demo_n = (int)we_cli_parse_long("--demo", optarg, 1, 100000); break;
-        case O_NF: dc.nf = (int)we_cli_parse_long("--nf", optarg, 4, 256); break;
-        case O_LAYERS: dc.layers = (int)we_cli_parse_long("--layers", optarg, 2, WE_DETAIL_MAX_LAYERS); break;
-        case 's': S = (int)we_cli_parse_long("--size", optarg, 8, 4096); break;
-        case 'J': J = (int)we_cli_parse_long("--levels", optarg, 1, WE_CASCADE_MAX_J); break;
-        case O_PATCH: P = (int)we_cli_parse_long("--patch", optarg, 4, 4096); break;
+        case O_NF: r.dc.nf = (int)we_cli_parse_long("--nf", optarg, 4, 256), given |= WE_DSET_NF; break;
+        case O_LAYERS: r.dc.layers = (int)we_cli_parse_long("--layers", optarg, 2, WE_DETAIL_MAX_LAYERS), given |= WE_DSET_LAYERS; break;
+        case 's': r.S = (int)we_cli_parse_long("--size", optarg, 8, 4096), given |= WE_DSET_SIZE; break;
+        case 'J': r.J = (int)we_cli_parse_long("--levels", optarg, 1, WE_CASCADE_MAX_J), given |= WE_DSET_LEVELS; break;
+        case O_PATCH: r.P = (int)we_cli_parse_long("--patch", optarg, 4, 4096), given |= WE_DSET_PATCH; break;
         case 'h': usage(); return 0;
         default: we_cli_usage_error("unknown option");
         }
     }
     if (!ckpt) we_cli_usage_error("give the checkpoint with -o CKPT");
     if (demo_n && access(ckpt, R_OK)) we_cli_die(WE_ENOINPUT, "--demo needs a trained checkpoint: cannot read %s", ckpt);
-    we_nn_set_threads(threads);
-
+    if (allow && !resume) we_cli_usage_error("--allow-change only applies to --resume");
     we_detail_trainer t;
-    we_status s;
+    we_runset set[WE_DETAIL_NSET];
+    we_st_file ck; /* a resume: the stored settings, checked before and after the faces are read */
+    char note[512] = "";
+    int nset = we_detail_train_settings(&r, given, set);
+    we_status s = we_runset_check_new(ckpt, resume || demo_n, force);
+    if (s) we_cli_usage_error("%s", we_err_detail());
+    if (resume && ((s = we_st_read(&ck, ckpt)) || (s = we_runset_resume(&ck, set, nset - 1, allow, note, sizeof note))))
+        we_cli_die_status(s, ckpt);
+    we_nn_set_threads(r.threads);
     if (resume || demo_n) {
-        if ((s = we_detail_train_resume(&t, ckpt))) we_cli_die_status(s, ckpt);
+        if ((s = we_detail_train_resume(&t, ckpt, resume ? &r.hp : NULL))) we_cli_die_status(s, ckpt);
     } else {
-        if (access(ckpt, F_OK) == 0) we_cli_usage_error("%s exists: give --resume to continue it, or remove it", ckpt);
         we_detail_sim_params sp;
-        we_detail_sim_params_init(&sp, S, J);
-        sp.P = P;
-        if ((s = we_detail_sim_params_validate(&sp)) || (s = we_detail_config_validate(&dc)))
+        we_detail_sim_params_init(&sp, r.S, r.J);
+        sp.P = r.P;
+        if ((s = we_detail_sim_params_validate(&sp)) || (s = we_detail_config_validate(&r.dc)))
             we_cli_usage_error("%s", we_err_detail());
-        if ((s = we_detail_train_init(&t, &dc, &sp, &hp, (uint64_t)seed))) we_cli_die_status(s, "init");
+        if ((s = we_detail_train_init(&t, &r.dc, &sp, &r.hp, (uint64_t)r.seed))) we_cli_die_status(s, "init");
     }
-    S = t.sim.p.S, J = t.sim.p.J;
+    int S = t.sim.p.S, J = t.sim.p.J;
+    t.threads = r.threads, t.seed = r.seed;
 
     faces tr = {0}, ev = {0};
     if (eval) load_file(&ev, eval, S);
@@ -245,6 +255,13 @@ int main(int argc, char **argv)
         for (int i = optind; i < argc; i++) load_file(&tr, argv[i], S);
     }
     if (!tr.n && t.step < steps) we_cli_die(WE_EDATA, "no %dx%d image frames in the input (facealign -s %d -c 1)", S, S, S);
+    if (tr.n) we_detail_train_data_hash((const uint8_t *const *)tr.px, tr.n, S, r.data);
+    char note2[128] = "";
+    if (resume && tr.n && (s = we_runset_resume(&ck, set + nset - 1, 1, allow, note2, sizeof note2)))
+        we_cli_die_status(s, ckpt);
+    if (resume) we_st_free(&ck);
+    if (*note || *note2) we_cli_warn("resuming %s: %s%s%s", ckpt, note, *note && *note2 ? "; " : "", note2);
+    if (tr.n) memcpy(t.data, r.data, sizeof t.data);
     fprintf(stderr, "%s: %zu training faces, %zu held-out; D nf %d x %d layers (%zu parameters), S %d, J %d, "
             "patch %d, batch %d, lr %g; from step %ld to %d\n", we_cli_prog(), tr.n, ev.n, t.net.cfg.nf,
             t.net.cfg.layers, t.net.num_params, S, J, t.sim.p.P, t.hp.batch, t.hp.lr, t.step, steps);

@@ -19,6 +19,7 @@
 #include "we_face_labels.h"
 #include "we_model.h"
 #include "we_nn.h"
+#include "we_runset.h"
 #include "we_safetensors.h"
 #include "we_stream.h"
 
@@ -26,12 +27,12 @@ typedef struct {
     const char *model, *csv, *labels, *device, *mult, *attn, *export_to, *detail;
     int f16;
     double edit_guidance;
-    int resume, steps, batch, save_every, threads, log_every;
+    int resume, force, allow_change, steps, batch, save_every, threads, log_every;
     int nf, num_res, heat;
     long seed;
     const char *schedule, *region, *wavelet;
     we_train_params hp;
-    unsigned aux_given; /* WE_AUX_* bits: auxiliary options given on the command line */
+    unsigned given; /* WE_AUX_* / WE_SET_* bits: result-changing options given on the command line */
 } opts;
 
 static volatile sig_atomic_t stop_flag;
@@ -46,7 +47,11 @@ static void usage(void)
            "Writes the checkpoint CKPT (safetensors) every --save-every steps and at the end.\n\n"
            "  -m, --model=CKPT      checkpoint to write (and to read with --resume)\n"
            "  -r, --resume          continue the run stored in CKPT (config, weights, EMA,\n"
-           "                        optimizer, step and random state)\n"
+           "                        optimizer, step, random state and the settings below:\n"
+           "                        those not given are taken from CKPT)\n"
+           "      --allow-change    with --resume: accept settings that differ from CKPT's\n"
+           "                        (lr, batch, threads, device, data...; refused otherwise)\n"
+           "      --force           a new run may replace an existing CKPT\n"
            "  -n, --steps=N         train until optimizer step N (default 1000)\n"
            "  -b, --batch=B         batch size (default 32)\n"
            "      --lr=F            AdamW learning rate (default 2e-4)\n"
@@ -66,7 +71,8 @@ static void usage(void)
            "  -S, --seed=N          seed of everything (default 1)\n"
            "      --save-every=N    checkpoint period in steps (default 500)\n"
            "      --csv=FILE        append step,loss,grad_norm,lr,seconds lines to FILE\n"
-           "                        (plus l_wav,l_expr when an auxiliary term is on)\n"
+           "                        (plus l_wav,l_expr when an auxiliary term is on); a\n"
+           "                        resume drops the rows of steps past CKPT's\n"
            "      --log-every=N     loss line on stderr every N steps (default 1)\n"
            "  -e, --labels=CSV      take `emotion` from CSV (image,emotion) by file name of\n"
            "                        the item's src/id key when the stream has none\n"
@@ -95,13 +101,14 @@ static void usage(void)
 int main(int argc, char **argv)
 {
     we_cli_init(argv[0]);
+    we_status s0;
     opts o;
     memset(&o, 0, sizeof o);
     o.steps = 1000, o.batch = 32, o.save_every = 500, o.seed = 1, o.log_every = 1;
     o.nf = 64, o.num_res = 2, o.mult = "1,2,2,2", o.attn = "2";
     o.schedule = "linear", o.region = "all", o.wavelet = "haar";
     we_train_params_init(&o.hp);
-    enum { O_LR = 256, O_WD, O_CLIP, O_EMA, O_PD, O_PA, O_SAVE, O_CSV, O_LOG, O_NF, O_MULT, O_NR, O_ATTN, O_SCHED, O_REG, O_HEAT, O_EXPORT, O_F16, O_EDITG, O_DETAIL, O_LW, O_WW, O_LE, O_TM };
+    enum { O_LR = 256, O_WD, O_CLIP, O_EMA, O_PD, O_PA, O_SAVE, O_CSV, O_LOG, O_NF, O_MULT, O_NR, O_ATTN, O_SCHED, O_REG, O_HEAT, O_EXPORT, O_F16, O_EDITG, O_DETAIL, O_LW, O_WW, O_LE, O_TM, O_FORCE, O_ALLOW };
     static const struct option lo[] = {
         {"model", 1, 0, 'm'}, {"resume", 0, 0, 'r'}, {"steps", 1, 0, 'n'}, {"batch", 1, 0, 'b'},
         {"lr", 1, 0, O_LR}, {"weight-decay", 1, 0, O_WD}, {"clip", 1, 0, O_CLIP}, {"ema", 1, 0, O_EMA},
@@ -111,27 +118,29 @@ int main(int argc, char **argv)
         {"attn", 1, 0, O_ATTN}, {"schedule", 1, 0, O_SCHED}, {"region", 1, 0, O_REG},
         {"wavelet", 1, 0, 'w'}, {"heatmaps", 0, 0, O_HEAT}, {"export", 1, 0, O_EXPORT}, {"f16", 0, 0, O_F16}, {"edit-guidance", 1, 0, O_EDITG},
         {"detail", 1, 0, O_DETAIL}, {"lambda-wav", 1, 0, O_LW}, {"wav-weights", 1, 0, O_WW}, {"lambda-expr", 1, 0, O_LE}, {"aux-tmax", 1, 0, O_TM},
-        {"help", 0, 0, 'h'}, {0, 0, 0, 0}};
+        {"force", 0, 0, O_FORCE}, {"allow-change", 0, 0, O_ALLOW}, {"help", 0, 0, 'h'}, {0, 0, 0, 0}};
     int c;
     while ((c = getopt_long(argc, argv, "m:rn:b:S:e:T:d:w:h", lo, NULL)) != -1) {
         switch (c) {
         case 'm': o.model = optarg; break;
         case 'r': o.resume = 1; break;
+        case O_FORCE: o.force = 1; break;
+        case O_ALLOW: o.allow_change = 1; break;
         case 'n': o.steps = (int)we_cli_parse_long("--steps", optarg, 0, 1000000000); break;
-        case 'b': o.batch = (int)we_cli_parse_long("--batch", optarg, 1, 4096); break;
-        case O_LR: o.hp.lr = (float)we_cli_parse_double("--lr", optarg, 0, 10); break;
-        case O_WD: o.hp.weight_decay = (float)we_cli_parse_double("--weight-decay", optarg, 0, 10); break;
-        case O_CLIP: o.hp.clip = (float)we_cli_parse_double("--clip", optarg, 0, 1e6); break;
-        case O_EMA: o.hp.ema = (float)we_cli_parse_double("--ema", optarg, 0, 1); break;
-        case O_PD: o.hp.p_drop = (float)we_cli_parse_double("--p-drop", optarg, 0, 1); break;
-        case O_PA: o.hp.p_all = (float)we_cli_parse_double("--p-all", optarg, 0, 1); break;
-        case 'S': o.seed = we_cli_parse_long("--seed", optarg, 0, 0x7fffffffL); break;
+        case 'b': o.batch = (int)we_cli_parse_long("--batch", optarg, 1, 4096); o.given |= WE_SET_BATCH; break;
+        case O_LR: o.hp.lr = (float)we_cli_parse_double("--lr", optarg, 0, 10); o.given |= WE_SET_LR; break;
+        case O_WD: o.hp.weight_decay = (float)we_cli_parse_double("--weight-decay", optarg, 0, 10); o.given |= WE_SET_WD; break;
+        case O_CLIP: o.hp.clip = (float)we_cli_parse_double("--clip", optarg, 0, 1e6); o.given |= WE_SET_CLIP; break;
+        case O_EMA: o.hp.ema = (float)we_cli_parse_double("--ema", optarg, 0, 1); o.given |= WE_SET_EMA; break;
+        case O_PD: o.hp.p_drop = (float)we_cli_parse_double("--p-drop", optarg, 0, 1); o.given |= WE_SET_PDROP; break;
+        case O_PA: o.hp.p_all = (float)we_cli_parse_double("--p-all", optarg, 0, 1); o.given |= WE_SET_PALL; break;
+        case 'S': o.seed = we_cli_parse_long("--seed", optarg, 0, 0x7fffffffL); o.given |= WE_SET_SEED; break;
         case O_SAVE: o.save_every = (int)we_cli_parse_long("--save-every", optarg, 1, 1000000000); break;
         case O_CSV: o.csv = optarg; break;
         case O_LOG: o.log_every = (int)we_cli_parse_long("--log-every", optarg, 0, 1000000000); break;
         case 'e': o.labels = optarg; break;
-        case 'T': o.threads = (int)we_cli_parse_long("--threads", optarg, 0, 1024); break;
-        case 'd': o.device = optarg; break;
+        case 'T': o.threads = (int)we_cli_parse_long("--threads", optarg, 0, 1024); o.given |= WE_SET_THREADS; break;
+        case 'd': o.device = optarg; o.given |= WE_SET_DEVICE; break;
         case O_NF: o.nf = (int)we_cli_parse_long("--nf", optarg, 4, 1024); break;
         case O_MULT: o.mult = optarg; break;
         case O_NR: o.num_res = (int)we_cli_parse_long("--num-res", optarg, 1, 8); break;
@@ -144,16 +153,16 @@ int main(int argc, char **argv)
         case O_F16: o.f16 = 1; break;
         case O_DETAIL: o.detail = optarg; break;
         case O_EDITG: o.edit_guidance = we_cli_parse_double("--edit-guidance", optarg, 1e-3, 100); break;
-        case O_LW: o.hp.lambda_wav = (float)we_cli_parse_double("--lambda-wav", optarg, 0, 1e6); o.aux_given |= WE_AUX_LAMBDA_WAV; break;
-        case O_LE: o.hp.lambda_expr = (float)we_cli_parse_double("--lambda-expr", optarg, 0, 1e6); o.aux_given |= WE_AUX_LAMBDA_EXPR; break;
-        case O_TM: o.hp.aux_tmax = (int)we_cli_parse_long("--aux-tmax", optarg, 0, 1000000); o.aux_given |= WE_AUX_TMAX; break;
+        case O_LW: o.hp.lambda_wav = (float)we_cli_parse_double("--lambda-wav", optarg, 0, 1e6); o.given |= WE_AUX_LAMBDA_WAV; break;
+        case O_LE: o.hp.lambda_expr = (float)we_cli_parse_double("--lambda-expr", optarg, 0, 1e6); o.given |= WE_AUX_LAMBDA_EXPR; break;
+        case O_TM: o.hp.aux_tmax = (int)we_cli_parse_long("--aux-tmax", optarg, 0, 1000000); o.given |= WE_AUX_TMAX; break;
         case O_WW: {
             char *e1, *e2;
             double wlo = strtod(optarg, &e1), whi = e1 != optarg && *e1 == ',' ? strtod(e1 + 1, &e2) : NAN;
             if (isnan(whi) || e2 == e1 + 1 || *e2 || !(wlo >= 0 && wlo <= 1e6) || !(whi >= 0 && whi <= 1e6))
                 we_cli_usage_error("--wav-weights: bad value '%s' (want LOW,HIGH, e.g. 0.1,1)", optarg);
             o.hp.wav_w_low = (float)wlo, o.hp.wav_w_high = (float)whi;
-            o.aux_given |= WE_AUX_WAV_WEIGHTS;
+            o.given |= WE_AUX_WAV_WEIGHTS;
             break;
         }
         case 'h': usage(); return 0;
@@ -164,7 +173,7 @@ int main(int argc, char **argv)
     if (optind + 1 < argc) we_cli_usage_error("at most one input stream");
     if ((o.f16 || o.edit_guidance > 0 || o.detail) && !o.export_to)
         we_cli_usage_error("--f16, --edit-guidance and --detail only apply to --export");
-    if (o.export_to && o.aux_given) we_cli_usage_error("--export does not train (no auxiliary loss options)");
+    if (o.export_to && (o.given & 15)) we_cli_usage_error("--export does not train (no auxiliary loss options)");
     if (o.export_to) {
         if (optind < argc || o.resume) we_cli_usage_error("--export reads only CKPT (no stream, no --resume)");
         we_st_file ck;
@@ -176,6 +185,8 @@ int main(int argc, char **argv)
         fprintf(stderr, "%s: wrote %s\n", we_cli_prog(), o.export_to);
         return 0;
     }
+    if (o.allow_change && !o.resume) we_cli_usage_error("--allow-change only applies to --resume");
+    if ((s0 = we_runset_check_new(o.model, o.resume, o.force))) we_cli_usage_error("%s", we_err_detail());
     we_device dev;
     if (we_device_resolve(o.device, &dev)) we_cli_die_status(WE_EDEVICE, "--device");
 
@@ -215,8 +226,17 @@ int main(int argc, char **argv)
         we_cli_die_status(s, "reading the training stream");
     if (ds.unknown_emotion) we_cli_warn("%ld of %d items have no emotion (trained as NULL)", ds.unknown_emotion, ds.n);
     if (ds.n == 0) we_cli_die(WE_EDATA, "no image or wavelet frames in the input");
-    if (o.threads) we_nn_set_threads(o.threads);
-    s = we_model_train_start(&md, &cfg, &ds, o.batch, &o.hp, o.aux_given, (uint64_t)o.seed, dev);
+    we_train_run run = {o.batch, o.threads, o.seed, "", ""};
+    snprintf(run.device, sizeof run.device, "%s", we_device_name(dev));
+    we_train_data_hash(&ds, run.data);
+    char note[512];
+    if ((s = we_model_train_reconcile(&md, &o.hp, &run, o.given, o.allow_change, note, sizeof note)))
+        we_cli_die_status(s, o.model);
+    if (*note) we_cli_warn("resuming %s: %s", o.model, note);
+    if (we_device_resolve(run.device, &dev)) we_cli_die_status(WE_EDEVICE, "the run's device");
+    if (run.threads) we_nn_set_threads(run.threads);
+    o.batch = run.batch;
+    s = we_model_train_start(&md, &cfg, &ds, &run, &o.hp, o.given, dev);
     if (s == WE_EUSAGE) we_cli_usage_error("%s", we_err_detail());
     if (s) we_cli_die_status(s, s == WE_EDEVICE ? "--device cuda" : o.model);
     we_train *tr = md.train;
@@ -227,6 +247,7 @@ int main(int argc, char **argv)
 
     FILE *csv = NULL;
     if (o.csv) {
+        if (o.resume && (s = we_runset_cut_log(o.csv, tr->step, NULL))) we_cli_die_status(s, o.csv);
         int exists = access(o.csv, F_OK) == 0;
         csv = fopen(o.csv, o.resume ? "a" : "w");
         if (!csv) we_cli_die(WE_EIO, "cannot open %s", o.csv);
@@ -245,7 +266,7 @@ int main(int argc, char **argv)
         if ((s = we_model_train_step(&md, &ds, o.batch, &loss, &gn))) we_cli_die_status(s, "training step");
         double el = we_now() - t0;
         if (csv) {
-            fprintf(csv, "%ld,%.6f,%.4f,%.3g,%.2f", tr->step, loss, gn, o.hp.lr, el);
+            fprintf(csv, "%ld,%.6f,%.4f,%.3g,%.2f", tr->step, loss, gn, tr->hp.lr, el);
             if (aux_on) fprintf(csv, ",%.6f,%.6f", tr->l_wav, tr->l_expr);
             fputc('\n', csv);
             fflush(csv);

@@ -1,7 +1,9 @@
 /* we_file.c - whole-file reads, line lists and atomic (temp + rename) writes. */
 #include "we_file.h"
 
+#include <dirent.h>
 #include <errno.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -39,8 +41,41 @@ done:
     return WE_OK;
 }
 
+/* Remove "<path>.tmp.<pid>" files left by processes that died before their
+ * rename (kill -9 during a save): a pid that is not alive (kill(pid, 0)
+ * fails with ESRCH) cannot finish its write. Temp files of live processes,
+ * this one's, and other names are left alone. Best effort: errors ignored. */
+static void clean_stale_tmp(const char *path)
+{
+    const char *slash = strrchr(path, '/');
+    const char *base = slash ? slash + 1 : path;
+    char dir[4096];
+    if (!slash) snprintf(dir, sizeof dir, ".");
+    else if ((size_t)(slash - path) >= sizeof dir) return;
+    else if (slash == path) snprintf(dir, sizeof dir, "/");
+    else snprintf(dir, sizeof dir, "%.*s", (int)(slash - path), path);
+    size_t bl = strlen(base);
+    DIR *d = opendir(dir);
+    if (!d) return;
+    struct dirent *e;
+    while ((e = readdir(d))) {
+        const char *nm = e->d_name;
+        if (strncmp(nm, base, bl) || strncmp(nm + bl, ".tmp.", 5)) continue;
+        const char *ds = nm + bl + 5;
+        char *end;
+        errno = 0;
+        long pid = strtol(ds, &end, 10);
+        if (end == ds || *end || errno || *ds < '1' || *ds > '9' || pid <= 0 || pid == (long)getpid()) continue;
+        if (kill((pid_t)pid, 0) == 0 || errno != ESRCH) continue;
+        char full[4096 + 256];
+        if ((size_t)snprintf(full, sizeof full, "%s/%s", dir, nm) < sizeof full) unlink(full);
+    }
+    closedir(d);
+}
+
 we_status we_file_atomic_open(const char *path, char *tmp, size_t tmpcap, FILE **f)
 {
+    clean_stale_tmp(path);
     if ((size_t)snprintf(tmp, tmpcap, "%s.tmp.%ld", path, (long)getpid()) >= tmpcap)
         return we_err_set(WE_EUSAGE, "path too long: %.64s...", path);
     *f = fopen(tmp, "wb");

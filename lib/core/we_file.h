@@ -3,7 +3,9 @@
  *
  * Atomic write: the data goes to "<path>.tmp.<pid>" in the same directory,
  * is flushed, and is renamed over <path> only when complete, so a reader
- * never sees a half-written file under the final name.
+ * never sees a half-written file under the final name. Opening one first
+ * removes the "<path>.tmp.<pid>" files of processes that are no longer alive
+ * (a writer killed before its rename), so kill -9 leaves no lasting litter.
  */
 #ifndef WE_FILE_H
 #define WE_FILE_H

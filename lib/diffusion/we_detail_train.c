@@ -1,6 +1,7 @@
 /* we_detail_train.c - training of the detail network (see we_detail_train.h). */
 #include "we_detail_train.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -49,6 +50,7 @@ we_status we_detail_train_init(we_detail_trainer *t, const we_detail_config *c, 
         we_detail_init_weights(&t->net, seed);
         memcpy(t->ema.params, t->net.params, t->net.num_params * sizeof(float));
         we_rng_seed(&t->rng, seed);
+        t->seed = (long)seed;
         s = alloc_rest(t);
     }
     if (s) we_detail_train_free(t);
@@ -141,6 +143,9 @@ we_status we_detail_train_save(const we_detail_trainer *t, const char *path)
     s = s ? s : we_st_writer_metaf(&w, "train.patch", "%d", sp->P);
     s = s ? s : we_st_writer_metaf(&w, "train.S", "%d", sp->S);
     s = s ? s : we_st_writer_metaf(&w, "train.J", "%d", sp->J);
+    s = s ? s : we_st_writer_metaf(&w, "train.seed", "%ld", t->seed);
+    s = s ? s : we_st_writer_metaf(&w, "train.threads", "%d", t->threads);
+    if (t->data[0]) s = s ? s : we_st_writer_meta(&w, "train.data", t->data);
     s = s ? s : we_st_writer_save(&w, path);
     we_st_writer_free(&w);
     return s;
@@ -156,7 +161,34 @@ static we_status meta_num(const we_st_file *f, const char *key, double *out)
     return WE_OK;
 }
 
-we_status we_detail_train_resume(we_detail_trainer *t, const char *path)
+int we_detail_train_settings(we_detail_run *r, unsigned given, we_runset *set)
+{
+    const we_runset tb[WE_DETAIL_NSET] = {
+        {"train.lr", "--lr", WE_RUNSET_FLOAT, &r->hp.lr, 0, !!(given & WE_DSET_LR), WE_RUNSET_CHECK},
+        {"train.batch", "--batch", WE_RUNSET_INT, &r->hp.batch, 0, !!(given & WE_DSET_BATCH), WE_RUNSET_CHECK},
+        {"train.seed", "--seed", WE_RUNSET_LONG, &r->seed, 0, !!(given & WE_DSET_SEED), WE_RUNSET_FIXED},
+        /* the convolutions' sums do not depend on the thread count */
+        {"train.threads", "--threads", WE_RUNSET_INT, &r->threads, 0, !!(given & WE_DSET_THREADS), WE_RUNSET_FREE},
+        {"detail.nf", "--nf", WE_RUNSET_INT, &r->dc.nf, 0, !!(given & WE_DSET_NF), WE_RUNSET_FIXED},
+        {"detail.layers", "--layers", WE_RUNSET_INT, &r->dc.layers, 0, !!(given & WE_DSET_LAYERS), WE_RUNSET_FIXED},
+        {"train.S", "--size", WE_RUNSET_INT, &r->S, 0, !!(given & WE_DSET_SIZE), WE_RUNSET_FIXED},
+        {"train.J", "--levels", WE_RUNSET_INT, &r->J, 0, !!(given & WE_DSET_LEVELS), WE_RUNSET_FIXED},
+        {"train.patch", "--patch", WE_RUNSET_INT, &r->P, 0, !!(given & WE_DSET_PATCH), WE_RUNSET_FIXED},
+        {"train.data", "the training faces (fingerprint)", WE_RUNSET_STR, r->data, sizeof r->data, 1, WE_RUNSET_CHECK},
+    };
+    memcpy(set, tb, sizeof tb);
+    return WE_DETAIL_NSET;
+}
+
+void we_detail_train_data_hash(const uint8_t *const *faces, size_t n, int S, char hex[17])
+{
+    unsigned long long h = we_runset_hash(WE_RUNSET_HASH0, &n, sizeof n);
+    h = we_runset_hash(h, &S, sizeof S);
+    for (size_t i = 0; i < n; i++) h = we_runset_hash(h, faces[i], (size_t)S * (size_t)S);
+    snprintf(hex, 17, "%016llx", h);
+}
+
+we_status we_detail_train_resume(we_detail_trainer *t, const char *path, const we_detail_train_params *hp)
 {
     memset(t, 0, sizeof *t);
     we_st_file f;
@@ -181,7 +213,12 @@ we_status we_detail_train_resume(we_detail_trainer *t, const char *path)
         sp.P = (int)P;
         t->hp.lr = (float)lr, t->hp.weight_decay = (float)wd, t->hp.clip = (float)clip, t->hp.ema = (float)ema;
         t->hp.batch = (int)batch;
+        if (hp) t->hp.lr = hp->lr, t->hp.batch = hp->batch;
         t->step = (long)step;
+        const char *v = we_st_meta(&f, "train.seed"), *th = we_st_meta(&f, "train.threads"), *dh = we_st_meta(&f, "train.data");
+        t->seed = v ? strtol(v, NULL, 10) : 0;
+        t->threads = th ? (int)strtol(th, NULL, 10) : 0;
+        snprintf(t->data, sizeof t->data, "%s", dh ? dh : "");
         if (we_rng_from_hex(&t->rng, rng)) s = we_err_set(WE_EDATA, "%s: bad train.rng", path);
     }
     s = s ? s : we_detail_sim_alloc(&t->sim, &sp);

@@ -7,10 +7,12 @@
  * we_detail_load_file reads), train.params / train.adam_m / train.adam_v
  * = the raw weights and AdamW moments, and metadata train.step,
  * train.rng (the generator's state), train.lr, train.ema, train.clip,
- * train.weight_decay, train.batch, train.patch, train.S, train.J.
+ * train.weight_decay, train.batch, train.patch, train.S, train.J,
+ * train.seed, train.threads, train.data (the faces' fingerprint).
  * Resuming restores all of it, so a resumed run draws the same batches and
- * reaches the same weights as an uninterrupted one (given the same faces
- * in the same order).
+ * reaches the same weights as an uninterrupted one; the settings a command
+ * line gives again are checked against the stored ones first
+ * (we_detail_train_settings, lib/core/we_runset.h).
  *
  * Prefix: we_detail_train_.
  */
@@ -23,6 +25,7 @@
 #include "we_detail.h"
 #include "we_detail_data.h"
 #include "we_optim.h"
+#include "we_runset.h"
 #include "we_train_rng.h"
 
 typedef struct {
@@ -44,15 +47,39 @@ typedef struct {
     we_detail_train_params hp;
     we_detail_sim sim;
     float *inp, *tgt, *wgt, *pred, *dpred, *face; /* batch buffers, one face */
+    long seed;                  /* saved as train.seed */
+    int threads;                /* saved as train.threads */
+    char data[20];              /* saved as train.data when set (we_detail_train_data_hash) */
 } we_detail_trainer;
+
+/* What a wdtrain command line asks for: every setting that changes the
+ * result of a run. */
+typedef struct {
+    we_detail_train_params hp;
+    we_detail_config dc;
+    int S, J, P, threads;
+    long seed;
+    char data[20];
+} we_detail_run;
+/* Bits of the options given, for we_detail_train_settings. */
+enum { WE_DSET_LR = 1, WE_DSET_BATCH = 2, WE_DSET_SEED = 4, WE_DSET_THREADS = 8, WE_DSET_NF = 16,
+       WE_DSET_LAYERS = 32, WE_DSET_SIZE = 64, WE_DSET_LEVELS = 128, WE_DSET_PATCH = 256 };
+#define WE_DETAIL_NSET 10
+/* Fill set[0..WE_DETAIL_NSET) with r's settings under their checkpoint keys
+ * (lr and batch checked, seed and the net/patch shapes fixed, threads free,
+ * the data fingerprint last, always given) for we_runset_resume. */
+int we_detail_train_settings(we_detail_run *r, unsigned given, we_runset *set);
+/* Fingerprint of n u8 S x S faces in order (16 hex digits into hex[17]). */
+void we_detail_train_data_hash(const uint8_t *const *faces, size_t n, int S, char hex[17]);
 
 /* A new run: weights from seed (we_detail_init_weights), EMA = weights,
  * zero moments, step 0, generator seeded with seed. */
 we_status we_detail_train_init(we_detail_trainer *t, const we_detail_config *c, const we_detail_sim_params *sp,
                                const we_detail_train_params *hp, uint64_t seed);
 /* Resume the run stored at path (config, hyper-parameters, sizes, weights,
- * EMA, moments, step, generator). WE_ENOINPUT, WE_EDATA. */
-we_status we_detail_train_resume(we_detail_trainer *t, const char *path);
+ * EMA, moments, step, generator); hp (may be NULL) replaces the stored
+ * lr and batch (a resume allowed to change them). WE_ENOINPUT, WE_EDATA. */
+we_status we_detail_train_resume(we_detail_trainer *t, const char *path, const we_detail_train_params *hp);
 void we_detail_train_free(we_detail_trainer *t);
 
 /* One optimizer step on a batch drawn from faces[0..n-1] (u8 S x S

@@ -516,10 +516,22 @@ we_status we_model_train_prepare(we_model *m, we_unet_config *cfg, const char *r
     return WE_OK;
 }
 
-we_status we_model_train_start(we_model *m, const we_unet_config *cfg, const we_train_data *ds, int maxN,
-                               const we_train_params *hp, unsigned given, uint64_t seed, we_device dev)
+we_status we_model_train_reconcile(we_model *m, we_train_params *hp, we_train_run *run, unsigned given, int allow,
+                                   char *note, size_t cap)
+{
+    if (note && cap) note[0] = 0;
+    if (!m->resumed) return WE_OK;
+    we_runset set[WE_TRAIN_NSET];
+    int n = we_train_settings(hp, run, given, set);
+    return we_runset_resume(&m->ck, set, n, allow, note, cap);
+}
+
+we_status we_model_train_start(we_model *m, const we_unet_config *cfg, const we_train_data *ds,
+                               const we_train_run *run, const we_train_params *hp, unsigned given, we_device dev)
 {
     we_status s;
+    int maxN = run->batch;
+    uint64_t seed = (uint64_t)run->seed;
     m->cfg = *cfg;
     if (m->resumed) {
         if (ds->S != cfg->S || ds->C != cfg->C || ds->K != cfg->K)
@@ -545,6 +557,7 @@ we_status we_model_train_start(we_model *m, const we_unet_config *cfg, const we_
         m->train = NULL;
         return s;
     }
+    tr->run = *run;
     if (m->resumed) {
         if ((s = we_train_load(tr, &m->ck))) return s;
         we_st_free(&m->ck);

@@ -225,23 +225,30 @@ we_status we_model_generate(we_model *m, const we_gen_params *p, int first, int 
 
 /* ---- train (wtrain) --------------------------------------------------- */
 
-/* Bits of `given` for we_model_train_start: auxiliary settings given again
- * on the command line replace a resumed run's. */
-enum { WE_AUX_LAMBDA_WAV = 1, WE_AUX_WAV_WEIGHTS = 2, WE_AUX_LAMBDA_EXPR = 4, WE_AUX_TMAX = 8 };
+/* `given` for we_model_train_start: WE_SET_* bits (we_train.h); the
+ * auxiliary settings among them replace a resumed run's. */
 
 /* Step 1 of a run: the config. resume_path NULL: *cfg is the new run's (S,
  * C and K are taken from the data later); else the checkpoint there is read
  * (kept in m for step 2) and *cfg becomes its config. WE_ENOINPUT,
  * WE_EDATA. m is initialised here. */
 we_status we_model_train_prepare(we_model *m, we_unet_config *cfg, const char *resume_path);
+/* Between steps 1 and 2 of a resumed run: reconcile hp and run (the
+ * settings this command line asks for; `given` the WE_AUX_* / WE_SET_* bits
+ * of the options it gave) with those stored in the checkpoint
+ * (we_train_settings, we_runset_resume): options not given take the stored
+ * values, a given one that differs is WE_EUSAGE unless allow. note as
+ * we_runset_resume (what changed or was not stored, for a warning). */
+we_status we_model_train_reconcile(we_model *m, we_train_params *hp, we_train_run *run, unsigned given, int allow,
+                                   char *note, size_t cap);
 /* Step 2: fit the data (a new run takes S, C, K from it; a resumed one must
  * match), validate the config (WE_EUSAGE), build the UNet for batches of
- * maxN, initialise it from seed (new run) or restore weights, optimizer,
- * step and random state (resumed; then the auxiliary settings of hp named
- * in `given` replace the stored ones), and move to dev. m->train is the
- * trainer. */
-we_status we_model_train_start(we_model *m, const we_unet_config *cfg, const we_train_data *ds, int maxN,
-                               const we_train_params *hp, unsigned given, uint64_t seed, we_device dev);
+ * run->batch, initialise it from run->seed (new run) or restore weights,
+ * optimizer, step and random state (resumed; then the auxiliary settings of
+ * hp named in `given` replace the stored ones), and move to dev. m->train
+ * is the trainer; it saves *run with its checkpoints. */
+we_status we_model_train_start(we_model *m, const we_unet_config *cfg, const we_train_data *ds,
+                               const we_train_run *run, const we_train_params *hp, unsigned given, we_device dev);
 /* One optimizer step on N <= maxN items of ds drawn uniformly with the
  * trainer's (saved) random state; loss and gradient norm as we_train_step. */
 we_status we_model_train_step(we_model *m, const we_train_data *ds, int N, float *loss, float *gnorm);

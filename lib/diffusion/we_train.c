@@ -177,6 +177,33 @@ we_status we_train_step(we_train *tr, const float *x0, const int32_t *label, con
     return WE_OK;
 }
 
+int we_train_settings(we_train_params *hp, we_train_run *run, unsigned given, we_runset *set)
+{
+    const we_runset t[WE_TRAIN_NSET] = {
+        {"train.lr", "--lr", WE_RUNSET_FLOAT, &hp->lr, 0, !!(given & WE_SET_LR), 0},
+        {"train.ema", "--ema", WE_RUNSET_FLOAT, &hp->ema, 0, !!(given & WE_SET_EMA), 0},
+        {"train.clip", "--clip", WE_RUNSET_FLOAT, &hp->clip, 0, !!(given & WE_SET_CLIP), 0},
+        {"train.weight_decay", "--weight-decay", WE_RUNSET_FLOAT, &hp->weight_decay, 0, !!(given & WE_SET_WD), 0},
+        {"train.p_drop", "--p-drop", WE_RUNSET_FLOAT, &hp->p_drop, 0, !!(given & WE_SET_PDROP), 0},
+        {"train.p_all", "--p-all", WE_RUNSET_FLOAT, &hp->p_all, 0, !!(given & WE_SET_PALL), 0},
+        {"train.lambda_wav", "--lambda-wav", WE_RUNSET_FLOAT, &hp->lambda_wav, 0, !!(given & WE_AUX_LAMBDA_WAV), 0},
+        {"train.wav_w_low", "--wav-weights (LOW)", WE_RUNSET_FLOAT, &hp->wav_w_low, 0, !!(given & WE_AUX_WAV_WEIGHTS), 0},
+        {"train.wav_w_high", "--wav-weights (HIGH)", WE_RUNSET_FLOAT, &hp->wav_w_high, 0, !!(given & WE_AUX_WAV_WEIGHTS), 0},
+        {"train.lambda_expr", "--lambda-expr", WE_RUNSET_FLOAT, &hp->lambda_expr, 0, !!(given & WE_AUX_LAMBDA_EXPR), 0},
+        {"train.aux_tmax", "--aux-tmax", WE_RUNSET_INT, &hp->aux_tmax, 0, !!(given & WE_AUX_TMAX), 0},
+        {"train.batch", "--batch", WE_RUNSET_INT, &run->batch, 0, !!(given & WE_SET_BATCH), 0},
+        {"train.seed", "--seed", WE_RUNSET_LONG, &run->seed, 0, !!(given & WE_SET_SEED), 0},
+        /* FREE: the CPU sums do not depend on the thread count (OpenBLAS splits
+         * rows, the Winograd convs fix their chunks): -T 1 and -T 2 write the
+         * same checkpoint (tests/sh/test_wtrain.sh) */
+        {"train.threads", "--threads", WE_RUNSET_INT, &run->threads, 0, !!(given & WE_SET_THREADS), WE_RUNSET_FREE},
+        {"train.device", "--device", WE_RUNSET_STR, run->device, sizeof run->device, !!(given & WE_SET_DEVICE), 0},
+        {"train.data", "the training data (fingerprint)", WE_RUNSET_STR, run->data, sizeof run->data, 1, 0},
+    };
+    memcpy(set, t, sizeof t);
+    return WE_TRAIN_NSET;
+}
+
 /* The `conditions` metadata value. */
 static void conditions_string(char *buf, size_t cap, int has_va, int K)
 {
@@ -198,17 +225,9 @@ we_status we_train_save(we_train *tr, const char *path)
     s = s ? s : we_st_writer_meta(&w, "conditions", cd);
     s = s ? s : we_st_writer_metaf(&w, "train.step", "%ld", tr->step);
     s = s ? s : we_st_writer_meta(&w, "train.rng", rng);
-    s = s ? s : we_st_writer_metaf(&w, "train.lr", "%.9g", tr->hp.lr);
-    s = s ? s : we_st_writer_metaf(&w, "train.ema", "%.9g", tr->hp.ema);
-    s = s ? s : we_st_writer_metaf(&w, "train.clip", "%.9g", tr->hp.clip);
-    s = s ? s : we_st_writer_metaf(&w, "train.weight_decay", "%.9g", tr->hp.weight_decay);
-    s = s ? s : we_st_writer_metaf(&w, "train.p_drop", "%.9g", tr->hp.p_drop);
-    s = s ? s : we_st_writer_metaf(&w, "train.p_all", "%.9g", tr->hp.p_all);
-    s = s ? s : we_st_writer_metaf(&w, "train.lambda_wav", "%.9g", tr->hp.lambda_wav);
-    s = s ? s : we_st_writer_metaf(&w, "train.wav_w_low", "%.9g", tr->hp.wav_w_low);
-    s = s ? s : we_st_writer_metaf(&w, "train.wav_w_high", "%.9g", tr->hp.wav_w_high);
-    s = s ? s : we_st_writer_metaf(&w, "train.lambda_expr", "%.9g", tr->hp.lambda_expr);
-    s = s ? s : we_st_writer_metaf(&w, "train.aux_tmax", "%d", tr->hp.aux_tmax);
+    we_runset set[WE_TRAIN_NSET];
+    int nset = we_train_settings(&tr->hp, &tr->run, 0, set);
+    s = s ? s : we_runset_write(set, nset, &w);
     s = s ? s : we_unet_add_tensors(m, &w, "", m->params);
     s = s ? s : we_unet_add_tensors(m, &w, "ema.", tr->ema);
     s = s ? s : we_st_writer_add(&w, "train.adam_m", WE_ST_F32, 1, &P, tr->adam_m);

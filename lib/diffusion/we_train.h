@@ -13,7 +13,11 @@
  *   ema.<name>        EMA weights (what sampling uses by default)
  *   train.adam_m, train.adam_v   AdamW moments, flat [P]
  *   __metadata__      model config (we_unet_config_to_meta) plus
- *                     train.step, train.rng, train.lr, ... (strings)
+ *                     train.step, train.rng, and every setting that
+ *                     changes the result (we_train_settings: train.lr,
+ *                     ..., train.batch, train.seed, train.threads,
+ *                     train.device, train.data), so a resume can take them
+ *                     from there and refuse a change (lib/core/we_runset.h)
  */
 #ifndef WE_TRAIN_H
 #define WE_TRAIN_H
@@ -22,6 +26,7 @@
 
 #include "we_aux.h"
 #include "we_optim.h"
+#include "we_runset.h"
 #include "we_sched.h"
 #include "we_train_rng.h"
 #include "we_unet.h"
@@ -43,10 +48,38 @@ typedef struct {
 
 void we_train_params_init(we_train_params *p);
 
+/* The run's other settings that change its result (saved with hp): batch
+ * size, seed, BLAS/layer threads (0 = library default), device name ("cpu"
+ * or "cuda") and the fingerprint of the training data (16 hex digits,
+ * we_train_data_hash). */
+typedef struct {
+    int batch, threads;
+    long seed;
+    char device[8];
+    char data[20];
+} we_train_run;
+
+/* Bits of the options given on the command line, for we_train_settings
+ * (and, the WE_AUX_* ones, for we_model_train_start). */
+enum {
+    WE_AUX_LAMBDA_WAV = 1, WE_AUX_WAV_WEIGHTS = 2, WE_AUX_LAMBDA_EXPR = 4, WE_AUX_TMAX = 8,
+    WE_SET_LR = 16, WE_SET_WD = 32, WE_SET_CLIP = 64, WE_SET_EMA = 128, WE_SET_PDROP = 256, WE_SET_PALL = 512,
+    WE_SET_BATCH = 1024, WE_SET_SEED = 2048, WE_SET_THREADS = 4096, WE_SET_DEVICE = 8192
+};
+#define WE_TRAIN_NSET 16
+/* Fill set[0..WE_TRAIN_NSET) with every result-changing setting of a run,
+ * pointing into hp and run (given: WE_AUX_* / WE_SET_* bits of the options
+ * given; the data fingerprint counts as always given). For we_runset_resume
+ * on a resume, and written by we_train_save. Returns the count. The
+ * thread count is free (it does not change the result); a seed changed on
+ * resume is recorded, but the random state continues from the checkpoint. */
+int we_train_settings(we_train_params *hp, we_train_run *run, unsigned given, we_runset *set);
+
 typedef struct {
     we_unet *m;            /* not owned */
     we_sched sched;
     we_train_params hp;
+    we_train_run run;      /* saved with hp (we_train_settings); set by the caller */
     float *adam_m, *adam_v, *ema; /* [P] each */
     long step;             /* optimizer steps done */
     we_rng rng;

@@ -11,6 +11,7 @@
 #include "we_layout_wavelet.h"
 #include "we_layout_face.h"
 #include "we_pixel.h"
+#include "we_runset.h"
 #include "we_stream.h"
 #include "we_unet.h"
 
@@ -162,4 +163,19 @@ we_status we_train_data_read(we_train_data *ds, FILE *in, const char *label, con
     we_item_free(&it);
     we_reader_free(&r);
     return s == WE_EOF ? WE_OK : s;
+}
+
+void we_train_data_hash(const we_train_data *ds, char hex[17])
+{
+    int dims[5] = {ds->n, ds->S, ds->C, ds->K, ds->xsize};
+    size_t n = (size_t)ds->n, hs = (size_t)ds->K * (size_t)(ds->S / 2) * (size_t)(ds->S / 2);
+    unsigned long long h = we_runset_hash(WE_RUNSET_HASH0, dims, sizeof dims);
+    if (n) {
+        h = we_runset_hash(h, ds->x, sizeof(float) * n * (size_t)ds->xsize);
+        if (ds->heat) h = we_runset_hash(h, ds->heat, sizeof(float) * n * hs);
+        h = we_runset_hash(h, ds->label, sizeof(int32_t) * n);
+        h = we_runset_hash(h, ds->va, sizeof(float) * 2 * n);
+        h = we_runset_hash(h, ds->va_known, sizeof(int32_t) * n);
+    }
+    snprintf(hex, 17, "%016llx", h);
 }

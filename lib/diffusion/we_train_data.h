@@ -41,4 +41,10 @@ we_status we_train_data_read(we_train_data *ds, FILE *in, const char *label, con
                              const we_face_labels *labels, int want_heat);
 void we_train_data_free(we_train_data *ds);
 
+/* The fingerprint of the training set (train.data of a checkpoint): 16 hex
+ * digits of FNV-1a 64 over the sizes and every item's coefficients,
+ * heatmaps, label and valence/arousal, in stream order (the order the
+ * batches index), into hex[17]. */
+void we_train_data_hash(const we_train_data *ds, char hex[17]);
+
 #endif

@@ -404,14 +404,30 @@ typedef struct {
     int kind, lex, start, end; /* tokens [start, end) */
 } match;
 
+we_status we_prompt_check(const char *prompt)
+{
+    size_t n = strlen(prompt);
+    if (n > WE_PROMPT_MAX_BYTES) return we_err_set(WE_EUSAGE, "prompt is longer than %d bytes", WE_PROMPT_MAX_BYTES);
+    const unsigned char *u = (const unsigned char *)prompt;
+    for (size_t i = 0; i < n;) {
+        size_t at = i;
+        long cp = utf8_next(u, n, &i);
+        if (cp < 0) return we_err_set(WE_EDATA, "prompt is not valid UTF-8 (byte %zu)", at);
+        if (cp == '\n' || cp == '\r' || cp == 0x85 || cp == 0x2028 || cp == 0x2029)
+            return we_err_set(WE_EUSAGE, "prompt has a line break (byte %zu): give it on one line", at);
+        if ((cp < 0x20 && cp != '\t') || cp == 0x7f)
+            return we_err_set(WE_EUSAGE, "prompt has a control character (byte %zu)", at);
+    }
+    return WE_OK;
+}
+
 we_status we_prompt_parse(const char *prompt, we_prompt_result *r)
 {
     memset(r, 0, sizeof *r);
-    size_t plen = strlen(prompt);
-    if (plen > WE_PROMPT_MAX_BYTES)
-        return we_err_set(WE_EUSAGE, "prompt is longer than %d bytes", WE_PROMPT_MAX_BYTES);
+    we_status s = we_prompt_check(prompt);
+    if (s) return s;
     char *norm;
-    we_status s = we_prompt_normalize(prompt, 0, &norm);
+    s = we_prompt_normalize(prompt, 0, &norm);
     if (s) return s;
     token *tok = malloc(MAX_TOK * sizeof *tok);
     lex_words *lw = malloc(NLEX * sizeof *lw);

@@ -63,9 +63,15 @@ typedef struct {
  * frees). WE_EDATA for invalid UTF-8 (detail: byte offset), WE_ENOMEM. */
 we_status we_prompt_normalize(const char *in, int fold, char **out);
 
+/* The checks every prompt passes before the lexicon or a command sees it:
+ * at most WE_PROMPT_MAX_BYTES, valid UTF-8 (else WE_EDATA, detail: byte
+ * offset), one line without control characters (a newline, CR, U+0085,
+ * U+2028/9 or a C0/DEL control other than tab: WE_EUSAGE, detail: byte
+ * offset). */
+we_status we_prompt_check(const char *prompt);
 /* Map a prompt to emotion and intensity with the built-in lexicon.
- * WE_EUSAGE with a detail when no emotion phrase is found or the prompt is
- * empty or longer than WE_PROMPT_MAX_BYTES, WE_EDATA for invalid UTF-8. */
+ * WE_EUSAGE with a detail when no emotion phrase is found, the prompt is
+ * empty, or it fails we_prompt_check (WE_EDATA for invalid UTF-8). */
 we_status we_prompt_parse(const char *prompt, we_prompt_result *r);
 
 /* Validate an answer of an external command: exactly one line (an ending
@@ -82,8 +88,9 @@ we_status we_prompt_parse_answer(const char *out, size_t n, we_prompt_result *r)
 we_status we_prompt_split_command(const char *cmd, char ***argv, int *argc);
 void we_prompt_argv_free(char **argv);
 
-/* Run cmd (split as above, found on PATH, no shell) with the prompt on its
- * stdin (a temporary file, so it need not read it) and its stderr
+/* Run cmd (split as above, found on PATH, no shell) with the prompt, first
+ * checked with we_prompt_check (its status; the command is not run then),
+ * as one line on its stdin (a temporary file, so it need not read it) and its stderr
  * inherited; read at most 4096 bytes of stdout and validate them with
  * we_prompt_parse_answer. The command runs in its own process group, which
  * is killed when timeout_s (> 0) passes. Returns WE_ENOINPUT if it cannot

@@ -149,7 +149,9 @@ we_status we_prompt_run_command(const char *cmd, const char *prompt, double time
                                 we_prompt_result *r)
 {
     char **argv;
-    we_status s = we_prompt_split_command(cmd, &argv, NULL);
+    we_status s = we_prompt_check(prompt);
+    if (s) return s;
+    s = we_prompt_split_command(cmd, &argv, NULL);
     if (s) return s;
     /* the prompt goes through an unlinked temporary file, so a command that
      * never reads its stdin cannot block us or raise SIGPIPE */

@@ -66,7 +66,8 @@ if [ "$G" = build/emu/bin ]; then
 else # a real GPU: float atomics (GroupNorm, embedding gradients) make the bits order-dependent
     ok "resumed GPU checkpoint == straight GPU run (to rounding)" $cmpst --compare "$T/r.st" "$T/g.st" 2e-6 1e-4
 fi
-ok "a GPU checkpoint resumes on the CPU" wtrain -d cpu -m "$T/r.st" --resume -n 3 $TINY $FX
+fails 64 "a GPU run resumed on the CPU is refused without --allow-change" wtrain -d cpu -m "$T/r.st" --resume -n 4 $TINY $FX
+ok "a GPU checkpoint resumes on the CPU with --allow-change" wtrain -d cpu --allow-change -m "$T/r.st" --resume -n 3 $TINY $FX
 ok "export of a GPU checkpoint" wtrain -m "$T/g.st" --export "$T/gx.st"
 
 # 3. wdenoise: cuda vs cpu

@@ -117,5 +117,9 @@ tscmp -q -a 40 "$T/nl.wes" "$T/h3.wes"; is "native: 128 px crop pasted back into
 
 # Without -W the flat image has no face: exit 65, nothing written.
 fails 65 "no face anywhere: exit 65, empty stdout" facealign "$T/flat.png"
+grep -q 'try -w' "$T/.err"; is "a small squarish image without a face: -w suggested" $? 0
+convert -size 900x300 xc:gray50 "$T/wide.png" 2>/dev/null
+fails 65 "no face in a large wide photo" facealign "$T/wide.png"
+grep -q 'try -w' "$T/.err"; is "... no -w hint there" $? 1
 fails 66 "missing only: exit 66" facealign "$T/missing.jpg"
 summary

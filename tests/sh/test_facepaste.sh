@@ -18,7 +18,9 @@ convert -size 40x30 xc:gray50 "$T/flat.png" 2>/dev/null
 fails 65 "image without affine" facepaste "$T/flat.png" "$T/noaff.wes"
 printf 'WES1 image u8 1 8 8\nid=a#0\n\n' > "$T/trunc.wes"
 fails 65 "truncated stream" facepaste "$T/flat.png" "$T/trunc.wes"
-ok "empty stream: photo unchanged" facepaste -f png "$T/flat.png" /dev/null
+facepaste -f png "$T/flat.png" /dev/null > "$T/.out" 2> "$T/.err"
+is "empty stream: nothing edited, exit 65" $? 65
+grep -q 'nothing edited' "$T/.err"; _report $? "... saying so"
 imgread -t u8 "$T/.out" > "$T/a.wes" 2>/dev/null; imgread -t u8 "$T/flat.png" > "$T/b.wes" 2>/dev/null
 tscmp -q "$T/a.wes" "$T/b.wes"; is "unchanged photo" $? 0
 

@@ -87,6 +87,20 @@ fails 64 "--prompt-cmd without -p" sh -c "$W --prompt-cmd 'echo sad 1' -e sad < 
 fails 65 "prompt command with a bad answer" sh -c "$W -p x --prompt-cmd 'echo joy 2' < $T/g.wes"
 fails 70 "prompt command that fails" sh -c "$W -p x --prompt-cmd false < $T/g.wes"
 fails 66 "prompt command that does not exist" sh -c "$W -p x --prompt-cmd /nonexistent/llm < $T/g.wes"
+# the prompt's checks hold with --prompt-cmd too, before the command runs
+printf '#!/bin/sh\ntouch "%s/ran"; echo sad 0.5\n' "$T" > "$T/llm"; chmod +x "$T/llm"
+nl='sad
+happy'
+fails 64 "a newline in -p is refused" $W -p "$nl" -i 0.5
+grep -q 'line break' "$T/.err"; _report $? "... saying so"
+fails 64 "... also with --prompt-cmd" $W -p "$nl" --prompt-cmd "$T/llm"
+is "... before the command runs" "$(ls "$T" | grep -c '^ran$')" 0
+long=$(head -c 5000 /dev/zero | tr '\0' a)
+fails 64 "a prompt over 4096 bytes with --prompt-cmd" $W -p "$long" --prompt-cmd "$T/llm"
+fails 65 "invalid UTF-8 with --prompt-cmd" $W -p "$(printf 'sad \377')" --prompt-cmd "$T/llm"
+is "the command never ran" "$(ls "$T" | grep -c '^ran$')" 0
+ok "a good prompt runs it" sh -c "$W -p 'a bit sad' --prompt-cmd '$T/llm' < $T/g.wes > $T/pc2.wes"
+is "... which answered" "$(ls "$T" | grep -c '^ran$')" 1
 fails 64 "steps above t0+1" sh -c "wdenoise -m $T/m1.st -e sad -n 80 < $T/g.wes"
 fails 64 "-g with --g-low" sh -c "$W -e sad -g 3 --g-low 2 < $T/g.wes"
 fails 64 "bad -s" sh -c "$W -e sad -s maybe < $T/g.wes"

@@ -27,6 +27,14 @@ fails 64 "a new run does not overwrite a checkpoint" wdtrain -o "$T/a.st" -n 4 $
 ok "train 7 steps straight" wdtrain -o "$T/b.st" -n 7 $TINY -S 3 $FX
 ok "resume to 7 steps" wdtrain -o "$T/a.st" --resume -n 7 $FX
 ok "resumed checkpoint == straight run (cmp)" cmp "$T/a.st" "$T/b.st"
+cp "$T/b.st" "$T/b7.st"
+fails 64 "resume with another --batch is refused" wdtrain -o "$T/b7.st" --resume -n 8 -b 5 $FX
+fails 64 "resume with another --nf is refused, even allowed" wdtrain -o "$T/b7.st" --resume -n 8 --nf 8 --allow-change $FX
+cat $FX $FX > "$T/twice.wes"
+fails 64 "resume on other faces is refused" wdtrain -o "$T/b7.st" --resume -n 8 "$T/twice.wes"
+ok "--allow-change accepts another --lr" wdtrain -o "$T/b7.st" --resume -n 8 --lr 1e-4 --allow-change $FX
+grep -q 'changed train.lr' "$T/.err"; _report $? "... and says so"
+ok "--force replaces a checkpoint" wdtrain -o "$T/b7.st" -n 1 --force $TINY $FX
 ok "--resume -n 0 with --eval only measures (held-out faces on stdin)" sh -c "wdtrain -o '$T/a.st' --resume -n 0 --eval - < $FX"
 is "one eval line at step 7" "$(grep -c '^wdtrain: eval step 7 faces 8 ' "$T/.err")" 1
 ok "... and leaves the checkpoint as it was" cmp "$T/a.st" "$T/b.st"

@@ -22,11 +22,55 @@ is "csv header" "$(head -n 1 "$T/a.csv")" "step,loss,grad_norm,lr,seconds"
 ok "checkpoint written" test -s "$T/a.st"
 is "no temp file left" "$(ls "$T" | grep -c tmp)" 0
 
-# resume: 3 + 2 steps must equal 5 steps straight, byte for byte
+# resume: 3 + 2 steps must equal 5 steps straight, byte for byte, also
+# without -b / -T / --seed (the run's settings come from the checkpoint)
+NET="--nf 8 --mult 1,2 --num-res 1 --attn 1 --log-every 0"
 ok "train 5 steps straight" wtrain -m "$T/b.st" -n 5 $TINY -S 3 $FX
-ok "resume to 5 steps" wtrain -m "$T/a.st" --resume -n 5 --csv "$T/a.csv" $TINY $FX
+cp "$T/a.st" "$T/a3.st"; cp "$T/a.st" "$T/three.st"
+ok "resume to 5 steps (no -b)" wtrain -m "$T/a.st" --resume -n 5 --csv "$T/a.csv" $NET $FX
 ok "resumed checkpoint == straight run (cmp)" cmp "$T/a.st" "$T/b.st"
 is "csv appended on resume" "$(wc -l < "$T/a.csv" | tr -d ' ')" 6
+ok "resume with the same settings given again" wtrain -m "$T/a3.st" --resume -n 4 $TINY -S 3 $FX
+fails 64 "resume with another batch is refused" wtrain -m "$T/a3.st" --resume -n 5 $NET -b 8 $FX
+grep -q -- '--batch 8: the checkpoint.s run has 4' "$T/.err"; _report $? "the refusal names the option and both values"
+fails 64 "resume with another --lr is refused" wtrain -m "$T/a3.st" --resume -n 5 $NET --lr 1e-3 $FX
+fails 64 "resume with another --seed is refused" wtrain -m "$T/a3.st" --resume -n 5 $NET -S 4 $FX
+cat $FX $FX > "$T/twice.wes"
+fails 64 "resume on other training data is refused" wtrain -m "$T/a3.st" --resume -n 5 $NET "$T/twice.wes"
+grep -q 'training data' "$T/.err"; _report $? "... naming the training data"
+ok "--allow-change accepts another batch" wtrain -m "$T/a3.st" --resume -n 4 $NET -b 8 --allow-change $FX
+grep -q 'changed train.batch' "$T/.err"; _report $? "... and says so"
+fails 64 "--allow-change without --resume" wtrain -m "$T/n.st" --allow-change $TINY $FX
+# -T does not change the result (so it is free on resume)
+ok "3 steps on 2 threads" wtrain -m "$T/t2.st" -n 3 --nf 8 --mult 1,2 --num-res 1 --attn 1 -b 4 -T 2 --log-every 0 -S 3 $FX
+ok "... same tensors as on 1 thread (0 differences)" build/tests/test_train_cuda --compare "$T/t2.st" "$T/three.st" 0 0
+
+# a new run does not replace a checkpoint unless --force
+fails 64 "a new run on an existing checkpoint is refused" wtrain -m "$T/b.st" -n 1 $TINY $FX
+grep -q -- '--force' "$T/.err"; _report $? "... and names --force"
+ok "--force starts over" wtrain -m "$T/b2.st" -n 1 $TINY -S 3 $FX
+ok "--force replaces it" wtrain -m "$T/b2.st" -n 5 --force $TINY -S 3 $FX
+ok "... with the new run (cmp)" cmp "$T/b2.st" "$T/b.st"
+
+# the loss CSV has each step once after a resume from an older checkpoint
+# (a run killed after logging steps it had not saved yet)
+ok "5 steps with csv" wtrain -m "$T/c.st" -n 3 --csv "$T/c.csv" $TINY -S 3 $FX
+cp "$T/c.st" "$T/c3.st"
+ok "to 5" wtrain -m "$T/c.st" --resume -n 5 --csv "$T/c.csv" $NET $FX
+printf '6,0.1' >> "$T/c.csv" # a row cut short by the kill
+cp "$T/c3.st" "$T/c.st"
+ok "resume from step 3 again" wtrain -m "$T/c.st" --resume -n 5 --csv "$T/c.csv" $NET $FX
+is "csv steps once each" "$(cut -d, -f1 "$T/c.csv" | tr '\n' ' ')" "step 1 2 3 4 5 "
+ok "and the weights of the straight run" cmp "$T/c.st" "$T/b.st"
+
+# temp files of dead writers are removed by the next save; live ones kept
+sh -c 'exit 0' & dead=$!; wait $dead
+sleep 30 & live=$!
+: > "$T/c.st.tmp.$dead"; : > "$T/c.st.tmp.$live"; : > "$T/c.st.tmp.x1"
+ok "a save" wtrain -m "$T/c.st" --resume -n 6 $NET $FX
+is "the dead writer's temp file is gone" "$(ls "$T" | grep -c "c.st.tmp.$dead\$")" 0
+is "a live writer's and another name kept" "$(ls "$T" | grep -c "c.st.tmp.\($live\|x1\)\$")" 2
+kill $live
 
 ok "train with heatmaps (K=2)" wtrain -m "$T/h.st" -n 2 --heatmaps $TINY $FX
 ok "train region high, cosine" wtrain -m "$T/r.st" -n 2 --region high --schedule cosine $TINY $FX
