@@ -51,6 +51,8 @@ async function loadInfo() {
       o.value = o.textContent = d;
       $('demo').appendChild(o);
     }
+    const photoLike = i.demos.find((d) => /^sample/.test(d));  /* face-api's demo folder also holds screenshots */
+    if (photoLike) $('demo').value = photoLike;
   }
   const emo = $('emotions');
   for (const e of i.emotions) {
@@ -226,6 +228,8 @@ function showResult(j) {
   $('before').src = '/api/image?photo=' + state.photo;
   $('after').src = url + '&what=photo';
   $('download').href = url + '&what=photo&download=1';
+  $('face-before').src = url + '&what=source';
+  $('face-after').src = url + '&what=face';
   $('metrics').innerHTML = '<p>' + settingsText(r.settings) + '</p>' +
     '<p>What the judge (face-api\'s expression net) sees on the edited face' + (r.faces.length > 1 ? 's' : '') +
     ', and how close the face stays to the original (recognition net, 1 = same):</p>' + probTable(r.faces, 'expression');

@@ -183,6 +183,7 @@ static void job_free(job *j)
     we_serve_photo_unref(j->photo);
     free(j->result);
     free(j->face);
+    free(j->source);
     free(j->sheet);
     free(j->metrics);
     free(j);
@@ -270,6 +271,10 @@ static we_status run_edit(we_server *s, job *j, we_sbuf *mb)
     if (st) return st;
     st = we_photo_encode(&out, j->photo->ph.fmt, &j->result, &j->result_len, &j->mime);
     if (!st) st = we_image_encode_png(&crops[0], &j->face, &j->face_len);
+    we_tensor src = {0};
+    if (!st) st = we_image_f32_to_u8(&j->photo->ph.faces[j->faces[0]].image, &src);
+    if (!st) st = we_image_encode_png(&src, &j->source, &j->source_len);
+    we_tensor_free(&src);
     we_tensor_free(&out);
     for (int k = 0; k < j->nfaces; k++) we_tensor_free(&crops[k]);
     we_sb_printf(mb, "{\"kind\": \"edit\", ");

@@ -21,7 +21,8 @@
  *        &g_low=&g_high=&strength=&steps=&seed=&faith=]   -> 202 {job}
  *   POST /api/sheet?photo=P&face=F[&settings as edit]  the six emotions -> 202 {job}
  *   GET  /api/job?job=J               {state, position, done, total, error, result}
- *   GET  /api/result?job=J&what=photo|face|sheet[&download=1]   images
+ *   GET  /api/result?job=J&what=photo|face|source|sheet[&download=1]   images
+ *                                     (edited photo; first face edited / before; sheet)
  *
  * Safety: photos and results live in memory only (bounded: max_photos
  * sessions, max_jobs jobs, the oldest finished dropped first); no request

@@ -53,8 +53,8 @@ typedef struct {
     long done, total, tick_base;
     double t_queued, t_start, t_end;
     char error[256];
-    uint8_t *result, *face, *sheet;   /* edited photo, first edited face (PNG), sheet (PNG) */
-    size_t result_len, face_len, sheet_len;
+    uint8_t *result, *face, *source, *sheet; /* edited photo; first face edited and before (PNG); sheet (PNG) */
+    size_t result_len, face_len, source_len, sheet_len;
     const char *mime;
     char *metrics;          /* JSON of the judge and settings */
 } job;

@@ -298,8 +298,8 @@ static void route_job(we_server *s, const we_serve_req *rq, we_serve_resp *rs)
 static void route_result(we_server *s, const we_serve_req *rq, we_serve_resp *rs)
 {
     const char *what = arg(rq, "what") ? arg(rq, "what") : "photo";
-    if (strcmp(what, "photo") && strcmp(what, "face") && strcmp(what, "sheet")) {
-        we_serve_error(rs, 400, "what: '%.20s' is not photo, face or sheet", what);
+    if (strcmp(what, "photo") && strcmp(what, "face") && strcmp(what, "source") && strcmp(what, "sheet")) {
+        we_serve_error(rs, 400, "what: '%.20s' is not photo, face, source or sheet", what);
         return;
     }
     pthread_mutex_lock(&s->lock);
@@ -310,6 +310,7 @@ static void route_result(we_server *s, const we_serve_req *rq, we_serve_resp *rs
     if (j && j->state == JOB_DONE) {
         if (!strcmp(what, "photo")) src = j->result, n = j->result_len, type = j->mime;
         else if (!strcmp(what, "face")) src = j->face, n = j->face_len;
+        else if (!strcmp(what, "source")) src = j->source, n = j->source_len;
         else src = j->sheet, n = j->sheet_len;
     }
     uint8_t *copy = src ? malloc(n) : NULL;

@@ -49,7 +49,8 @@ for b in ("/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chr
     if os.path.exists(b):
         opts.binary_location = b
         break
-for a in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--window-size=1100,1500"):
+height = os.environ.get("WESERVE_SHOT_HEIGHT", "1500")  # a taller window: the whole page in one shot
+for a in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--window-size=1100," + height):
     opts.add_argument(a)
 opts.add_experimental_option("prefs", {"download.default_directory": outdir, "download.prompt_for_download": False})
 driver = None
@@ -115,6 +116,11 @@ try:
     sizes = br.execute_script("""var a = document.getElementById('after'), b = document.getElementById('before');
         return [a.naturalWidth, a.naturalHeight, b.naturalWidth, b.naturalHeight];""")
     check(sizes[0] > 0 and sizes[:2] == sizes[2:], "before and after images load, same size: %s" % sizes)
+    WebDriverWait(br, 30).until(lambda b: b.execute_script(
+        "return document.getElementById('face-after').complete && document.getElementById('face-before').complete"))
+    fz = br.execute_script("""return [document.getElementById('face-before').naturalWidth,
+        document.getElementById('face-after').naturalWidth];""")
+    check(fz[0] > 0 and fz[0] == fz[1], "the face before and after, side by side: %s" % fz)
     metrics = br.find_element(By.ID, "metrics").text
     check("target sad" in metrics and "identity" in metrics and "happy" in metrics,
           "the metrics show the target, the judge's probabilities and identity")
@@ -139,7 +145,8 @@ try:
     check(bool(got), "clicking download saves edited-sad.jpg")
     br.execute_script("document.getElementById('split').value = 50; document.getElementById('split')"
                       ".dispatchEvent(new Event('input'));")
-    br.execute_script("document.getElementById('edit-panel').scrollIntoView()")
+    br.execute_script("document.getElementById(%s).scrollIntoView()" %
+                      ("'result-panel'" if height == "1500" else "'input'"))
     shot = os.path.join(outdir, "weserve.png")
     br.save_screenshot(shot)
     check(os.path.getsize(shot) > 10000, "screenshot saved: " + shot)

@@ -329,6 +329,12 @@ int main(void)
           "the download decodes at the photo's full 1920x1280");
     we_tensor_free(&img);
     free(rs.body);
+    snprintf(q, sizeof q, "job=%s&what=source", job);
+    CHECK(call(s, "GET", "/api/result", q, "t", NULL, 0, &rs) == 200 && we_image_decode(rs.body, rs.len, &img) == WE_OK &&
+              img.shape[1] == 256 && img.shape[2] == 256,
+          "the face before, as aligned: a 256 px PNG");
+    we_tensor_free(&img);
+    free(rs.body);
     snprintf(q, sizeof q, "job=%s&what=sheet", job);
     CHECK(call(s, "GET", "/api/result", q, "t", NULL, 0, &rs) == 404, "an edit job has no sheet: 404");
     free(rs.body);
