@@ -4,7 +4,8 @@
 #   make test       unit tests + shell tests of every tool: "N passed, N failed"
 #   make bench      benchmarks (never part of make test)
 #   make demo       edit a real face photo with the shipped model
-#   make install    tools, man pages and the default model under
+#   make serve      the photo-editing page, weserve(1), on 127.0.0.1:8642
+#   make install    tools, man pages, the default model and weserve's page under
 #                   $(DESTDIR)$(PREFIX) (PREFIX=/usr/local); make uninstall
 #   make CUDA=0     build without CUDA even if nvcc is present
 #
@@ -31,6 +32,10 @@ CXXFLAGS ?= $(OPT) -g
 CXXFLAGS += -std=c++14 -pthread -Wall -Wextra -Wno-unused-parameter
 LDLIBS  := -ljpeg -lpng -lopenblas -lm -lpthread
 LDFLAGS += -Wl,--as-needed
+
+# libmicrohttpd: weserve's HTTP front (lib/serve/we_serve_http.c); --as-needed
+# keeps it out of the other tools.
+LDLIBS  += -lmicrohttpd
 
 # dlib (faces): only tools that use lib/**/*.cc pull it in (--as-needed).
 DLIB_LIBS := $(shell pkg-config --libs dlib-1 2>/dev/null || echo -ldlib)
@@ -79,13 +84,14 @@ FUZZ_REPLAY := $(patsubst tests/fuzz/%.c,build/tests/replay_%,$(FUZZ_SRC))
 MAN1    := $(wildcard man/*.1)
 MAN5    := $(wildcard man/*.5)
 MODEL   := models/default.safetensors
+WEB     := $(wildcard web/*)
 
 # Objects of tools, tests and fuzz replays (linked against the library).
 TOOL_OBJ   := $(patsubst bin/%,build/obj/tools/%.o,$(TOOLS))
 UNIT_OBJ   := $(patsubst build/tests/%,build/obj/tests/%.o,$(UNIT))
 REPLAY_OBJ := $(patsubst tests/fuzz/%.c,build/obj/fuzz/%.o,$(FUZZ_SRC)) build/obj/fuzz/driver.o
 
-.PHONY: all tools tests test bench demo install uninstall clean deps fuzz buildinfo
+.PHONY: all tools tests test bench demo serve install uninstall clean deps fuzz buildinfo
 all: buildinfo $(TOOLS) $(UNIT) $(FUZZ_REPLAY) emu
 
 buildinfo:
@@ -143,7 +149,7 @@ EMU_TESTS   := $(patsubst tests/unit/%.c,build/emu/tests/%,$(wildcard tests/unit
                build/emu/tests/test_cudaemu_self
 EMU_OBJ     := $(EMU_LIB_OBJ) $(patsubst build/emu/bin/%,build/emu/obj/tools/%.o,$(EMU_TOOLS)) \
                $(patsubst build/emu/tests/%,build/emu/obj/tests/%.o,$(EMU_TESTS))
-EMU_LDLIBS  := -ljpeg -lpng -lopenblas -lm -lpthread $(DLIB_LIBS) -lstdc++
+EMU_LDLIBS  := -ljpeg -lpng -lopenblas -lm -lpthread -lmicrohttpd $(DLIB_LIBS) -lstdc++
 EMU_READY   := build/emu/READY
 else
 EMU_READY   :=
@@ -204,6 +210,11 @@ bench: all
 demo: deps all
 	@sh pipelines/demo.sh
 
+# The photo-editing page (weserve(1)) on http://127.0.0.1:$(SERVE_PORT)/.
+SERVE_PORT ?= 8642
+serve: deps all
+	./bin/weserve -p $(SERVE_PORT)
+
 # Fuzzing. `make fuzz` builds a libFuzzer binary per tests/fuzz/fuzz_X.c
 # (clang, ASan + UBSan) against an instrumented archive of lib/**/*.c; run them
 # as tests/fuzz/README says. Every harness is also built without libFuzzer
@@ -238,12 +249,15 @@ install: $(TOOLS)
 	$(if $(MAN1),install -m 644 $(MAN1) $(DESTDIR)$(MANDIR)/man1/)
 	$(if $(MAN5),install -m 644 $(MAN5) $(DESTDIR)$(MANDIR)/man5/)
 	install -m 644 $(MODEL) $(DESTDIR)$(DATADIR)/models/default.safetensors
+	install -d $(DESTDIR)$(DATADIR)/web
+	install -m 644 $(WEB) $(DESTDIR)$(DATADIR)/web/
 uninstall:
 	rm -f $(addprefix $(DESTDIR)$(BINDIR)/,$(notdir $(TOOLS))) \
 	      $(addprefix $(DESTDIR)$(MANDIR)/man1/,$(notdir $(MAN1))) \
 	      $(addprefix $(DESTDIR)$(MANDIR)/man5/,$(notdir $(MAN5))) \
-	      $(DESTDIR)$(DATADIR)/models/default.safetensors
-	rmdir $(DESTDIR)$(DATADIR)/models $(DESTDIR)$(DATADIR) 2>/dev/null || true
+	      $(DESTDIR)$(DATADIR)/models/default.safetensors \
+	      $(addprefix $(DESTDIR)$(DATADIR)/web/,$(notdir $(WEB)))
+	rmdir $(DESTDIR)$(DATADIR)/models $(DESTDIR)$(DATADIR)/web $(DESTDIR)$(DATADIR) 2>/dev/null || true
 
 clean:
 	rm -rf build bin

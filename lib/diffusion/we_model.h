@@ -81,6 +81,12 @@ typedef struct we_model {
     we_cascade_params cas;  /* the file's cascade.* metadata, else we_cascade_params_init */
     float *coef;            /* [12 h h] one cascade item's coarse coefficients (edit) */
     float *xr, *coefr;      /* the batch's reconstruction [maxN, 4C, h, h] and one item's [12 h h] (cascade) */
+    /* Called after each network evaluation of an edit (we_model_edit_batch)
+     * with the evaluations so far in this batch (1, 2, ...; the batch makes
+     * we_model_edit_calls of them); a status other than WE_OK stops the edit
+     * and is returned (a server's cancel or time limit). NULL = none. */
+    we_status (*tick)(void *ctx, long calls);
+    void *tick_ctx;
 } we_model;
 
 /* Load the checkpoint at path for batches of up to maxN items, with the EMA
@@ -149,6 +155,13 @@ we_status we_model_check_wavelet(const we_model *m, const we_frame *w, const cha
  * the first item the model wanted a heatmap frame for and that had none
  * (edited with the NULL heatmap), else -1. rng for eta > 0. */
 we_status we_model_edit(we_model *m, const we_edit_request *r, we_item *it, int n, int *noheat, we_rng *rng);
+
+/* Network evaluations one we_model_edit_batch makes with p (guidance
+ * resolved) and, when recon, the reconstruction pass of a cascade batch:
+ * steps (inversion) + steps per guided step (1 unguided, 2 with band
+ * guidance, 1 + the non-zero condition scales per-condition) + steps
+ * (reconstruction). What m->tick counts up to. */
+long we_model_edit_calls(const we_edit_params *p, int recon);
 
 /* ---- cascade: faces of S * 2^k px (lib/diffusion/we_model_cascade.c) ---
  *

@@ -6,6 +6,32 @@
 
 #include "we_sampler.h"
 
+long we_model_edit_calls(const we_edit_params *p, int recon)
+{
+    long per = 2;
+    if (p->per_cond) {
+        per = 1;
+        for (int c = 0; c < WE_COND_COUNT; c++) per += p->cond_scales[c] != 0;
+    } else if ((p->g_low == 1 && p->g_high == 1) || (p->g_low == 0 && p->g_high == 0)) {
+        per = 1;
+    }
+    return (long)p->steps * (1 + per + (recon != 0));
+}
+
+/* we_cond_eps, then the model's tick (m->tick) with the count so far. */
+typedef struct {
+    we_cond *c;
+    we_model *m;
+    long calls;
+} tick_ctx;
+
+static we_status eps_tick(void *ctx, float *eps, const float *x, int t, int which, int N)
+{
+    tick_ctx *k = ctx;
+    we_status s = we_cond_eps(k->c, eps, x, t, which, N);
+    return s ? s : k->m->tick(k->m->tick_ctx, ++k->calls);
+}
+
 we_status we_model_edit_batch(we_model *em, const we_edit_params *p, float *x, float *recon,
                               const int32_t *src_label, int tgt_label, const float *va, const float *heat, int N,
                               we_rng *rng)
@@ -38,6 +64,8 @@ we_status we_model_edit_batch(we_model *em, const we_edit_params *p, float *x, f
     we_sampler_init(&sp);
     sp.fn = we_cond_eps;
     sp.ctx = c;
+    tick_ctx tk = {c, em, 0};
+    if (em->tick) sp.fn = eps_tick, sp.ctx = &tk;
     sp.sched = &em->sch;
     sp.N = N;
     sp.C = em->cfg.C;

@@ -16,6 +16,7 @@ ok "default model installed" cmp -s "$repo/models/default.safetensors" "$d/$mode
 [ -f "$d/share/man/man1/wdenoise.1" ] && [ ! -L "$d/share/man/man1/wdenoise.1" ]
 _report $? "man page installed as a file"
 [ -f "$d/share/man/man5/wes.5" ]; _report $? "wes.5 installed"
+[ -f "$d/share/waveemotion/web/index.html" ] && [ -f "$d/share/waveemotion/web/app.js" ]; _report $? "weserve's page installed (share/waveemotion/web)"
 if command -v man >/dev/null 2>&1; then
     is "man -M finds wdenoise(1)" "$(man -M "$d/share/man" -w wdenoise 2>/dev/null)" "$d/share/man/man1/wdenoise.1"
     is "man -M finds wes(5)" "$(man -M "$d/share/man" -w 5 wes 2>/dev/null)" "$d/share/man/man5/wes.5"

@@ -31,6 +31,13 @@ static void fill(float *x, size_t n, unsigned seed)
 
 static double maxdiff(const float *a, const float *b, size_t n) { return check_max_abs_diff(a, b, n); }
 
+static long tick_seen, tick_stop;
+static we_status count_tick(void *ctx, long calls)
+{
+    tick_seen = calls;
+    return tick_stop && calls >= tick_stop ? WE_ELIMIT : WE_OK;
+}
+
 int main(int argc, char **argv)
 {
     if (argc >= 3 && !strcmp(argv[1], "--write-model")) {
@@ -117,6 +124,21 @@ int main(int argc, char **argv)
         we_rng_seed(&r, 1);
         we_model_edit_batch(&em, &p, b, NULL, src, 2, NULL, NULL, 2, &r);
         CHECK(maxdiff(a, b, n) == 0, "deterministic (eta 0): same output twice");
+        /* the tick hook: counts every network call, and stops the edit */
+        tick_seen = 0, tick_stop = 0;
+        em.tick = count_tick;
+        memcpy(b, x0, n * sizeof(float));
+        float *rc = malloc(n * sizeof(float));
+        CHECK(we_model_edit_batch(&em, &p, b, rc, src, 2, NULL, NULL, 2, &r) == WE_OK, "edit with a tick hook");
+        CHECK(tick_seen == we_model_edit_calls(&p, 1) && tick_seen == 10 * (1 + 2 + 1),
+              "tick counts the edit's network calls (inversion + guided reverse + reconstruction)");
+        CHECK(maxdiff(a, b, n) == 0, "the tick hook does not change the edit");
+        tick_seen = 0, tick_stop = 5;
+        memcpy(b, x0, n * sizeof(float));
+        CHECK(we_model_edit_batch(&em, &p, b, NULL, src, 2, NULL, NULL, 2, &r) == WE_ELIMIT && tick_seen == 5,
+              "a tick's error stops the edit at once and is returned");
+        em.tick = NULL;
+        free(rc);
         memcpy(b, x0, n * sizeof(float));
         we_model_edit_batch(&em, &p, b, NULL, src, 1, NULL, NULL, 2, &r);
         double dt = maxdiff(a, b, n);
