@@ -23,6 +23,14 @@
  *     change that covers the face is removed where it is uniform, a local
  *     one mostly kept), then, with tone_mean, the remaining mask-weighted
  *     mean: the mean luminance of the face does not drift.
+ *  2b. with flow_alpha > 0 (cascade.flow_alpha): the flow from x to the
+ *     target x + dLL_J / 2^J (lib/image/we_flow.h, Horn-Schunck with that
+ *     smoothness), faded by m_J, moves the source: src' = src + m_0
+ *     (warp(src) - src), so a feature the model moves takes its own sharp
+ *     detail along instead of leaving it behind as a ghost; the rest of
+ *     the steps then run on src' (its pyramid in place of the source's)
+ *     with dLL_J = LL_J + dLL_J - LL_J(src'), so the coarse band still
+ *     comes out as the target. Where m_0 = 0, src' is src bit for bit.
  *  3. for j = J..1: LL'_j = LL_j + dLL_j; base_j = det_j +
  *     we_cascade_smooth_detail(dLL_j) (the source's detail plus the detail
  *     of a smooth interpolation of the change); det'_j = D(LL'_j, LL_j,
