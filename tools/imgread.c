@@ -166,7 +166,7 @@ int main(int argc, char **argv)
         }
         s = we_frame_write(stdout, &fr);
         we_frame_free(&fr);
-        if (s) we_cli_die(WE_EIO, "write error on stdout: %s", strerror(errno));
+        if (s) we_cli_die_status(s, "stdout");
         written++;
         we_progress_update(&prog, (long)i + 1, (long)total, "images");
     }

@@ -132,7 +132,7 @@ int main(int argc, char **argv)
     we_progress_start(&pg);
     while ((s = we_reader_frame(&r, &in)) == WE_OK) {
         if (strcmp(in.name, "wavelet") != 0) {
-            if (o.mode == OUT_STREAM && we_frame_write(stdout, &in)) we_cli_die(WE_EIO, "write error on stdout");
+            if (o.mode == OUT_STREAM && (s = we_frame_write(stdout, &in))) we_cli_die_status(s, "stdout");
             continue;
         }
         we_wavelet_layout L;
@@ -170,7 +170,7 @@ int main(int argc, char **argv)
             s = we_frame_copy_keys(&out, &in);
             if (s) we_cli_die_status(s, "copying keys");
             we_layout_wavelet_unset_keys(&out);
-            if (we_frame_write(stdout, &out)) we_cli_die(WE_EIO, "write error on stdout");
+            if ((s = we_frame_write(stdout, &out))) we_cli_die_status(s, "stdout");
         } else {
             we_tensor u8;
             if ((s = we_image_f32_to_u8(&out.t, &u8))) we_cli_die_status(s, "converting to u8");

@@ -10,6 +10,7 @@
 #include "we_layout_image.h"
 
 #include "we_affine.h"
+#include "we_limits.h"
 
 #include "we_face_align.h"
 #include "we_heatmap.h"
@@ -123,7 +124,8 @@ we_status we_layout_heatmap_check(const we_heatmap_layout *L, int K, int H, int 
 
 we_status we_layout_heatmap_new(we_frame *fr, int K, int H, int W)
 {
-    we_status s = we_frame_set_name(fr, "heatmap");
+    we_status s = we_limit_image((uint64_t)K, (uint64_t)H, (uint64_t)W, "heatmap");
+    if (!s) s = we_frame_set_name(fr, "heatmap");
     if (!s) s = we_tensor_alloc(&fr->t, WE_F32, 3, (int64_t[]){K, H, W});
     return s;
 }

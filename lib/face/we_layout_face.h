@@ -79,7 +79,8 @@ we_status we_layout_heatmap_read(const we_frame *fr, we_heatmap_layout *L);
 /* Check against K, H, W (0 = any): WE_EDATA "heatmap must be f32 K x H x W"
  * with the wanted numbers, or "heatmap has K channels, want K'". */
 we_status we_layout_heatmap_check(const we_heatmap_layout *L, int K, int H, int W);
-/* Make fr (empty) a `heatmap` frame with a zeroed f32 K x H x W tensor. */
+/* Make fr (empty) a `heatmap` frame with a zeroed f32 K x H x W tensor;
+ * WE_ELIMIT above the memory budget (we_limits.h). */
 we_status we_layout_heatmap_new(we_frame *fr, int K, int H, int W);
 /* Set the heatmap's own keys: regions (we_heatmap_regions_key) and sigma. */
 we_status we_layout_heatmap_set_keys(we_frame *fr, int with_mask, double sigma);
