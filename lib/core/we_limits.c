@@ -3,8 +3,6 @@
 
 #include <stdlib.h>
 
-#include "we_stream.h"
-
 we_status we_limit_parse(const char *var, const char *s, uint64_t *out)
 {
     uint64_t v = 0;

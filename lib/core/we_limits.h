@@ -3,7 +3,7 @@
  * Two limits, both from the environment and validated the same way (a
  * decimal count, optionally with a k/M/G suffix of powers of 1024; anything
  * else is a usage error, never silently ignored):
- *   WE_MAX_BYTES   largest stream frame payload (default 4 GiB, we_stream.h)
+ *   WE_MAX_BYTES   largest stream frame payload (default 4 GiB, WE_DEFAULT_MAX_BYTES)
  *   WE_MAX_PIXELS  largest image any step may hold, in RGB pixels (default
  *                  WE_DEFAULT_MAX_PIXELS): decoded photos, and every image
  *                  derived from one (detector pyramids and padded frames,
@@ -21,6 +21,7 @@
 
 #include "we_err.h"
 
+#define WE_DEFAULT_MAX_BYTES (4ull << 30)  /* stream frame payload, 4 GiB */
 #define WE_DEFAULT_MAX_PIXELS (1ull << 24) /* 16.7 Mpx: a 4096 x 4096 or 16 Mpx camera photo */
 #define WE_LIMIT_MAX (1ull << 50)          /* largest value either variable may take */
 

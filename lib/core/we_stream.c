@@ -6,8 +6,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "we_limits.h"
-
 /* ---- validation ---------------------------------------------------- */
 
 int we_valid_name(const char *s)

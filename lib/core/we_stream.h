@@ -14,12 +14,12 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "we_limits.h" /* WE_DEFAULT_MAX_BYTES, the payload limit */
 #include "we_tensor.h"
 
 #define WE_NAME_MAX 64          /* frame name, including the NUL */
 #define WE_HEADER_LINE_MAX 65536 /* one header line, including the newline */
 #define WE_HEADER_KEYS_MAX 1024  /* metadata lines per frame */
-#define WE_DEFAULT_MAX_BYTES (4ull << 30) /* payload limit, 4 GiB */
 
 typedef struct {
     char *key;
