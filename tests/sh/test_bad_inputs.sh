@@ -47,6 +47,7 @@ png('wide.png', 30000, 1)          # 1 x 30000: facealign once asked for 16 GB
 png('bomb16k.png', 16384, 16384)   # ~300 KB, 268 Mpx: imgread once took 3.9 GB
 png('bit16k.png', 16000, 16000, 1) # 1-bit, ~50 KB
 png('flat.png', 48, 40, 8, 2)
+png('m4096.png', 4096, 4096)       # ~20 KB, within the budget
 open('trunc.png', 'wb').write(open('flat.png', 'rb').read()[:60])
 def st(path, edit):  # a copy of the shipped model with its header edited
     b = open(MODEL, 'rb').read()
@@ -157,6 +158,7 @@ table <<'EOF'
 65 2 -   | facealign: 1x30000 PNG (python-input)          | facealign -s 64 -c 1 wide.png
 65 2 -   | facealign: 16384^2 PNG bomb (python-input)     | facealign -s 64 bomb16k.png
 65 2 -   | facealign: 1-bit 16000^2 PNG (python-input)    | facealign -s 64 bit16k.png
+65 2 -   | facealign -u 3: 4096^2 upsampled 64x (python-input) | facealign -u 3 -s 64 m4096.png
 65 2 -   | facealign: garbage                             | facealign garbage.bin
 65 - -   | facepaste: NaN landmarks (python-input)        | facepaste -f png flat.png nan_landmarks.wes
 65 - -   | facepaste: affine 1,0,3e9,0,1,500 (python-input) | facepaste -f png flat.png affine_3e9.wes
