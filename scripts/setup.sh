@@ -16,7 +16,7 @@ quiet=0
 # libmicrohttpd is weserve's HTTP server, chromium + selenium its browser test).
 PKGS="build-essential pkg-config libpng-dev libjpeg62-turbo-dev libdlib-dev libdlib-data
 libopenblas-dev liblapack-dev python3-numpy python3-pywt python3-scipy python3-torch
-clang libclang-rt-14-dev afl++ gnuplot-nox imagemagick webp
+clang libclang-rt-14-dev afl++ gnuplot-nox imagemagick webp time
 libmicrohttpd-dev chromium chromium-driver python3-selenium"
 # Node.js may come from elsewhere with its own npm; only then skip Debian's.
 command -v npm >/dev/null 2>&1 || PKGS="$PKGS nodejs npm"

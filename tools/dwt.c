@@ -82,7 +82,7 @@ int main(int argc, char **argv)
     long done = 0;
     while ((s = we_reader_frame(&r, &in)) == WE_OK) {
         if (strcmp(in.name, "image") != 0) {
-            if (we_frame_write(stdout, &in)) we_cli_die(WE_EIO, "write error on stdout");
+            if ((s = we_frame_write(stdout, &in))) we_cli_die_status(s, "stdout");
             continue;
         }
         const we_tensor *t = &in.t;
@@ -121,7 +121,7 @@ int main(int argc, char **argv)
         s = we_frame_copy_keys(&out, &in);
         if (!s) s = we_layout_wavelet_set_keys(&out, &L);
         if (s) we_cli_die_status(s, "setting keys");
-        if (we_frame_write(stdout, &out)) we_cli_die(WE_EIO, "write error on stdout");
+        if ((s = we_frame_write(stdout, &out))) we_cli_die_status(s, "stdout");
         we_frame_free(&out);
         we_tensor_free(&f32);
         we_tensor_free(&padded);

@@ -123,7 +123,8 @@ int main(int argc, char **argv)
         int Cf = il.C, S = il.H;
         float *A = af.A, pts[2 * 68];
         int npts;
-        if (fl && we_layout_landmarks_check(fl) == WE_OK) {
+        if (fl && we_layout_landmarks_check(fl)) we_cli_die(WE_EDATA, "item %s: %s", id, we_err_detail());
+        if (fl) {
             memcpy(pts, fl->t.data, sizeof pts);
             npts = 68;
         } else {

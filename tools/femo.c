@@ -114,7 +114,7 @@ int main(int argc, char **argv)
             we_frame *fr = &it.f[f];
             if (o.landmarks && !strcmp(fr->name, "landmarks")) continue; /* replaced by ours */
             if (strcmp(fr->name, "image") != 0) {
-                if ((st = we_frame_write(stdout, fr))) we_cli_die(WE_EIO, "write error on stdout");
+                if ((st = we_frame_write(stdout, fr))) we_cli_die_status(st, "stdout");
                 continue;
             }
             we_tensor pix;
@@ -140,7 +140,7 @@ int main(int argc, char **argv)
                 }
                 we_frame_set(fr, "expr.top", we_fa_expr_vocab[we_fa_expr_top(r.expr)]);
             }
-            if ((st = we_frame_write(stdout, fr))) we_cli_die(WE_EIO, "write error on stdout");
+            if ((st = we_frame_write(stdout, fr))) we_cli_die_status(st, "stdout");
             we_frame ex;
             if (o.landmarks) {
                 we_frame_init(&ex);

@@ -42,8 +42,15 @@ static void usage(FILE *f)
 static we_status convert_one(const opts *o, const char *path, we_frame *fr)
 {
     we_tensor img, tmp;
-    we_status s = we_image_read_file(path, &img);
+    /* With -s, a JPEG over the pixel budget may decode at 1/2..1/8 scale. */
+    we_status s = we_image_read_file_fit(path, o->size, &img);
     if (s) return s;
+    if (o->size && img.shape[1] != img.shape[2]) { /* crop in u8: same pixels, a quarter of the memory */
+        s = we_image_crop_square(&img, &tmp);
+        we_tensor_free(&img);
+        if (s) return s;
+        img = tmp;
+    }
     if (o->channels && img.shape[0] != o->channels) {
         s = we_image_to_channels(&img, o->channels, &tmp);
         we_tensor_free(&img);
@@ -56,19 +63,11 @@ static we_status convert_one(const opts *o, const char *path, we_frame *fr)
         if (s) return s;
         img = tmp;
     }
-    if (o->size) {
-        if (img.shape[1] != img.shape[2]) {
-            s = we_image_crop_square(&img, &tmp);
-            we_tensor_free(&img);
-            if (s) return s;
-            img = tmp;
-        }
-        if (img.shape[1] != o->size) {
-            s = we_image_resize(&img, o->size, o->size, &tmp);
-            we_tensor_free(&img);
-            if (s) return s;
-            img = tmp;
-        }
+    if (o->size && img.shape[1] != o->size) {
+        s = we_image_resize(&img, o->size, o->size, &tmp);
+        we_tensor_free(&img);
+        if (s) return s;
+        img = tmp;
     }
     we_frame_init(fr);
     if ((s = we_layout_image_new(fr, &img))) {
@@ -167,7 +166,7 @@ int main(int argc, char **argv)
         }
         s = we_frame_write(stdout, &fr);
         we_frame_free(&fr);
-        if (s) we_cli_die(WE_EIO, "write error on stdout: %s", strerror(errno));
+        if (s) we_cli_die_status(s, "stdout");
         written++;
         we_progress_update(&prog, (long)i + 1, (long)total, "images");
     }

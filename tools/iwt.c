@@ -13,6 +13,7 @@
 #include "we_image.h"
 #include "we_layout_image.h"
 #include "we_layout_wavelet.h"
+#include "we_pattern.h"
 #include "we_stream.h"
 #include "we_wavelet.h"
 
@@ -52,59 +53,6 @@ static void usage(FILE *f)
             "  -d, --device=DEV    cpu, cuda or auto (default auto, or $WE_DEVICE)\n"
             "  -T, --threads=N     CPU threads, 0 = all cores (default 0)\n"
             "  -h, --help          show this help and exit\n");
-}
-
-/* Validate the pattern once: only %s, %d (with an optional 0-padded
- * width) and %%. Returns 0 if bad. */
-static int pattern_ok(const char *p)
-{
-    int conv = 0;
-    for (; *p; p++) {
-        if (*p != '%') continue;
-        p++;
-        if (*p == '%') continue;
-        while (*p >= '0' && *p <= '9') p++;
-        if (*p != 's' && *p != 'd') return 0;
-        conv++;
-    }
-    return conv > 0;
-}
-
-/* Expand the pattern for one item into buf (n bytes). */
-static void pattern_fill(char *buf, size_t n, const char *p, const char *id, long index)
-{
-    size_t o = 0;
-    char safe[256];
-    size_t k = 0;
-    for (const char *c = id; *c && k + 1 < sizeof safe; c++) {
-        unsigned char u = (unsigned char)*c;
-        int good = (u >= 'a' && u <= 'z') || (u >= 'A' && u <= 'Z') || (u >= '0' && u <= '9') || u == '-' ||
-                   u == '_' || u == '.' || u == '#' || u == '+';
-        safe[k++] = good ? (char)u : '_';
-    }
-    safe[k] = 0;
-    if (k == 0) snprintf(safe, sizeof safe, "%ld", index);
-    if (safe[0] == '.') safe[0] = '_'; /* no hidden files, no ".." */
-    for (; *p && o + 1 < n; p++) {
-        if (*p != '%') {
-            buf[o++] = *p;
-            continue;
-        }
-        p++;
-        if (*p == '%') {
-            buf[o++] = '%';
-            continue;
-        }
-        char spec[16] = "%";
-        size_t sl = 1;
-        while (*p >= '0' && *p <= '9' && sl < 10) spec[sl++] = *p++;
-        spec[sl++] = *p == 's' ? 's' : 'l';
-        if (*p == 'd') spec[sl++] = 'd';
-        spec[sl] = 0;
-        int m = *p == 's' ? snprintf(buf + o, n - o, spec, safe) : snprintf(buf + o, n - o, spec, index);
-        if (m > 0) o += (size_t)m < n - o ? (size_t)m : n - o - 1;
-    }
-    buf[o] = 0;
 }
 
 /* dwt padded an odd-sized image (keys image.height/width): crop back. */
@@ -158,8 +106,7 @@ int main(int argc, char **argv)
     if (want_u8 && want_f32) we_cli_usage_error("-u and -F contradict each other");
     if (want_u8) o.dtype = WE_U8;
     if (want_f32) o.dtype = WE_F32;
-    if (o.pattern && !pattern_ok(o.pattern))
-        we_cli_usage_error("option -o: '%s' needs %%s or %%d (and no other %% conversion)", o.pattern);
+    if (o.pattern && we_pattern_check(o.pattern)) we_cli_usage_error("option -o: %s", we_err_detail());
     if (o.pattern && !o.fmt_set) {
         const char *dot = strrchr(o.pattern, '.');
         if (dot && (!strcasecmp(dot, ".jpg") || !strcasecmp(dot, ".jpeg"))) o.fmt = WE_IMG_JPEG;
@@ -178,13 +125,14 @@ int main(int argc, char **argv)
     we_tensor single = {0}; /* default mode: the one image */
     int have_single = 0;
     long index = 0;
+    we_nameset names = {0}; /* files written (-o) */
     float *work = NULL;
     size_t work_n = 0;
     we_progress pg;
     we_progress_start(&pg);
     while ((s = we_reader_frame(&r, &in)) == WE_OK) {
         if (strcmp(in.name, "wavelet") != 0) {
-            if (o.mode == OUT_STREAM && we_frame_write(stdout, &in)) we_cli_die(WE_EIO, "write error on stdout");
+            if (o.mode == OUT_STREAM && (s = we_frame_write(stdout, &in))) we_cli_die_status(s, "stdout");
             continue;
         }
         we_wavelet_layout L;
@@ -222,14 +170,19 @@ int main(int argc, char **argv)
             s = we_frame_copy_keys(&out, &in);
             if (s) we_cli_die_status(s, "copying keys");
             we_layout_wavelet_unset_keys(&out);
-            if (we_frame_write(stdout, &out)) we_cli_die(WE_EIO, "write error on stdout");
+            if ((s = we_frame_write(stdout, &out))) we_cli_die_status(s, "stdout");
         } else {
             we_tensor u8;
             if ((s = we_image_f32_to_u8(&out.t, &u8))) we_cli_die_status(s, "converting to u8");
             if (o.pattern) {
-                char path[4096];
-                pattern_fill(path, sizeof path, o.pattern, we_frame_get(&in, "id") ? we_frame_get(&in, "id") : "",
-                             index);
+                char path[WE_PATTERN_MAX_PATH];
+                const char *id = we_frame_get(&in, "id");
+                if ((s = we_pattern_fill(path, sizeof path, o.pattern, id, index))) we_cli_die_status(s, NULL);
+                int fresh = we_nameset_add(&names, path);
+                if (fresh < 0) we_cli_die(WE_ENOMEM, "out of memory");
+                if (!fresh) /* never write two items over one file */
+                    we_cli_die(WE_EDATA, "frame %ld (id '%.64s'): %s was already written for another item; "
+                               "ids repeat: add %%d to the pattern", r.frames, id ? id : "", path);
                 if ((s = we_image_write_file(path, &u8, o.fmt, o.quality))) we_cli_die_status(s, path);
                 we_tensor_free(&u8);
             } else {
@@ -256,6 +209,7 @@ int main(int argc, char **argv)
     }
     we_frame_free(&in);
     we_reader_free(&r);
+    we_nameset_free(&names);
     free(work);
     we_cli_finish_output();
     return 0;

@@ -67,6 +67,7 @@ int main(int argc, char **argv)
     we_reader r1, r2;
     we_reader_init(&r1, f1, strcmp(p1, "-") ? p1 : "stdin");
     we_reader_init(&r2, f2, strcmp(p2, "-") ? p2 : "stdin");
+    r1.allow_nonfinite = r2.allow_nonfinite = 1; /* compares them as values (wes(5)) */
     we_frame a, b;
     we_frame_init(&a);
     we_frame_init(&b);

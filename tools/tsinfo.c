@@ -70,6 +70,7 @@ int main(int argc, char **argv)
         const char *label = is_stdin ? "stdin" : path;
         we_reader r;
         we_reader_init(&r, f, label);
+        r.allow_nonfinite = 1; /* an inspector: counts them (wes(5)) */
         we_frame fr;
         we_frame_init(&fr);
         long frames = 0, items = 0;

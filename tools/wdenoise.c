@@ -199,7 +199,7 @@ static long flush(opts *o, we_model *m, we_item *it, int n, int nedit, we_rng *r
         we_cli_warn("item %s has no heatmap frame; using the NULL heatmap (run lmheat before dwt)",
                     we_item_id(&it[noheat]));
     for (int i = 0; i < n; i++) {
-        if (we_item_write(stdout, &it[i])) we_cli_die(WE_EIO, "write error on stdout: %s", strerror(errno));
+        if ((s = we_item_write(stdout, &it[i]))) we_cli_die_status(s, "stdout");
         we_item_free(&it[i]);
         we_item_init(&it[i]);
     }

@@ -110,7 +110,7 @@ int main(int argc, char **argv)
         int nb = count - done < batch ? count - done : batch;
         if ((s = we_model_generate(&m, &gp, done, nb, fr, &rng))) we_cli_die_status(s, "sampling");
         for (int b = 0; b < nb; b++) {
-            if (we_frame_write(stdout, &fr[b])) we_cli_die(WE_EIO, "writing stdout");
+            if ((s = we_frame_write(stdout, &fr[b]))) we_cli_die_status(s, "stdout");
             we_frame_free(&fr[b]);
         }
         done += nb;

@@ -12,6 +12,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "we_limits.h"
+
 static const char *prog = "we";
 
 void we_cli_init(const char *argv0)
@@ -21,6 +23,8 @@ void we_cli_init(const char *argv0)
         prog = b ? b + 1 : argv0;
     }
     signal(SIGPIPE, SIG_DFL);
+    /* A limit the user set but we cannot read must not be ignored. */
+    if (we_limits_check_env()) we_cli_die(WE_EUSAGE, "%s", we_err_detail());
     /* Streams move ~200 KB per face; the default 64 KB pipe makes every
      * frame cost several context switches. Ask for 1 MiB pipes (the
      * unprivileged maximum by default); failure is harmless. */

@@ -13,7 +13,9 @@
 #include "we_err.h"
 
 /* Remember the program name (basename of argv0) and restore SIGPIPE's
- * default, so a reader that closes the pipe (`| head`) ends us quietly. */
+ * default, so a reader that closes the pipe (`| head`) ends us quietly.
+ * Dies with 64 when WE_MAX_BYTES or WE_MAX_PIXELS is set but invalid
+ * (we_limits.h). */
 void we_cli_init(const char *argv0);
 const char *we_cli_prog(void);
 

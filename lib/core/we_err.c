@@ -2,6 +2,7 @@
 #include "we_err.h"
 
 #include <stdio.h>
+#include <string.h>
 
 static const char *const status_msg[] = {
 #define WE_X_MSG(name, msg, code) msg,
@@ -29,10 +30,15 @@ int we_err_exit_code(we_status s)
 
 we_status we_err_set(we_status s, const char *fmt, ...)
 {
+    /* Format into a scratch line first: an argument may be we_err_detail()
+     * itself (`we_err_set(s, "config: %s", we_err_detail())`), and
+     * vsnprintf into its own source is undefined (it printed "nfig: ange"). */
+    char line[sizeof detail];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(detail, sizeof detail, fmt, ap);
+    vsnprintf(line, sizeof line, fmt, ap);
     va_end(ap);
+    memcpy(detail, line, sizeof detail);
     return s;
 }
 

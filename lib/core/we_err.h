@@ -41,7 +41,9 @@ const char *we_err_str(we_status s);
 int we_err_exit_code(we_status s);
 
 /* Record a detail line for the current thread and return s, so callers can
- * write `return we_err_set(WE_EDATA, "bad dtype '%s'", d);`. */
+ * write `return we_err_set(WE_EDATA, "bad dtype '%s'", d);`. An argument may
+ * be we_err_detail() itself, to prefix the detail of a failed callee:
+ * `we_err_set(s, "checkpoint: %s", we_err_detail())`. */
 we_status we_err_set(we_status s, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 

@@ -2,6 +2,7 @@
  * we parse just the three keys numpy writes and reject anything else. */
 #include "we_npy.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -152,6 +153,10 @@ we_status we_npy_parse(const uint8_t *buf, size_t n, uint64_t max_bytes, we_tens
         for (size_t i = 0; i < cnt; i++) {
             double d;
             memcpy(&d, p + 8 * i, 8);
+            if (isfinite(d) && !isfinite((float)d)) { /* 1e300 would become inf silently */
+                we_tensor_free(out);
+                return we_err_set(WE_EDATA, "npy f8 value %g at element %zu does not fit f32", d, i);
+            }
             o[i] = (float)d;
         }
     } else if (st == SRC_I64 || st == SRC_I16 || st == SRC_I8) {

@@ -2,6 +2,7 @@
 #include "we_safetensors.h"
 
 #include <stdarg.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -106,6 +107,35 @@ static we_status parse_entry(we_st_entry *e, const we_json *v, uint64_t dsize)
     return WE_OK;
 }
 
+static int cmp_begin(const void *a, const void *b)
+{
+    const we_st_entry *x = *(const we_st_entry *const *)a, *y = *(const we_st_entry *const *)b;
+    return x->begin < y->begin ? -1 : x->begin > y->begin ? 1 : (x->end > y->end) - (x->end < y->end);
+}
+
+/* Two tensors must not share bytes: writing one in place (a trainer's
+ * resume) would change the other, and a crafted file could alias a
+ * model's weights. Empty tensors (begin == end) own no bytes. */
+static we_status check_overlap(const we_st_file *f)
+{
+    if (f->n < 2) return WE_OK;
+    const we_st_entry **v = malloc((size_t)f->n * sizeof *v);
+    if (!v) return we_err_set(WE_ENOMEM, "safetensors: out of memory");
+    int m = 0;
+    for (int i = 0; i < f->n; i++)
+        if (f->e[i].end > f->e[i].begin) v[m++] = &f->e[i];
+    qsort(v, (size_t)m, sizeof *v, cmp_begin);
+    we_status s = WE_OK;
+    for (int i = 1; i < m && !s; i++)
+        if (v[i]->begin < v[i - 1]->end)
+            s = we_err_set(WE_EDATA, "safetensors: tensors '%.80s' and '%.80s' overlap (data_offsets [%llu, %llu] and [%llu, %llu])",
+                           v[i - 1]->name, v[i]->name, (unsigned long long)v[i - 1]->begin,
+                           (unsigned long long)v[i - 1]->end, (unsigned long long)v[i]->begin,
+                           (unsigned long long)v[i]->end);
+    free(v);
+    return s;
+}
+
 we_status we_st_parse(we_st_file *f, const uint8_t *buf, size_t n)
 {
     memset(f, 0, sizeof *f);
@@ -145,6 +175,7 @@ we_status we_st_parse(we_st_file *f, const uint8_t *buf, size_t n)
         s = parse_entry(e, &root.kids[i], dsize);
     }
     we_json_free(&root);
+    if (!s) s = check_overlap(f);
     if (s) {
         we_st_free(f);
         return s;
@@ -240,6 +271,12 @@ we_status we_st_get_f32(const we_st_file *f, const char *name, float *dst, size_
         default: return we_err_set(WE_EDATA, "tensor '%s' has dtype %s, want a float", name, st_names[e->dtype]);
         }
     }
+    /* Non-finite policy (we_tensor.h): a NaN/Inf weight (or an F64 beyond
+     * f32) would turn every output NaN; refuse it at load. */
+    int64_t bad = we_nonfinite_f32(dst, count);
+    if (bad >= 0)
+        return we_err_set(WE_EDATA, "tensor '%s': non-finite value (%s) at element %lld", name,
+                          isnan(dst[bad]) ? "nan" : "inf", (long long)bad);
     return WE_OK;
 }
 
@@ -253,6 +290,9 @@ we_status we_st_get_f64(const we_st_file *f, const char *name, double *dst, size
         if (e->dtype == WE_ST_F64) memcpy(&dst[i], p + 8 * i, 8);
         else if (e->dtype == WE_ST_F32) { float v; memcpy(&v, p + 4 * i, 4); dst[i] = v; }
         else return we_err_set(WE_EDATA, "tensor '%s' has dtype %s, want F64", name, st_names[e->dtype]);
+        if (!isfinite(dst[i]))
+            return we_err_set(WE_EDATA, "tensor '%s': non-finite value (%s) at element %zu", name,
+                              isnan(dst[i]) ? "nan" : "inf", i);
     }
     return WE_OK;
 }

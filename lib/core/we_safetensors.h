@@ -9,7 +9,8 @@
  *            after the header.
  * The reader is strict and bounded: header <= WE_ST_MAX_HEADER bytes, every
  * offset inside the file, end - begin == prod(shape) * dtype size (checked
- * for overflow), rank <= WE_MAX_RANK, names unique, only JSON it needs
+ * for overflow), no two tensors sharing bytes, rank <= WE_MAX_RANK, names
+ * unique, only JSON it needs
  * (strings with escapes, integers, objects, arrays). A bad file is WE_EDATA
  * with a detail, never a crash. The writer pads the header with spaces to a
  * multiple of 8 and writes atomically (temp file + rename).
@@ -95,12 +96,13 @@ int we_st_meta_lists(const we_st_file *f, const char *key, const char *word);
 /* Copy tensor `name` into dst as floats (F32, F64, F16 and I32 are
  * converted). It must have exactly `count` elements; if shape is not NULL
  * its rank and dims must match too. WE_EDATA with a detail naming the
- * tensor otherwise (missing, wrong shape, wrong dtype). */
+ * tensor otherwise (missing, wrong shape, wrong dtype, or a NaN/Inf value:
+ * the non-finite policy, we_tensor.h). */
 we_status we_st_get_f32(const we_st_file *f, const char *name, float *dst, size_t count,
                         int rank, const int64_t *shape);
 /* Same for int32 (I32 or I64 in range). */
 we_status we_st_get_i32(const we_st_file *f, const char *name, int32_t *dst, size_t count);
-/* Same for doubles (F64 or F32). */
+/* Same for doubles (F64 or F32; NaN/Inf refused as above). */
 we_status we_st_get_f64(const we_st_file *f, const char *name, double *dst, size_t count);
 
 /* Writer: collects tensors (data NOT copied: it must stay valid until save)

@@ -180,13 +180,7 @@ void we_reader_init(we_reader *r, FILE *f, const char *label)
     memset(r, 0, sizeof *r);
     r->f = f;
     r->label = label ? label : "stdin";
-    r->max_bytes = WE_DEFAULT_MAX_BYTES;
-    const char *env = getenv("WE_MAX_BYTES");
-    if (env && *env) {
-        char *end;
-        unsigned long long v = strtoull(env, &end, 10);
-        if (*end == 0 && v > 0) r->max_bytes = v;
-    }
+    r->max_bytes = we_limit_bytes(); /* WE_MAX_BYTES, validated by we_cli_init */
     we_frame_init(&r->ahead);
 }
 
@@ -322,6 +316,12 @@ we_status we_reader_frame(we_reader *r, we_frame *fr)
                             r->frames + 1, fr->name, r->label, got, (unsigned long long)bytes);
         goto fail;
     }
+    if (!r->allow_nonfinite && we_tensor_nonfinite(&fr->t) >= 0) {
+        char what[160];
+        snprintf(what, sizeof what, "frame %ld (%s) of %s", r->frames + 1, fr->name, r->label);
+        s = we_tensor_check_finite(&fr->t, what);
+        goto fail;
+    }
     r->frames++;
     return WE_OK;
 fail:
@@ -432,6 +432,11 @@ we_status we_frame_write(FILE *f, const we_frame *fr)
     uint64_t bytes;
     we_status s = we_shape_bytes(fr->t.dtype, fr->t.rank, fr->t.shape, UINT64_MAX, &bytes);
     if (s) return s;
+    if (we_tensor_nonfinite(&fr->t) >= 0) {
+        char what[96];
+        snprintf(what, sizeof what, "refusing to write frame '%s'", fr->name);
+        return we_tensor_check_finite(&fr->t, what);
+    }
     char *h = we_frame_header_string(fr);
     if (!h) return we_err_set(WE_ENOMEM, "out of memory");
     size_t hl = strlen(h);

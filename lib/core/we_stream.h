@@ -14,12 +14,12 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "we_limits.h" /* WE_DEFAULT_MAX_BYTES, the payload limit */
 #include "we_tensor.h"
 
 #define WE_NAME_MAX 64          /* frame name, including the NUL */
 #define WE_HEADER_LINE_MAX 65536 /* one header line, including the newline */
 #define WE_HEADER_KEYS_MAX 1024  /* metadata lines per frame */
-#define WE_DEFAULT_MAX_BYTES (4ull << 30) /* payload limit, 4 GiB */
 
 typedef struct {
     char *key;
@@ -69,9 +69,11 @@ int we_valid_value(const char *s);
 typedef struct {
     FILE *f;
     const char *label;     /* "stdin" or a path, for messages */
-    uint64_t max_bytes;    /* payload limit, default WE_DEFAULT_MAX_BYTES or $WE_MAX_BYTES */
+    uint64_t max_bytes;    /* payload limit: $WE_MAX_BYTES or WE_DEFAULT_MAX_BYTES (we_limits.h) */
     long frames;           /* frames read so far */
     uint64_t offset;       /* bytes consumed so far */
+    int allow_nonfinite;   /* 0 (default): a NaN/Inf in a float payload is WE_EDATA (wes(5));
+                            * inspectors (tsinfo, tscmp) set 1 to see them */
     we_frame ahead;
     int have_ahead;
 } we_reader;
@@ -83,7 +85,9 @@ void we_reader_free(we_reader *r);
 /* Read the next frame into fr (which must be empty/initialised; it is
  * freed first). Returns WE_OK, WE_EOF at a clean end (EOF exactly between
  * frames), or an error with a detail naming the frame number and offset:
- * WE_ETRUNC, WE_EDATA, WE_ELIMIT, WE_ENOMEM, WE_EIO. */
+ * WE_ETRUNC, WE_EDATA, WE_ELIMIT, WE_ENOMEM, WE_EIO. A float payload with
+ * a NaN or Inf is WE_EDATA unless r->allow_nonfinite (the non-finite
+ * policy of wes(5)). */
 we_status we_reader_frame(we_reader *r, we_frame *fr);
 
 /* An item: the contiguous frames sharing one `id` (a frame without `id` is
@@ -111,7 +115,8 @@ we_status we_frame_read_file(const char *path, we_frame *fr);
 
 /* Write one frame. Returns WE_EIO on a write error (EPIPE included, with
  * errno left as the OS set it). The frame is validated first (name, keys,
- * values), so a tool can never emit a stream another tool rejects. */
+ * values; a float payload holding NaN or Inf is WE_EDATA and nothing is
+ * written), so a tool can never emit a stream another tool rejects. */
 we_status we_frame_write(FILE *f, const we_frame *fr);
 we_status we_item_write(FILE *f, const we_item *it);
 

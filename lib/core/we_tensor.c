@@ -170,3 +170,46 @@ uint16_t we_f32_to_f16(float f)
     if (rem > 0x1000u || (rem == 0x1000u && (h & 1))) h++;
     return (uint16_t)(sign | h);
 }
+
+/* Exponent bits all ones is Inf or NaN; the bit test (not isfinite) keeps
+ * the loop branch-free so it vectorises: a frame costs a pass at memory
+ * speed. */
+int64_t we_nonfinite_f32(const float *p, size_t n)
+{
+    const size_t blk = 4096;
+    for (size_t i0 = 0; i0 < n; i0 += blk) {
+        size_t i1 = i0 + blk < n ? i0 + blk : n;
+        uint32_t any = 0;
+        for (size_t i = i0; i < i1; i++) {
+            uint32_t x;
+            memcpy(&x, p + i, 4);
+            any |= (uint32_t)((x & 0x7f800000u) == 0x7f800000u);
+        }
+        if (any)
+            for (size_t i = i0; i < i1; i++)
+                if (!isfinite(p[i])) return (int64_t)i;
+    }
+    return -1;
+}
+
+int64_t we_tensor_nonfinite(const we_tensor *t)
+{
+    if (!t->data) return -1;
+    size_t n = we_tensor_count(t);
+    if (t->dtype == WE_F32) return we_nonfinite_f32(t->data, n);
+    if (t->dtype == WE_F16) {
+        const uint16_t *h = t->data;
+        for (size_t i = 0; i < n; i++)
+            if ((h[i] & 0x7c00u) == 0x7c00u) return (int64_t)i;
+    }
+    return -1;
+}
+
+we_status we_tensor_check_finite(const we_tensor *t, const char *what)
+{
+    int64_t i = we_tensor_nonfinite(t);
+    if (i < 0) return WE_OK;
+    float v = t->dtype == WE_F32 ? ((const float *)t->data)[i] : we_f16_to_f32(((const uint16_t *)t->data)[i]);
+    return we_err_set(WE_EDATA, "%s: non-finite value (%s) at element %lld of %zu", what,
+                      isnan(v) ? "nan" : v > 0 ? "inf" : "-inf", (long long)i, we_tensor_count(t));
+}

@@ -65,6 +65,16 @@ we_status we_tensor_copy(we_tensor *dst, const we_tensor *src);
  * (values as they are: u8 200 -> 200.0f). */
 we_status we_tensor_to_f32(const we_tensor *src, we_tensor *dst);
 
+/* The non-finite policy (wes(5), doc/design/stream.md): NaN and Inf never
+ * cross a tool boundary. we_nonfinite_f32 is the one check behind it: the
+ * index of the first NaN or Inf among n floats, or -1. */
+int64_t we_nonfinite_f32(const float *p, size_t n);
+/* Same for a tensor (f32 and f16; integer dtypes hold none: -1). */
+int64_t we_tensor_nonfinite(const we_tensor *t);
+/* WE_OK, or WE_EDATA "<what>: non-finite value (nan) at element i of n"
+ * for the first NaN/Inf of t. */
+we_status we_tensor_check_finite(const we_tensor *t, const char *what);
+
 /* IEEE half <-> float, round-to-nearest-even. */
 float we_f16_to_f32(uint16_t h);
 uint16_t we_f32_to_f16(float f);

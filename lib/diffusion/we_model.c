@@ -390,6 +390,11 @@ we_status we_model_edit(we_model *m, const we_edit_request *r, we_item *it, int 
             we_edit_from_model(m->coefr, m->xr + (size_t)k * per, kk, Cc, cfg->C, hw);
             if ((s = we_model_cascade_apply(m, w, &L, J, m->coef, m->coefr))) return s;
         }
+        /* Non-finite policy (wes(5)): coefficients far outside any dwt's
+         * range (3e38) overflow the network; say which item, never write it. */
+        if (we_tensor_nonfinite(&w->t) >= 0)
+            return we_err_set(WE_EDATA, "item %s: the edit overflowed to NaN/Inf (wavelet coefficients far outside "
+                              "the range dwt gives?)", we_item_id(&it[i]));
         if ((s = edit_keys(m, r, w, m->src[k]))) return s;
         if (J && ((s = we_frame_setf(w, "edit.cascade", "%d", J)) ||
                   (s = we_frame_set(w, "edit.detail", m->detail ? "net" : "none"))))

@@ -153,7 +153,9 @@ we_status we_model_check_wavelet(const we_model *m, const we_frame *w, const cha
  * and the keys emotion, source_emotion, valence/arousal and edit.*. Items
  * without one are left alone. *noheat (may be NULL) is set to the index of
  * the first item the model wanted a heatmap frame for and that had none
- * (edited with the NULL heatmap), else -1. rng for eta > 0. */
+ * (edited with the NULL heatmap), else -1. rng for eta > 0. WE_EDATA
+ * when an edited item's coefficients come out NaN/Inf (input far outside
+ * dwt's range): the non-finite policy of wes(5). */
 we_status we_model_edit(we_model *m, const we_edit_request *r, we_item *it, int n, int *noheat, we_rng *rng);
 
 /* Network evaluations one we_model_edit_batch makes with p (guidance

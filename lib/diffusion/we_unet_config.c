@@ -2,9 +2,14 @@
  * checkpoint metadata it is stored in (see we_unet.h). */
 #include "we_unet.h"
 
+#include <errno.h>
+#include <limits.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "we_wavelet.h"
 
 void we_unet_config_init(we_unet_config *c)
 {
@@ -40,8 +45,11 @@ we_status we_unet_config_validate(const we_unet_config *c)
     int need = 1 << (c->nlevels + 1);
     if (c->S < need || c->S % need || c->S > 4096)
         return we_err_set(WE_EUSAGE, "model: S %d must be a multiple of %d (2^(levels+1)) and <= 4096", c->S, need);
-    if (c->T < 2 || c->T > 100000) return we_err_set(WE_EUSAGE, "model: T %d out of range", c->T);
-    if (!(c->data_scale > 0)) return we_err_set(WE_EUSAGE, "model: data_scale must be > 0");
+    if (c->T < 2 || c->T > 100000) return we_err_set(WE_EUSAGE, "model: T %d out of range 2..100000", c->T);
+    if (!(c->data_scale > 0) || !isfinite(c->data_scale)) return we_err_set(WE_EUSAGE, "model: data_scale must be finite and > 0");
+    const we_wavelet *wv;
+    if (we_wavelet_parse(c->wavelet, &wv) != WE_OK)
+        return we_err_set(WE_EUSAGE, "model: unknown wavelet '%.32s' (dwt --help lists them)", c->wavelet);
     return WE_OK;
 }
 
@@ -66,8 +74,11 @@ static we_status meta_int(const we_st_file *f, const char *k, int *out)
     const char *v = we_st_meta(f, k);
     if (!v) return we_err_set(WE_EDATA, "checkpoint metadata lacks '%s'", k);
     char *e;
+    errno = 0;
     long x = strtol(v, &e, 10);
-    if (e == v || *e || x < -1000000000L || x > 1000000000L) return we_err_set(WE_EDATA, "checkpoint metadata '%s' = '%s' is not an integer", k, v);
+    if (e == v || *e) return we_err_set(WE_EDATA, "checkpoint metadata '%s' = '%.40s' is not an integer", k, v);
+    if (errno == ERANGE || x < INT_MIN || x > INT_MAX)
+        return we_err_set(WE_EDATA, "checkpoint metadata '%s' = '%.40s' is out of the int range", k, v);
     *out = (int)x;
     return WE_OK;
 }

@@ -8,6 +8,7 @@
 #include "we_affine.h"
 #include "we_align.h"
 #include "we_color.h"
+#include "we_limits.h"
 #include "we_pixel.h"
 #include "we_warp.h"
 
@@ -64,6 +65,9 @@ static we_status work_gray(const we_tensor *img, int k, uint8_t **out, int *oh, 
     int C = (int)img->shape[0], H = (int)img->shape[1], W = (int)img->shape[2];
     const uint8_t *s = img->data;
     size_t plane = (size_t)H * W;
+    /* Float gray (4 bytes a position) plus the u8 result: budget as RGB. */
+    we_status ls = we_limit_image(3, (uint64_t)H * k, (uint64_t)W * k, "detector work image (gray, upsampled)");
+    if (ls) return ls;
     float *g = malloc(plane * sizeof *g);
     if (!g) return we_err_set(WE_ENOMEM, "out of memory (%dx%d image)", W, H);
     for (size_t i = 0; i < plane; i++)

@@ -15,6 +15,9 @@
 
 extern "C" {
 #include "we_face.h"
+extern "C" {
+#include "we_limits.h"
+}
 }
 
 struct we_face_model {
@@ -90,6 +93,10 @@ extern "C" we_status we_face_detect(we_face_model *m, const uint8_t *gray, int h
     *n = 0;
     if (h < 1 || w < 1 || upsample < 0 || upsample > 4)
         return we_err_set(WE_EUSAGE, "we_face_detect: bad size %dx%d or upsample %d", w, h, upsample);
+    /* dlib doubles the image per upsample step and builds its HOG pyramid on
+     * that: budget it as an RGB image before dlib allocates. */
+    we_status ls = we_limit_image(3, (uint64_t)h << upsample, (uint64_t)w << upsample, "HOG detector image (upsampled)");
+    if (ls) return ls;
     try {
         dlib::array2d<unsigned char> img;
         to_dlib(gray, h, w, img);

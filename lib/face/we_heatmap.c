@@ -4,6 +4,8 @@
 #include <math.h>
 #include <string.h>
 
+#include "we_affine.h"
+
 typedef struct {
     const char *name;
     int first[2], last[2]; /* up to two polylines (the nose has two) */
@@ -74,12 +76,10 @@ void we_heatmap_forward(float *out, const float *pts, int src_h, int src_w,
             int nseg = b - a + (r->closed ? 1 : 0);
             for (int sgi = 0; sgi < nseg; sgi++) {
                 const double *pa = p[a + sgi], *pb = p[sgi == b - a ? a : a + sgi + 1];
-                int x0 = (int)floor(fmin(pa[0], pb[0]) - reach), x1 = (int)ceil(fmax(pa[0], pb[0]) + reach);
-                int y0 = (int)floor(fmin(pa[1], pb[1]) - reach), y1 = (int)ceil(fmax(pa[1], pb[1]) + reach);
-                if (x0 < 0) x0 = 0;
-                if (y0 < 0) y0 = 0;
-                if (x1 > W - 1) x1 = W - 1;
-                if (y1 > H - 1) y1 = H - 1;
+                int x0, x1, y0, y1;
+                if (!we_affine_span(fmin(pa[0], pb[0]) - reach, fmax(pa[0], pb[0]) + reach, W, &x0, &x1) ||
+                    !we_affine_span(fmin(pa[1], pb[1]) - reach, fmax(pa[1], pb[1]) + reach, H, &y0, &y1))
+                    continue;
                 for (int y = y0; y <= y1; y++)
                     for (int x = x0; x <= x1; x++) {
                         double d2 = seg_d2(x, y, pa, pb);

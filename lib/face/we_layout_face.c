@@ -3,10 +3,14 @@
  * `heatmap` (f32 K x H x W) made from the landmarks. */
 #include "we_layout_face.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "we_layout_image.h"
+
+#include "we_affine.h"
+#include "we_limits.h"
 
 #include "we_face_align.h"
 #include "we_heatmap.h"
@@ -55,6 +59,10 @@ static we_status new_f32_2d(we_frame *fr, const char *name, int64_t d0, int64_t 
 we_status we_layout_landmarks_check(const we_frame *fr)
 {
     if (!is_f32_2d(&fr->t, WE_FACE_NPTS, 2)) return we_err_set(WE_EDATA, "landmarks must be f32 68x2");
+    const float *p = fr->t.data;
+    for (int i = 0; i < 2 * WE_FACE_NPTS; i++)
+        if (!isfinite(p[i]) || fabsf(p[i]) > WE_AFFINE_MAX_ABS)
+            return we_err_set(WE_EDATA, "landmark %d is %g (want finite, |v| <= %g)", i / 2, p[i], WE_AFFINE_MAX_ABS);
     return WE_OK;
 }
 
@@ -82,6 +90,8 @@ we_status we_layout_affine_read(const we_frame *fr, we_affine_layout *L)
 {
     if (!is_f32_2d(&fr->t, 2, 3)) return we_err_set(WE_EDATA, "affine must be f32 2x3");
     memcpy(L->A, fr->t.data, sizeof L->A);
+    we_status s = we_affine_check(L->A);
+    if (s) return s;
     const char *pk = we_frame_get(fr, "photo");
     L->have_photo = pk && sscanf(pk, "%dx%d", &L->photo_w, &L->photo_h) == 2;
     if (!L->have_photo) L->photo_w = L->photo_h = 0;
@@ -114,7 +124,8 @@ we_status we_layout_heatmap_check(const we_heatmap_layout *L, int K, int H, int 
 
 we_status we_layout_heatmap_new(we_frame *fr, int K, int H, int W)
 {
-    we_status s = we_frame_set_name(fr, "heatmap");
+    we_status s = we_limit_image((uint64_t)K, (uint64_t)H, (uint64_t)W, "heatmap");
+    if (!s) s = we_frame_set_name(fr, "heatmap");
     if (!s) s = we_tensor_alloc(&fr->t, WE_F32, 3, (int64_t[]){K, H, W});
     return s;
 }

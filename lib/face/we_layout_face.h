@@ -44,7 +44,8 @@ we_status we_layout_face_set_keys(we_frame *fr, const we_face_keys *k);
  * id with a newline), WE_EIO on a write error, WE_ENOMEM. */
 we_status we_layout_face_write(FILE *f, we_face_aligned *a, const we_face_keys *k, int u8);
 
-/* `landmarks`: f32 68 x 2. WE_EDATA "landmarks must be f32 68x2". */
+/* `landmarks`: f32 68 x 2, every value finite and |v| <= WE_AFFINE_MAX_ABS.
+ * WE_EDATA "landmarks must be f32 68x2" or naming the bad landmark. */
 we_status we_layout_landmarks_check(const we_frame *fr);
 /* Make fr (empty) a `landmarks` frame holding a copy of pts (68 x,y). */
 we_status we_layout_landmarks_new(we_frame *fr, const float pts[2 * WE_FACE_NPTS]);
@@ -60,8 +61,9 @@ typedef struct {
     double size;          /* `size` key: crop side the affine was made for; 0 if absent */
 } we_affine_layout;
 
-/* `affine`: f32 2 x 3 plus its photo and size keys.
- * WE_EDATA "affine must be f32 2x3". */
+/* `affine`: f32 2 x 3 plus its photo and size keys; the coefficients pass
+ * we_affine_check (finite, bounded, invertible).
+ * WE_EDATA "affine must be f32 2x3" or we_affine_check's detail. */
 we_status we_layout_affine_read(const we_frame *fr, we_affine_layout *L);
 /* Make fr (empty) an `affine` frame holding a copy of A. */
 we_status we_layout_affine_new(we_frame *fr, const float A[6]);
@@ -77,7 +79,8 @@ we_status we_layout_heatmap_read(const we_frame *fr, we_heatmap_layout *L);
 /* Check against K, H, W (0 = any): WE_EDATA "heatmap must be f32 K x H x W"
  * with the wanted numbers, or "heatmap has K channels, want K'". */
 we_status we_layout_heatmap_check(const we_heatmap_layout *L, int K, int H, int W);
-/* Make fr (empty) a `heatmap` frame with a zeroed f32 K x H x W tensor. */
+/* Make fr (empty) a `heatmap` frame with a zeroed f32 K x H x W tensor;
+ * WE_ELIMIT above the memory budget (we_limits.h). */
 we_status we_layout_heatmap_new(we_frame *fr, int K, int H, int W);
 /* Set the heatmap's own keys: regions (we_heatmap_regions_key) and sigma. */
 we_status we_layout_heatmap_set_keys(we_frame *fr, int with_mask, double sigma);

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "we_device.h"
+#include "we_limits.h"
 #include "we_faceapi_cuda.h"
 
 /* Every op goes through OP(): the CPU reference, or its CUDA twin (same
@@ -676,6 +677,8 @@ we_status we_fa_run_pixels(we_fa_net *n, float *out, const float *pix, int C, in
         return we_err_set(WE_EDATA, "crop %d x %d x %d: want C = 1 or 3 and sides 1..8192", C, h, w);
     we_fa_geom g;
     we_fa_geom_init(&g, h, w, n->S);
+    we_status ls = we_limit_image(3, (uint64_t)g.L, (uint64_t)g.L, "face-api padded crop");
+    if (ls) return ls;
     float *sq = malloc(sizeof(float) * 3 * (size_t)g.L * g.L);
     float *inp = malloc(sizeof(float) * 3 * (size_t)n->S * n->S);
     if (!sq || !inp) { free(sq); free(inp); return we_err_set(WE_ENOMEM, "crop %d x %d", h, w); }

@@ -3,28 +3,43 @@
 #include "we_ssd.h"
 
 #include <math.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "we_pixel.h"
 
-/* Pixel of the zero-padded square (image at top-left), channel c. */
-static inline float sq_px(const uint8_t *img, int C, int H, int W, int c, int y, int x)
+/* The detector's view of a photo: the image (C x h x w) on a gray (128)
+ * frame b pixels wide, H x W in all (h + 2b, w + 2b). The framed image
+ * is never built: a 1 x 30000 photo with its frame would be 60001 x 90000
+ * pixels, and only 512 x 512 samples of it are read. */
+typedef struct {
+    const uint8_t *img;
+    int C, h, w, b;
+    int H, W;
+} view;
+
+/* Pixel of the zero-padded square (view at top-left), channel c. */
+static inline float sq_px(const view *v, int c, int y, int x)
 {
-    if (y >= H || x >= W) return 0.0f;
-    return img[((size_t)(C == 3 ? c : 0) * H + y) * W + x];
+    if (y >= v->H || x >= v->W) return 0.0f;
+    y -= v->b;
+    x -= v->b;
+    if (y < 0 || x < 0 || y >= v->h || x >= v->w) return 128.0f;
+    return v->img[((size_t)(v->C == 3 ? c : 0) * v->h + y) * v->w + x];
 }
 
-void we_ssd_prep_forward(float *out, const uint8_t *img, int C, int H, int W)
+static void prep_view(float *out, const view *v)
 {
     const int S = WE_SSD_SIZE;
+    int H = v->H, W = v->W;
     int L = H > W ? H : W;
     size_t P = (size_t)S * S;
     if (L == S) {
         for (int c = 0; c < 3; c++)
             for (int y = 0; y < S; y++)
                 for (int x = 0; x < S; x++)
-                    out[c * P + (size_t)y * S + x] = we_pixel_to_unit(sq_px(img, C, H, W, c, y, x));
+                    out[c * P + (size_t)y * S + x] = we_pixel_to_unit(sq_px(v, c, y, x));
         return;
     }
     /* TF legacy bilinear (align_corners = half_pixel_centers = false). */
@@ -38,11 +53,11 @@ void we_ssd_prep_forward(float *out, const uint8_t *img, int C, int H, int W)
             int x0 = (int)floor(sx), x1 = x0 + 1 < L ? x0 + 1 : L - 1;
             float fx = (float)(sx - x0);
             for (int c = 0; c < 3; c++) {
-                float tl = sq_px(img, C, H, W, c, y0, x0), tr = sq_px(img, C, H, W, c, y0, x1);
-                float bl = sq_px(img, C, H, W, c, y1, x0), br = sq_px(img, C, H, W, c, y1, x1);
+                float tl = sq_px(v, c, y0, x0), tr = sq_px(v, c, y0, x1);
+                float bl = sq_px(v, c, y1, x0), br = sq_px(v, c, y1, x1);
                 float top = tl + (tr - tl) * fx, bot = bl + (br - bl) * fx;
-                float v = top + (bot - top) * fy;
-                out[c * P + (size_t)y * S + x] = we_pixel_to_unit(v);
+                float val = top + (bot - top) * fy;
+                out[c * P + (size_t)y * S + x] = we_pixel_to_unit(val);
             }
         }
     }
@@ -95,13 +110,17 @@ int we_ssd_nms(int *keep, const float *boxes, const float *scores, int n, int ma
     return k;
 }
 
-we_status we_ssd_detect(we_ssd_net *net, const uint8_t *img, int C, int H, int W, float min_conf,
-                        int max_results, we_ssd_det **dets, int *n)
+void we_ssd_prep_forward(float *out, const uint8_t *img, int C, int H, int W)
 {
-    *dets = NULL;
-    *n = 0;
-    if ((C != 1 && C != 3) || H < 1 || W < 1)
-        return we_err_set(WE_EDATA, "ssd detector needs a 1- or 3-channel image, not %dx%dx%d", C, H, W);
+    view v = {img, C, H, W, 0, H, W};
+    prep_view(out, &v);
+}
+
+/* we_ssd_detect on a view; boxes in the view's pixels. */
+static we_status detect_view(we_ssd_net *net, const view *v, float min_conf, int max_results, we_ssd_det **dets,
+                             int *n)
+{
+    int H = v->H, W = v->W;
     if (!(min_conf > 0 && min_conf < 1))
         return we_err_set(WE_EUSAGE, "ssd min confidence %g not in (0, 1)", min_conf);
     if (max_results < 1) return we_err_set(WE_EUSAGE, "ssd max results %d < 1", max_results);
@@ -114,7 +133,7 @@ we_status we_ssd_detect(we_ssd_net *net, const uint8_t *img, int C, int H, int W
         st = we_err_set(WE_ENOMEM, "out of memory (ssd detect)");
         goto out;
     }
-    we_ssd_prep_forward(inp, img, C, H, W);
+    prep_view(inp, v);
     if ((st = we_ssd_forward(net, boxes, scores, inp)) != WE_OK) goto out;
     int k = we_ssd_nms(keep, boxes, scores, WE_SSD_ANCHORS, max_results, 0.5f, min_conf);
     if (k == 0) goto out;
@@ -149,6 +168,17 @@ out:
     return st;
 }
 
+we_status we_ssd_detect(we_ssd_net *net, const uint8_t *img, int C, int H, int W, float min_conf,
+                        int max_results, we_ssd_det **dets, int *n)
+{
+    *dets = NULL;
+    *n = 0;
+    if ((C != 1 && C != 3) || H < 1 || W < 1)
+        return we_err_set(WE_EDATA, "ssd detector needs a 1- or 3-channel image, not %dx%dx%d", C, H, W);
+    view v = {img, C, H, W, 0, H, W};
+    return detect_view(net, &v, min_conf, max_results, dets, n);
+}
+
 we_status we_ssd_detect_framed(we_ssd_net *net, const uint8_t *img, int C, int H, int W, double border,
                                float min_conf, int max_results, we_ssd_det **dets, int *n)
 {
@@ -158,15 +188,9 @@ we_status we_ssd_detect_framed(we_ssd_net *net, const uint8_t *img, int C, int H
         return we_err_set(WE_EDATA, "ssd detector needs a 1- or 3-channel image, not %dx%dx%d", C, H, W);
     if (!(border >= 0 && border <= 4)) return we_err_set(WE_EUSAGE, "ssd frame border %g not in 0..4", border);
     int L = H > W ? H : W, b = (int)lround(border * L);
-    int H2 = H + 2 * b, W2 = W + 2 * b;
-    uint8_t *cv = malloc((size_t)C * H2 * W2);
-    if (!cv) return we_err_set(WE_ENOMEM, "out of memory (%dx%d ssd frame)", W2, H2);
-    memset(cv, 128, (size_t)C * H2 * W2);
-    for (int c = 0; c < C; c++)
-        for (int y = 0; y < H; y++)
-            memcpy(cv + ((size_t)c * H2 + y + b) * W2 + b, img + ((size_t)c * H + y) * W, (size_t)W);
-    we_status st = we_ssd_detect(net, cv, C, H2, W2, min_conf, max_results, dets, n);
-    free(cv);
+    if ((int64_t)L * 9 > INT32_MAX) return we_err_set(WE_ELIMIT, "ssd frame of a %dx%d image is too large", W, H);
+    view v = {img, C, H, W, b, H + 2 * b, W + 2 * b};
+    we_status st = detect_view(net, &v, min_conf, max_results, dets, n);
     for (int i = 0; st == WE_OK && i < *n; i++) {
         (*dets)[i].x -= b;
         (*dets)[i].y -= b;

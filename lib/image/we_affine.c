@@ -27,3 +27,21 @@ double we_affine_scale(const float A[6])
 {
     return sqrt(fabs((double)A[0] * A[4] - (double)A[1] * A[3]));
 }
+
+we_status we_affine_check(const float A[6])
+{
+    for (int i = 0; i < 6; i++)
+        if (!isfinite(A[i]) || fabs(A[i]) > WE_AFFINE_MAX_ABS)
+            return we_err_set(WE_EDATA, "affine coefficient %d is %g (want finite, |a| <= %g)", i, A[i],
+                              WE_AFFINE_MAX_ABS);
+    float inv[6];
+    return we_affine_invert(inv, A);
+}
+
+int we_affine_span(double lo, double hi, int n, int *i0, int *i1)
+{
+    if (n < 1 || !(lo <= hi) || !(hi >= 0) || !(lo <= n - 1)) return 0;
+    *i0 = lo <= 0 ? 0 : (int)floor(lo);
+    *i1 = hi >= n - 1 ? n - 1 : (int)ceil(hi);
+    return *i0 <= *i1;
+}

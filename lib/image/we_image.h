@@ -8,7 +8,7 @@
  *         dropped (documented in imgread(1)), 16-bit is rounded to 8.
  * Anything else (WebP, GIF, BMP, ...) is WE_EUNSUPP with a detail naming
  * the format when it is recognised ("WebP images are not supported").
- * Decoding refuses images above WE_IMAGE_MAX_PIXELS before allocating.
+ * Decoding refuses images above the pixel budget before allocating.
  */
 #ifndef WE_IMAGE_H
 #define WE_IMAGE_H
@@ -18,7 +18,9 @@
 
 #include "we_tensor.h"
 
-#define WE_IMAGE_MAX_PIXELS (1ull << 28) /* 268 Mpx; decompression bombs are refused */
+/* Decoding refuses images above the memory budget (WE_MAX_PIXELS,
+ * we_limits.h: default 16.7 Mpx) before allocating; decompression bombs are
+ * named as such. we_image_decode_max takes an explicit limit instead. */
 
 typedef enum { WE_IMG_UNKNOWN, WE_IMG_PNG, WE_IMG_JPEG } we_image_format;
 
@@ -27,7 +29,10 @@ we_image_format we_image_sniff(const uint8_t *buf, size_t n);
 
 /* Decode an image held in memory into a new u8 C x H x W tensor. */
 we_status we_image_decode(const uint8_t *buf, size_t n, we_tensor *out);
-/* Read a whole file ("-" = stdin) and decode it. WE_ENOINPUT if missing. */
+/* Read a whole file ("-" = stdin) and decode it. WE_ENOINPUT if missing.
+ * Reading stops as soon as the first 16 bytes show no PNG or JPEG (the
+ * error names the format, as we_image_decode's): /dev/zero is refused at
+ * once, not after 1 GiB. */
 we_status we_image_read_file(const char *path, we_tensor *out);
 
 /* Encode a u8 C x H x W tensor (C = 1 or 3) into a malloc'd buffer. */
@@ -59,6 +64,15 @@ we_status we_image_to_channels(const we_tensor *in, int c, we_tensor *out);
 /* we_image_decode with a caller-chosen pixel limit (fuzzers use a small one
  * so a huge header fails fast instead of allocating). */
 we_status we_image_decode_max(const uint8_t *buf, size_t n, uint64_t max_pixels, we_tensor *out);
+/* we_image_decode_max for a caller that shrinks the image until its shorter
+ * side is min_side (imgread -s): a JPEG above max_pixels is decoded at 1/2,
+ * 1/4 or 1/8 scale (libjpeg's DCT scaling, the full image is never held)
+ * when that fits max_pixels and keeps the shorter side >= min_side; PNG
+ * cannot scale. Within the limit the image is decoded at full size, so the
+ * result is the same as we_image_decode's. min_side <= 0: no scaling. */
+we_status we_image_decode_fit(const uint8_t *buf, size_t n, uint64_t max_pixels, int64_t min_side, we_tensor *out);
+/* we_image_read_file with we_image_decode_fit's scaling (limit: the budget). */
+we_status we_image_read_file_fit(const char *path, int64_t min_side, we_tensor *out);
 /* Name of a recognised format from the magic bytes ("WebP", "GIF", "BMP",
  * "TIFF", "HEIF", "AVIF", "PNM", "HTML", ...), or NULL when unknown. For
  * error messages only: decodable formats are decided by we_image_sniff. */

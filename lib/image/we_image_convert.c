@@ -6,6 +6,7 @@
 
 #include "we_color.h"
 #include "we_image_priv.h"
+#include "we_limits.h"
 #include "we_pixel.h"
 
 static we_status check_image(const we_tensor *t, const char *what)
@@ -165,8 +166,7 @@ we_status we_image_resize(const we_tensor *in, int64_t oh, int64_t ow, we_tensor
     if (oh < 1 || ow < 1 || oh > (1 << 20) || ow > (1 << 20))
         return we_err_set(WE_EUSAGE, "resize: bad output size %lldx%lld", (long long)ow, (long long)oh);
     int64_t c = in->shape[0], h = in->shape[1], w = in->shape[2];
-    if ((uint64_t)oh * (uint64_t)ow > WE_IMAGE_MAX_PIXELS)
-        return we_err_set(WE_ELIMIT, "resize: %lldx%lld is more than the pixel limit", (long long)ow, (long long)oh);
+    if ((s = we_limit_image((uint64_t)c, (uint64_t)oh, (uint64_t)ow, "resized image"))) return s;
     axis_weights ay, ax;
     s = axis_build(&ay, h, oh);
     if (s) return s;

@@ -10,6 +10,7 @@
 
 #include "we_file.h"
 #include "we_image_priv.h"
+#include "we_limits.h"
 
 #define WE_IMAGE_MAX_FILE (1ull << 30) /* image files above 1 GiB are refused */
 
@@ -75,11 +76,16 @@ const char *we_image_format_guess(const uint8_t *b, size_t n)
 
 we_status we_image_decode_max(const uint8_t *buf, size_t n, uint64_t max_pixels, we_tensor *out)
 {
+    return we_image_decode_fit(buf, n, max_pixels, 0, out);
+}
+
+we_status we_image_decode_fit(const uint8_t *buf, size_t n, uint64_t max_pixels, int64_t min_side, we_tensor *out)
+{
     memset(out, 0, sizeof *out);
     if (!buf || n == 0) return we_err_set(WE_EDATA, "empty file");
     switch (we_image_sniff(buf, n)) {
     case WE_IMG_PNG: return we_image_decode_png(buf, n, max_pixels, out);
-    case WE_IMG_JPEG: return we_image_decode_jpeg(buf, n, max_pixels, out);
+    case WE_IMG_JPEG: return we_image_decode_jpeg(buf, n, max_pixels, min_side, out);
     default: break;
     }
     const char *what = we_image_format_guess(buf, n);
@@ -95,13 +101,14 @@ we_status we_image_decode_max(const uint8_t *buf, size_t n, uint64_t max_pixels,
 
 we_status we_image_decode(const uint8_t *buf, size_t n, we_tensor *out)
 {
-    return we_image_decode_max(buf, n, WE_IMAGE_MAX_PIXELS, out);
+    return we_image_decode_max(buf, n, we_limit_pixels(), out);
 }
 
 /* Read all of fd into a malloc'd buffer (at most WE_IMAGE_MAX_FILE). */
-static we_status read_all(int fd, uint8_t **buf, size_t *n)
+static we_status read_all(int fd, int sniff, uint8_t **buf, size_t *n)
 {
     size_t cap = 1 << 16, len = 0;
+    int sniffed = !sniff;
     struct stat st;
     if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0) {
         if ((uint64_t)st.st_size > WE_IMAGE_MAX_FILE)
@@ -136,18 +143,31 @@ static we_status read_all(int fd, uint8_t **buf, size_t *n)
         }
         if (r == 0) break;
         len += (size_t)r;
+        /* Look at the magic bytes as soon as there are enough: a stream
+         * that is no PNG or JPEG (/dev/zero, a video) is refused now, not
+         * after reading up to 1 GiB of it. The decoder names the format. */
+        if (!sniffed && len >= 16) {
+            sniffed = 1;
+            if (we_image_sniff(b, len) == WE_IMG_UNKNOWN) {
+                we_tensor none;
+                we_status s = we_image_decode_max(b, len, 1, &none);
+                free(b);
+                return s;
+            }
+        }
     }
     *buf = b;
     *n = len;
     return WE_OK;
 }
 
-we_status we_image_read_bytes(const char *path, uint8_t **buf, size_t *n)
+/* we_image_read_bytes; sniff: stop early when the start is no PNG/JPEG. */
+static we_status read_path(const char *path, int sniff, uint8_t **buf, size_t *n)
 {
     *buf = NULL;
     *n = 0;
     if (!path) return we_err_set(WE_EUSAGE, "no file name");
-    if (!strcmp(path, "-")) return read_all(0, buf, n);
+    if (!strcmp(path, "-")) return read_all(0, sniff, buf, n);
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0) return we_err_set(WE_ENOINPUT, "cannot open: %s", strerror(errno));
     struct stat st;
@@ -155,19 +175,26 @@ we_status we_image_read_bytes(const char *path, uint8_t **buf, size_t *n)
         close(fd);
         return we_err_set(WE_ENOINPUT, "is a directory");
     }
-    we_status s = read_all(fd, buf, n);
+    we_status s = read_all(fd, sniff, buf, n);
     close(fd);
     return s;
 }
 
+we_status we_image_read_bytes(const char *path, uint8_t **buf, size_t *n) { return read_path(path, 0, buf, n); }
+
 we_status we_image_read_file(const char *path, we_tensor *out)
+{
+    return we_image_read_file_fit(path, 0, out);
+}
+
+we_status we_image_read_file_fit(const char *path, int64_t min_side, we_tensor *out)
 {
     uint8_t *buf;
     size_t n;
     memset(out, 0, sizeof *out);
-    we_status s = we_image_read_bytes(path, &buf, &n);
+    we_status s = read_path(path, 1, &buf, &n);
     if (s) return s;
-    s = we_image_decode(buf, n, out);
+    s = we_image_decode_fit(buf, n, we_limit_pixels(), min_side, out);
     free(buf);
     return s;
 }

@@ -109,7 +109,7 @@ static void cmyk_row_to_rgb(uint8_t *dst, const uint8_t *src, size_t w, int inve
     }
 }
 
-we_status we_image_decode_jpeg(const uint8_t *buf, size_t n, uint64_t max_pixels, we_tensor *out)
+we_status we_image_decode_jpeg(const uint8_t *buf, size_t n, uint64_t max_pixels, int64_t min_side, we_tensor *out)
 {
     struct jpeg_decompress_struct cinfo;
     we_jpeg_err jerr;
@@ -150,9 +150,23 @@ we_status we_image_decode_jpeg(const uint8_t *buf, size_t n, uint64_t max_pixels
         longjmp(jerr.jb, 1);
     }
     if (w * h > max_pixels) {
-        st = we_err_set(WE_ELIMIT, "JPEG is %llux%llu, more than the %llu pixel limit",
-                        (unsigned long long)w, (unsigned long long)h, (unsigned long long)max_pixels);
-        longjmp(jerr.jb, 1);
+        /* Too big at full size: libjpeg can decode at 1/2, 1/4 or 1/8 scale
+         * (in the DCT, never materialising the full image). Take the
+         * largest scale that fits the limit and keeps the short side >=
+         * min_side, the size the caller shrinks to anyway. */
+        int d = 0;
+        for (int k = 2; k <= 8 && !d && min_side > 0; k *= 2) {
+            uint64_t sw = (w + (uint64_t)k - 1) / (uint64_t)k, sh = (h + (uint64_t)k - 1) / (uint64_t)k;
+            if ((sw < sh ? sw : sh) < (uint64_t)min_side) break;
+            if (sw * sh <= max_pixels) d = k;
+        }
+        if (!d) {
+            st = we_err_set(WE_ELIMIT, "JPEG is %llux%llu, more than the %llu pixel limit (WE_MAX_PIXELS raises it)",
+                            (unsigned long long)w, (unsigned long long)h, (unsigned long long)max_pixels);
+            longjmp(jerr.jb, 1);
+        }
+        cinfo.scale_num = 1;
+        cinfo.scale_denom = (unsigned)d;
     }
 
     int orient = 0;

@@ -69,7 +69,7 @@ we_status we_image_decode_png(const uint8_t *buf, size_t n, uint64_t max_pixels,
         uint64_t hw = (uint64_t)buf[16] << 24 | (uint64_t)buf[17] << 16 | (uint64_t)buf[18] << 8 | buf[19];
         uint64_t hh = (uint64_t)buf[20] << 24 | (uint64_t)buf[21] << 16 | (uint64_t)buf[22] << 8 | buf[23];
         if (hw * hh > max_pixels)
-            return we_err_set(WE_ELIMIT, "PNG is %llux%llu, more than the %llu pixel limit", (unsigned long long)hw,
+            return we_err_set(WE_ELIMIT, "PNG is %llux%llu, more than the %llu pixel limit (WE_MAX_PIXELS raises it)", (unsigned long long)hw,
                               (unsigned long long)hh, (unsigned long long)max_pixels);
     }
     png = png_create_read_struct(PNG_LIBPNG_VER_STRING, &src, png_err_read, png_warn_quiet);
@@ -96,7 +96,7 @@ we_status we_image_decode_png(const uint8_t *buf, size_t n, uint64_t max_pixels,
     int depth, ctype, interlace;
     png_get_IHDR(png, info, &w, &h, &depth, &ctype, &interlace, NULL, NULL);
     if ((uint64_t)w * h > max_pixels) {
-        st = we_err_set(WE_ELIMIT, "PNG is %lux%lu, more than the %llu pixel limit", (unsigned long)w,
+        st = we_err_set(WE_ELIMIT, "PNG is %lux%lu, more than the %llu pixel limit (WE_MAX_PIXELS raises it)", (unsigned long)w,
                         (unsigned long)h, (unsigned long long)max_pixels);
         png_longjmp(png, 1);
     }

@@ -13,8 +13,10 @@
 /* Decode a JPEG / PNG held in memory into a new u8 C x H x W tensor.
  * max_pixels: images with more pixels (from the header) are refused with
  * WE_ELIMIT before any pixel buffer is allocated. On failure *out is left
- * zeroed and nothing leaks. */
-we_status we_image_decode_jpeg(const uint8_t *buf, size_t n, uint64_t max_pixels, we_tensor *out);
+ * zeroed and nothing leaks. min_side > 0 (JPEG): an image above max_pixels
+ * is decoded at 1/2, 1/4 or 1/8 scale when that fits and keeps its shorter
+ * side >= min_side (we_image_decode_fit). */
+we_status we_image_decode_jpeg(const uint8_t *buf, size_t n, uint64_t max_pixels, int64_t min_side, we_tensor *out);
 we_status we_image_decode_png(const uint8_t *buf, size_t n, uint64_t max_pixels, we_tensor *out);
 
 /* Apply EXIF orientation o (1..8, as stored in tag 0x0112) to a u8

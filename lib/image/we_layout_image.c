@@ -1,6 +1,7 @@
 /* we_layout_image.c - the `image` frame: u8 or f32 C x H x W. */
 #include "we_layout_image.h"
 
+#include <math.h>
 #include <stdint.h>
 #include <string.h>
 
@@ -19,6 +20,14 @@ we_status we_layout_image_read(const we_frame *fr, we_image_layout *L)
 {
     we_status s = check_pixels(&fr->t);
     if (s) return s;
+    if (fr->t.dtype == WE_F32) { /* [-1, 1] by contract; far outside, the pixel maths overflows */
+        const float *p = fr->t.data;
+        size_t n = we_tensor_count(&fr->t);
+        for (size_t i = 0; i < n; i++)
+            if (!(fabsf(p[i]) <= WE_IMAGE_F32_MAX_ABS))
+                return we_err_set(WE_EDATA, "image value %g at element %zu is far outside [-1, 1] (limit %g)", p[i], i,
+                                  WE_IMAGE_F32_MAX_ABS);
+    }
     L->dtype = fr->t.dtype;
     L->C = (int)fr->t.shape[0];
     L->H = (int)fr->t.shape[1];

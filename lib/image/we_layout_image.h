@@ -21,9 +21,14 @@ typedef struct {
     int C, H, W;
 } we_image_layout;
 
-/* Shape and dtype of an `image` frame: rank 3 C x H x W, u8 or f32.
- * WE_EDATA "image must be C x H x W, got rank R" or "image dtype D not
- * supported (u8 or f32)". */
+/* f32 pixels are in [-1, 1]; a value beyond this is garbage (3e38 once
+ * overflowed facepaste's pixel maths to inf) and refused on read. */
+#define WE_IMAGE_F32_MAX_ABS 1e6
+
+/* Shape and dtype of an `image` frame: rank 3 C x H x W, u8 or f32 (every
+ * f32 value within +-WE_IMAGE_F32_MAX_ABS). WE_EDATA "image must be C x H
+ * x W, got rank R", "image dtype D not supported (u8 or f32)" or "image
+ * value V at element I is far outside [-1, 1]". */
 we_status we_layout_image_read(const we_frame *fr, we_image_layout *L);
 
 /* As we_layout_image_read, for an aligned face crop: C = 1 or 3 and H = W.

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "we_image.h"
+#include "we_limits.h"
 
 void we_montage_params_init(we_montage_params *p)
 {
@@ -167,13 +168,13 @@ we_status we_montage_add(we_montage *m, const we_tensor *img, const char *row_ke
     m->col[i] = m->rowlen[r]++;
     geom g;
     geometry(m, &g);
-    if ((uint64_t)g.W * (uint64_t)g.H * (uint64_t)g.C > WE_MONTAGE_MAX_PIXELS) {
+    we_status ls = we_limit_image((uint64_t)g.C, (uint64_t)g.H, (uint64_t)g.W, "contact sheet");
+    if (ls) {
         m->rowlen[r]--;
         we_tensor_free(&m->tile[i]);
         free(m->label[i]);
         m->n--;
-        return we_err_set(WE_ELIMIT, "contact sheet would be %d x %d pixels (limit %llu)", g.W, g.H,
-                          (unsigned long long)WE_MONTAGE_MAX_PIXELS);
+        return ls;
     }
     return WE_OK;
 }

@@ -17,8 +17,6 @@
 #include "we_err.h"
 #include "we_tensor.h"
 
-#define WE_MONTAGE_MAX_PIXELS (1ull << 28) /* canvas limit, as decoded images */
-
 extern const unsigned char we_montage_font[95][7];
 
 typedef struct {
@@ -52,7 +50,7 @@ void we_montage_free(we_montage *m);
  * row_key: the row to join (NULL: rows of p.per_row); label and row_label
  * may be NULL (row_label is kept from the row's first image that has one).
  * WE_EDATA for a bad image, WE_ENOMEM, WE_ELIMIT when the sheet would pass
- * WE_MONTAGE_MAX_PIXELS. */
+ * the memory budget (WE_MAX_PIXELS, we_limits.h). */
 we_status we_montage_add(we_montage *m, const we_tensor *img, const char *row_key, const char *label,
                          const char *row_label);
 

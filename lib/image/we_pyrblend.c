@@ -176,9 +176,9 @@ we_status we_pyrblend_paste(float *photo, int C, int H, int W, const float *face
         x0 = fmin(x0, sq[2 * i]); x1 = fmax(x1, sq[2 * i]);
         y0 = fmin(y0, sq[2 * i + 1]); y1 = fmax(y1, sq[2 * i + 1]);
     }
-    int bx0 = x0 < 0 ? 0 : (int)floor(x0), by0 = y0 < 0 ? 0 : (int)floor(y0);
-    int bx1 = x1 > W - 1 ? W - 1 : (int)ceil(x1), by1 = y1 > H - 1 ? H - 1 : (int)ceil(y1);
-    if (bx1 < bx0 || by1 < by0) return WE_OK; /* the crop lies outside the photo */
+    int bx0, bx1, by0, by1;
+    if (!we_affine_span(x0, x1, W, &bx0, &bx1) || !we_affine_span(y0, y1, H, &by0, &by1))
+        return WE_OK; /* the crop lies outside the photo */
     int bw = bx1 - bx0 + 1, bh = by1 - by0 + 1;
     size_t bplane = (size_t)bw * bh, plane = (size_t)H * W, fplane = (size_t)S * S;
     float *hp = malloc((size_t)(npts > 4 ? npts : 4) * 2 * sizeof *hp);

@@ -91,7 +91,17 @@ int we_warp_convex_hull(float *hull, const float *pts, int n)
     float *s = malloc((size_t)n * 2 * sizeof *s);
     float *h = malloc((size_t)(2 * n + 1) * 2 * sizeof *h);
     if (!s || !h) { free(s); free(h); return 0; }
-    memcpy(s, pts, (size_t)n * 2 * sizeof *s);
+    /* Non-finite points are dropped: a NaN breaks both the sort's order and
+     * the chain's turn test (cross <= 0 is false), which let the chain grow
+     * to 2n - 1 points, past the caller's room for n. */
+    int m = 0;
+    for (int i = 0; i < n; i++)
+        if (isfinite(pts[2 * i]) && isfinite(pts[2 * i + 1])) {
+            s[2 * m] = pts[2 * i];
+            s[2 * m + 1] = pts[2 * i + 1];
+            m++;
+        }
+    n = m;
     qsort(s, (size_t)n, 2 * sizeof *s, cmp_pt);
     int k = 0; /* Andrew's monotone chain */
     for (int i = 0; i < n; i++) {
@@ -103,7 +113,8 @@ int we_warp_convex_hull(float *hull, const float *pts, int n)
         h[2 * k] = s[2 * i]; h[2 * k + 1] = s[2 * i + 1]; k++;
     }
     if (k > 1) k--; /* last point repeats the first */
-    memcpy(hull, h, (size_t)k * 2 * sizeof *h);
+    if (k > n) k = n; /* cannot happen for finite points; the buffer holds n */
+    if (k > 0) memcpy(hull, h, (size_t)k * 2 * sizeof *h);
     free(s);
     free(h);
     return k;
@@ -158,8 +169,9 @@ we_status we_warp_paste(float *photo, int C, int H, int W, const float *face,
         if (py < y0) y0 = py;
         if (py > y1) y1 = py;
     }
-    int bx0 = x0 < 0 ? 0 : (int)floor(x0), by0 = y0 < 0 ? 0 : (int)floor(y0);
-    int bx1 = x1 > W - 1 ? W - 1 : (int)ceil(x1), by1 = y1 > H - 1 ? H - 1 : (int)ceil(y1);
+    int bx0, bx1, by0, by1;
+    if (!we_affine_span(x0, x1, W, &bx0, &bx1) || !we_affine_span(y0, y1, H, &by0, &by1))
+        return WE_OK; /* the crop lies outside the photo */
     size_t plane = (size_t)H * W, fplane = (size_t)S * S;
     for (int y = by0; y <= by1; y++)
         for (int x = bx0; x <= bx1; x++) {

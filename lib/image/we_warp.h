@@ -38,7 +38,8 @@ void we_warp_affine_forward(float *out, const float *inp, const float A[6],
                             int C, int h, int w, int oh, int ow, int ss, we_border border);
 
 /* Convex hull of n points (x,y pairs), counter-clockwise in image
- * coordinates, written to hull (room for n points); returns its count. */
+ * coordinates, written to hull (room for n points); returns its count
+ * (<= n). Points with a non-finite coordinate are ignored. */
 int we_warp_convex_hull(float *hull, const float *pts, int n);
 
 /* Feathered mask of the convex hull of pts (n points) on an h x w grid:
