@@ -12,10 +12,13 @@ quiet=0
 [ "${1:-}" = "--check" ] && quiet=1
 
 # Build and runtime libraries, then the test oracles and tooling
-# (python3-* make golden files and run benchmarks' reference side only).
+# (python3-* make golden files and run benchmarks' reference side only);
+# the cluster path: Snakemake + a Slurm single-node test (workflows/), MPI
+# data-parallel wtrain (openmpi; the default build does not need it).
 PKGS="build-essential pkg-config libpng-dev libjpeg62-turbo-dev libdlib-dev libdlib-data
 libopenblas-dev liblapack-dev python3-numpy python3-pywt python3-scipy python3-torch
-clang libclang-rt-14-dev afl++ gnuplot-nox imagemagick webp"
+clang libclang-rt-14-dev afl++ gnuplot-nox imagemagick webp
+snakemake slurm-wlm slurm-client munge openmpi-bin libopenmpi-dev"
 # Node.js may come from elsewhere with its own npm; only then skip Debian's.
 command -v npm >/dev/null 2>&1 || PKGS="$PKGS nodejs npm"
 
