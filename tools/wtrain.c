@@ -280,6 +280,9 @@ int main(int argc, char **argv)
     if (lead && !saved_at_end && tr->step > start) {
         if ((s = we_train_save(tr, o.model))) we_cli_die_status(s, o.model);
     }
+    if (lead && comm.size > 1 && tr->step > start)
+        fprintf(stderr, "%s: all-reduce %.2f ms/step (%zu floats, ring over %d processes)\n", we_cli_prog(),
+                1e3 * tr->comm_s / (double)(tr->step - start), md.m.nparams, comm.size);
     if (stop_flag && lead) fprintf(stderr, "%s: interrupted, checkpoint saved at step %ld\n", we_cli_prog(), tr->step);
     if (csv && fclose(csv)) we_cli_die(WE_EIO, "writing %s", o.csv);
     we_train_data_free(&ds);

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 void we_train_params_init(we_train_params *p)
 {
@@ -107,11 +108,15 @@ we_status we_train_step(we_train *tr, const float *x0, const int32_t *label, con
  * host). */
 static we_status reduce_part(we_train *tr, int Nl, int N, float *loss)
 {
+    struct timespec a, b;
+    clock_gettime(CLOCK_MONOTONIC, &a);
     we_status s = tr->gpu ? we_train_cuda_allreduce(tr)
                           : we_comm_allreduce_sum_f32(tr->comm, tr->m->grads, tr->m->nparams);
     float l = Nl ? *loss * (float)Nl / (float)N : 0;
     s = s ? s : we_comm_allreduce_sum_f32(tr->comm, &l, 1);
     *loss = l;
+    clock_gettime(CLOCK_MONOTONIC, &b);
+    tr->comm_s += (double)(b.tv_sec - a.tv_sec) + 1e-9 * (double)(b.tv_nsec - a.tv_nsec);
     return s;
 }
 

@@ -78,6 +78,7 @@ typedef struct {
     /* data-parallel training (we_train_step_part): the processes that share
      * each batch; NULL = this one alone. Not owned. */
     we_comm *comm;
+    double comm_s;  /* seconds spent in those sums so far (wall clock) */
 } we_train;
 
 /* Set up training state for model m (weights already initialised or

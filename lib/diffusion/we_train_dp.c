@@ -12,6 +12,7 @@ void we_train_shards_free(we_train_shards *p)
     free(p->start);
     free(p->local);
     free(p->mine);
+    free(p->lab);
     memset(p, 0, sizeof *p);
 }
 
@@ -38,8 +39,9 @@ we_status we_train_shards_read(we_train_shards *p, we_train_data *ds, we_comm *c
     p->start = calloc((size_t)n + 1, sizeof *p->start);
     p->local = malloc((size_t)n * sizeof *p->local);
     p->mine = calloc((size_t)maxN, 1);
+    p->lab = calloc(2 * (size_t)maxN, sizeof *p->lab);
     int64_t *cnt = calloc((size_t)n + 1, sizeof *cnt); /* per shard, then items without emotion */
-    if (!p->start || !p->local || !p->mine || !cnt) {
+    if (!p->start || !p->local || !p->mine || !p->lab || !cnt) {
         free(cnt);
         return we_err_set(WE_ENOMEM, "out of memory");
     }
@@ -85,10 +87,13 @@ we_status we_model_train_step_shards(we_model *m, const we_train_data *ds, we_tr
     if (!tr) return we_err_set(WE_EUSAGE, "train step: no training run (we_model_train_start)");
     if (N < 1 || N > m->maxN || N > p->maxN)
         return we_err_set(WE_EUSAGE, "train step: batch %d not in 1..%d", N, m->maxN < p->maxN ? m->maxN : p->maxN);
+    we_comm *c = tr->comm;
+    int K = c ? c->size : 1, r = c ? c->rank : 0;
     size_t xs = (size_t)ds->xsize, hsz = (size_t)ds->K * (ds->S / 2) * (ds->S / 2);
-    int j = 0;
+    /* the batch as one process would draw it (uniform over all items, the
+     * trainer's RNG); each slot filled by the rank holding its item, zeros
+     * elsewhere */
     for (int b = 0; b < N; b++) {
-        /* as we_model_train_step: uniform over all items, the trainer's RNG */
         int64_t i = (int64_t)we_rng_below(&tr->rng, (uint64_t)p->n);
         int lo = 0, hi = p->nshards - 1; /* the last shard starting at or before i (not empty) */
         while (lo < hi) {
@@ -96,15 +101,33 @@ we_status we_model_train_step_shards(we_model *m, const we_train_data *ds, we_tr
             if (p->start[mid] <= i) lo = mid;
             else hi = mid - 1;
         }
-        p->mine[b] = p->local[lo] >= 0;
-        if (!p->mine[b]) continue;
+        float *x = m->x + (size_t)b * xs, *h = ds->K ? m->heat + (size_t)b * hsz : NULL;
+        if (p->local[lo] < 0) {
+            memset(x, 0, sizeof(float) * xs);
+            if (h) memset(h, 0, sizeof(float) * hsz);
+            m->va[2 * b] = m->va[2 * b + 1] = 0;
+            p->lab[2 * b] = p->lab[2 * b + 1] = 0;
+            continue;
+        }
         size_t li = (size_t)(p->local[lo] + (i - p->start[lo]));
-        memcpy(m->x + (size_t)j * xs, ds->x + li * xs, sizeof(float) * xs);
-        if (ds->K) memcpy(m->heat + (size_t)j * hsz, ds->heat + li * hsz, sizeof(float) * hsz);
-        m->tgt[j] = ds->label[li];
-        m->vk[j] = ds->va_known[li];
-        m->va[2 * j] = ds->va[2 * li], m->va[2 * j + 1] = ds->va[2 * li + 1];
-        j++;
+        memcpy(x, ds->x + li * xs, sizeof(float) * xs);
+        if (h) memcpy(h, ds->heat + li * hsz, sizeof(float) * hsz);
+        m->va[2 * b] = ds->va[2 * li], m->va[2 * b + 1] = ds->va[2 * li + 1];
+        p->lab[2 * b] = ds->label[li], p->lab[2 * b + 1] = ds->va_known[li];
     }
-    return we_train_step_part(tr, m->x, m->tgt, m->va, m->vk, m->heat, N, p->mine, loss, gnorm);
+    /* every rank gets the whole batch: a sum where each value has one
+     * non-zero term is exact; then rank r computes slots [N r/K, N (r+1)/K) */
+    we_status s = WE_OK;
+    if (K > 1) {
+        s = we_comm_allreduce_sum_f32(c, m->x, (size_t)N * xs);
+        if (!s && ds->K) s = we_comm_allreduce_sum_f32(c, m->heat, (size_t)N * hsz);
+        s = s ? s : we_comm_allreduce_sum_f32(c, m->va, 2 * (size_t)N);
+        s = s ? s : we_comm_allreduce_i64(c, p->lab, 2 * (size_t)N, WE_COMM_SUM);
+        if (s) return s;
+    }
+    for (int b = 0; b < N; b++) m->tgt[b] = (int32_t)p->lab[2 * b], m->vk[b] = (int32_t)p->lab[2 * b + 1];
+    int b0 = (int)((int64_t)N * r / K), b1 = (int)((int64_t)N * (r + 1) / K);
+    for (int b = 0; b < N; b++) p->mine[b] = b >= b0 && b < b1;
+    return we_train_step_part(tr, m->x + (size_t)b0 * xs, m->tgt + b0, m->va + 2 * b0, m->vk + b0,
+                              ds->K ? m->heat + (size_t)b0 * hsz : NULL, N, p->mine, loss, gnorm);
 }

@@ -6,14 +6,13 @@
  * j with j % K == r; the ranks then agree on each shard's item count, so
  * every rank knows where global item i lives. Each step every rank draws
  * the same batch of global indices with the trainer's RNG (its state is the
- * same everywhere), computes the samples whose items it holds
- * (we_train_step_part) and the gradients are summed over the ranks
- * (lib/core/we_comm.h). With one process this is exactly
- * we_model_train_step over the concatenated shards, bit for bit.
- *
- * The work per rank follows where the batch's items live: with shards of
- * similar size each rank computes about N/K samples, binomially spread
- * (the slowest rank sets the pace).
+ * same everywhere); the ranks holding the items share them (a sum over the
+ * ranks of the batch with zeros in the slots a rank does not hold: exact,
+ * N items' floats, small next to the gradients), rank r computes the
+ * contiguous slots [N r/K, N (r+1)/K) (we_train_step_part: the same work
+ * on every rank) and the gradients are summed (lib/core/we_comm.h). With
+ * one process this is exactly we_model_train_step over the concatenated
+ * shards, bit for bit.
  */
 #ifndef WE_TRAIN_DP_H
 #define WE_TRAIN_DP_H
@@ -30,6 +29,7 @@ typedef struct {
     int64_t *start;      /* [nshards + 1] global index of shard j's first item */
     int64_t *local;      /* [nshards] index in this rank's data of that item, -1: another rank's */
     unsigned char *mine; /* [maxN] the last batch's slots computed here */
+    int64_t *lab;        /* [maxN, 2] label and va_known of the batch's items, for the exchange */
     long unknown_emotion; /* items without an emotion, all shards */
 } we_train_shards;
 
@@ -52,8 +52,9 @@ void we_train_shards_free(we_train_shards *p);
 
 /* One training step of m (we_model_train_start done, m->train->comm the c
  * of we_train_shards_read) on a batch of N global items drawn with the
- * trainer's RNG: the ones held here (ds) are computed here. Loss and
- * gradient norm as we_train_step, the same on every rank. */
+ * trainer's RNG, shared by the ranks holding them, this rank's slice of
+ * the batch computed here. Loss and gradient norm as we_train_step, the
+ * same on every rank. */
 we_status we_model_train_step_shards(we_model *m, const we_train_data *ds, we_train_shards *p, int N, float *loss,
                                      float *gnorm);
 

@@ -40,6 +40,11 @@ ok "  (max |diff| $d > 1e-4)" awk -v d="$d" 'BEGIN { exit !(d > 1e-4) }'
 ok "K=4 > shards (a rank holds none)" sh -c "$MPI 4 wtrain -m '$T/k4.st' -n 4 $TINY $S 2>/dev/null"
 close "K=4 weights == K=1 weights" "$T/k4.st" "$T/k1.st"
 is "no temp file left" "$(ls "$T" | grep -c tmp)" 0
+# heatmaps, va and labels travel with the batch; K=3 splits 8 as 2,3,3
+FX=tests/fixtures/model_train.wes
+ok "heatmaps K=1" wtrain -m "$T/h1.st" -n 3 --heatmaps $TINY $FX $FX
+ok "heatmaps K=3" sh -c "$MPI 3 wtrain -m '$T/h3.st' -n 3 --heatmaps $TINY $FX $FX 2>/dev/null"
+close "heatmaps K=3 == K=1" "$T/h3.st" "$T/h1.st"
 
 # resume: 2 steps at K=2, then to 4 at K=2 (bit-exact) or at K=1 (close)
 ok "K=2, 2 steps" sh -c "$MPI 2 wtrain -m '$T/r.st' -n 2 $TINY $S 2>/dev/null && cp '$T/r.st' '$T/r1.st'"
