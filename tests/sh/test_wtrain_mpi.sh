@@ -10,6 +10,7 @@ if ! command -v mpirun >/dev/null 2>&1; then echo "skip: no mpirun (sh scripts/s
 if ! ldd bin/wtrain 2>/dev/null | grep -q libmpi; then echo "skip: wtrain built without MPI (no mpicc at make time)"; summary; exit; fi
 # OpenMPI refuses root without these; more ranks than cores is fine here
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMPI_MCA_btl_vader_single_copy_mechanism=none
+export OMPI_MCA_mpi_yield_when_idle=1   # waiting ranks give the core back
 MPI="mpirun --oversubscribe -np"
 PY=/usr/bin/python3
 maxdiff() { $PY tests/sh/st_maxdiff.py "$1" "$2"; }
