@@ -63,6 +63,23 @@ CU_OBJ    :=
 BUILD_KIND := CPU only (no nvcc found)
 endif
 
+# ---- MPI (optional): data-parallel wtrain --------------------------------
+# With OpenMPI's mpicc on PATH (scripts/setup.sh installs it), the one MPI
+# file, lib/core/we_comm_mpi.c, is compiled with mpicc's flags and
+# -DWE_HAVE_MPI and wtrain (the only tool that calls it) links libmpi, so
+# `mpirun -np K wtrain ...` trains on K processes. Without mpicc, or with
+# `make MPI=0`, the file is a stub: the same wtrain, alone, which refuses to
+# run as one of several processes. No other tool links MPI.
+MPI ?= auto
+MPICC := $(if $(filter 0,$(MPI)),,$(shell command -v mpicc 2>/dev/null))
+ifneq ($(MPICC),)
+MPI_CPPFLAGS := $(shell $(MPICC) --showme:compile) -DWE_HAVE_MPI
+MPI_LIBS     := $(shell $(MPICC) --showme:link)
+build/lib/core/we_comm_mpi.o build/emu/lib/core/we_comm_mpi.o: MPI_FLAGS := $(MPI_CPPFLAGS)
+bin/wtrain build/emu/bin/wtrain: MPI_LINK := $(MPI_LIBS)
+BUILD_KIND := $(BUILD_KIND), MPI wtrain
+endif
+
 LIB_C   := $(sort $(shell find lib -name '*.c'))
 LIB_CC  := $(sort $(shell find lib -name '*.cc'))
 LIB_OBJ := $(patsubst lib/%.c,build/lib/%.o,$(LIB_C)) $(patsubst lib/%.cc,build/lib/%.o,$(LIB_CC)) $(CU_OBJ)
@@ -104,7 +121,7 @@ tests: $(UNIT)
 # so each recipe makes its own output folder.
 build/lib/%.o: lib/%.c build/lib/%.d
 	@mkdir -p $(@D)
-	$(CC) $(CPPFLAGS) $(CFLAGS) $(DEPFLAGS) -c -o $@ $<
+	$(CC) $(CPPFLAGS) $(MPI_FLAGS) $(CFLAGS) $(DEPFLAGS) -c -o $@ $<
 build/lib/%.o: lib/%.cc build/lib/%.d
 	@mkdir -p $(@D)
 	$(CXX) $(CPPFLAGS) $(CXXFLAGS) $(DEPFLAGS) -c -o $@ $<
@@ -116,11 +133,19 @@ $(LIB): $(LIB_OBJ)
 	rm -f $@
 	ar rcs $@ $^
 
+# The MPI flags in a file rewritten only when they change, so installing or
+# removing MPI recompiles we_comm_mpi.o (and relinks wtrain).
+.PHONY: mpiflags
+build/mpi.flags: mpiflags
+	@mkdir -p $(@D)
+	@echo '$(MPI_CPPFLAGS)' | cmp -s - $@ || echo '$(MPI_CPPFLAGS)' > $@
+build/lib/core/we_comm_mpi.o build/emu/lib/core/we_comm_mpi.o: build/mpi.flags
+
 build/obj/tools/%.o: tools/%.c build/obj/tools/%.d
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) $(CFLAGS) $(DEPFLAGS) -c -o $@ $<
 bin/%: build/obj/tools/%.o $(LIB) | bin
-	$(CC) $(CFLAGS) -o $@ $< $(LIB) $(LDFLAGS) $(LDLIBS)
+	$(CC) $(CFLAGS) -o $@ $< $(LIB) $(LDFLAGS) $(LDLIBS) $(MPI_LINK)
 build/obj/tests/%.o: tests/unit/%.c build/obj/tests/%.d
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) -Itests $(CFLAGS) $(DEPFLAGS) -c -o $@ $<
@@ -162,7 +187,7 @@ $(EMU_READY): $(EMU_TOOLS) $(EMU_TESTS)
 	touch $@
 build/emu/lib/%.o: lib/%.c build/emu/lib/%.d
 	@mkdir -p $(@D)
-	$(CC) $(EMU_CPPFLAGS) $(CFLAGS) $(DEPFLAGS) -c -o $@ $<
+	$(CC) $(EMU_CPPFLAGS) $(MPI_FLAGS) $(CFLAGS) $(DEPFLAGS) -c -o $@ $<
 EMU_SED := sed -E 's/([A-Za-z_][A-Za-z0-9_]*)<<<(.*)>>>\(/cudaemu::launch("\1", \1, \2)(/'
 build/emu/kernels/%.cc: kernels/%.cu
 	@mkdir -p $(@D)
@@ -179,7 +204,7 @@ build/emu/obj/tools/%.o: tools/%.c build/emu/obj/tools/%.d
 	@mkdir -p $(@D)
 	$(CC) $(EMU_CPPFLAGS) $(CFLAGS) $(DEPFLAGS) -c -o $@ $<
 build/emu/bin/%: build/emu/obj/tools/%.o $(EMU_LIB) | build/emu/bin
-	$(CC) $(CFLAGS) -o $@ $< $(EMU_LIB) $(LDFLAGS) $(EMU_LDLIBS)
+	$(CC) $(CFLAGS) -o $@ $< $(EMU_LIB) $(LDFLAGS) $(EMU_LDLIBS) $(MPI_LINK)
 build/emu/obj/tests/%.o: tests/unit/%.c build/emu/obj/tests/%.d
 	@mkdir -p $(@D)
 	$(CC) $(EMU_CPPFLAGS) -Itests $(CFLAGS) $(DEPFLAGS) -c -o $@ $<

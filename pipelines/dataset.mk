@@ -37,11 +37,12 @@ SELF := $(lastword $(MAKEFILE_LIST))
 all: $(OUT)/stats.txt
 	@cat $(OUT)/stats.txt
 
-# Shard lists and the dependency makefile. Regenerated when a file is added
-# or removed (the folder's mtime), when this file or the parameters change;
-# a list file is only rewritten when its contents change, so untouched
-# shards stay up to date. Names make cannot express (blanks, : # $ % \ ' ")
-# are listed in rejected-names.txt and counted in the stats.
+# Shard lists (pipelines/dataset_lists.sh, shared with workflows/dataset.smk)
+# and the dependency makefile. Regenerated when a file is added or removed
+# (the folder's mtime), when this file or the parameters change; a list file
+# is only rewritten when its contents change, so untouched shards stay up to
+# date. Names make cannot express (blanks, : # $ % \ ' ") are listed in
+# rejected-names.txt and counted in the stats.
 PARAMS := $(SHARDS) $(TEST_PCT)
 $(OUT)/params: FORCE | $(OUT)/lists
 	@echo '$(PARAMS)' | cmp -s - $@ || echo '$(PARAMS)' > $@
@@ -49,26 +50,8 @@ FORCE:
 $(OUT)/lists:
 	mkdir -p $(OUT)/lists $(OUT)/reports $(OUT)/logs
 
-$(OUT)/shards.mk: $(IMAGES) $(SELF) $(OUT)/params | $(OUT)/lists
-	@ls -1 $(IMAGES) | LC_ALL=C sort | LC_ALL=C awk -v dir='$(IMAGES)' -v out='$(OUT)' \
-	    -v shards=$(SHARDS) -v pct=$(TEST_PCT) ' \
-	  BEGIN { for (i = 1; i < 256; i++) ord[sprintf("%c", i)] = i } \
-	  { if ($$0 ~ /[][ \t:#$$%\\'"'"'"*?]/) { print $$0 > (out "/rejected-names.txt.tmp"); next } \
-	    h1 = 0; h2 = 7; n = length($$0); \
-	    for (i = 1; i <= n; i++) { c = ord[substr($$0, i, 1)]; \
-	      h1 = (h1 * 31 + c) % 2147483647; h2 = (h2 * 131 + c) % 2147483629 } \
-	    split_ = (h2 % 100 < pct) ? "test" : "train"; \
-	    name = sprintf("%s-%02d", split_, h1 % shards); \
-	    print dir "/" $$0 > (out "/lists/" name ".txt.tmp"); names[name] = 1 } \
-	  END { for (s = 0; s < shards; s++) { names[sprintf("train-%02d", s)] = 1; names[sprintf("test-%02d", s)] = 1 } \
-	    for (nm in names) print nm }' > $(OUT)/shardnames.tmp
-	@touch $(OUT)/rejected-names.txt.tmp
-	@for n in $$(cat $(OUT)/shardnames.tmp); do t=$(OUT)/lists/$$n.txt; \
-	  if [ ! -s $$t.tmp ]; then rm -f $$t.tmp $$t; continue; fi; \
-	  if cmp -s $$t.tmp $$t; then rm -f $$t.tmp; else mv $$t.tmp $$t; fi; done
-	@cmp -s $(OUT)/rejected-names.txt.tmp $(OUT)/rejected-names.txt && rm -f $(OUT)/rejected-names.txt.tmp \
-	  || mv $(OUT)/rejected-names.txt.tmp $(OUT)/rejected-names.txt
-	@rm -f $(OUT)/shardnames.tmp
+$(OUT)/shards.mk: $(IMAGES) $(SELF) $(dir $(SELF))dataset_lists.sh $(OUT)/params | $(OUT)/lists
+	@sh $(dir $(SELF))dataset_lists.sh '$(OUT)' '$(IMAGES)' $(SHARDS) $(TEST_PCT)
 	@{ printf 'SHARD_NAMES :='; for t in $(OUT)/lists/*.txt; do [ -f "$$t" ] && printf ' %s' $$(basename $$t .txt); done; echo; \
 	   for t in $(OUT)/lists/*.txt; do [ -f "$$t" ] || continue; n=$$(basename $$t .txt); \
 	     printf '$(OUT)/%s.wes $(OUT)/reports/%s.tsv:' $$n $$n; tr '\n' ' ' < $$t; echo; done; } > $@.tmp
@@ -82,38 +65,19 @@ endif
 SHARD_WES := $(patsubst %,$(OUT)/%.wes,$(SHARD_NAMES))
 
 # One shard: facealign (exit 0, or 65 when no file of the shard had a face)
-# piped into lmheat; written under a temporary name, renamed when complete.
+# piped into lmheat; written under a temporary name, renamed when complete
+# (pipelines/dataset_shard.sh).
 $(OUT)/%.wes: $(OUT)/lists/%.txt $(LABELS) | $(BIN)/facealign $(BIN)/lmheat
-	@echo "dataset: $*"
-	@{ $(BIN)/facealign -F -s $(S) -c $(C) $(FACEALIGN_FLAGS) -e $(LABELS) -L $< -r $(OUT)/reports/$*.tsv \
-	     2> $(OUT)/logs/$*.log; echo $$? > $@.rc; } | $(BIN)/lmheat $(LMHEAT_FLAGS) > $@.tmp
-	@rc=$$(cat $@.rc); rm -f $@.rc; \
-	  if [ "$$rc" != 0 ] && [ "$$rc" != 65 ]; then echo "dataset: facealign failed ($$rc) on $*: $$(tail -n 1 $(OUT)/logs/$*.log)" >&2; rm -f $@.tmp; exit 1; fi
-	@mv $@.tmp $@
+	@FACEALIGN_FLAGS='$(FACEALIGN_FLAGS)' LMHEAT_FLAGS='$(LMHEAT_FLAGS)' sh $(dir $(SELF))dataset_shard.sh \
+	  $(BIN) $(S) $(C) $(LABELS) $< $@ $(OUT)/reports/$*.tsv $(OUT)/logs/$*.log
 
 $(OUT)/reports/%.tsv: $(OUT)/%.wes
 	@test -f $@
 
-# The report: faces per split and label, files by outcome, reasons.
-$(OUT)/stats.txt: $(SHARD_WES) $(OUT)/shards.mk
-	@cat $(patsubst %,$(OUT)/reports/%.tsv,$(SHARD_NAMES)) /dev/null | LC_ALL=C awk -F '\t' \
-	    -v rej=$$(wc -l < $(OUT)/rejected-names.txt) -v src='$(SRC)' -v s=$(S) -v c=$(C) ' \
-	  { split_ = $$1; sub(/.*\//, "", split_); files++; st[$$2]++; \
-	    sp = FILENAME; } \
-	  $$2 == "ok" { faces += $$3; det[$$4] += $$3; lab[$$5] += $$3 } \
-	  $$2 != "ok" { r = $$6; gsub(/[0-9]+x[0-9]+/, "WxH", r); sub(/^.*: /, "", r); why[$$2 ": " r]++ } \
-	  $$2 == "ok" && $$5 == "-" { nolab[$$6]++ } \
-	  END { printf "dataset %s (S=%d, C=%d)\n", src, s, c; \
-	    printf "files: %d read, %d with faces, %d rejected, %d names skipped\n", files, st["ok"], files - st["ok"], rej; \
-	    printf "faces: %d (detector hog %d, whole-frame landmarks %d)\n", faces, det["hog"], det["whole"]; \
-	    printf "faces per label:"; for (l in lab) printf " %s=%d", l, lab[l]; printf "\n"; \
-	    for (w in nolab) printf "  faces without a label: %d (%s)\n", nolab[w], w; \
-	    printf "files rejected, by reason:\n"; for (w in why) printf "  %6d  %s\n", why[w], w }' > $@.tmp
-	@for sp in train test; do \
-	  n=$$(ls $(OUT)/reports/$$sp-*.tsv 2>/dev/null | wc -l); [ $$n -gt 0 ] || continue; \
-	  cat $(OUT)/reports/$$sp-*.tsv | awk -F '\t' -v sp=$$sp '$$2 == "ok" { f += $$3; l[$$5] += $$3; n++ } \
-	    END { printf "%s: %d files, %d faces:", sp, n, f; for (k in l) printf " %s=%d", k, l[k]; printf "\n" }'; \
-	done >> $@.tmp
+# The report: faces per split and label, files by outcome, reasons
+# (pipelines/dataset_stats.sh).
+$(OUT)/stats.txt: $(SHARD_WES) $(OUT)/shards.mk $(dir $(SELF))dataset_stats.sh
+	@sh $(dir $(SELF))dataset_stats.sh '$(OUT)' '$(SRC)' $(S) $(C) $(SHARD_NAMES) > $@.tmp
 	@mv $@.tmp $@
 
 stats: $(OUT)/stats.txt

@@ -13,11 +13,14 @@ quiet=0
 
 # Build and runtime libraries, then the test oracles and tooling
 # (python3-* make golden files and run benchmarks' reference side only;
-# libmicrohttpd is weserve's HTTP server, chromium + selenium its browser test).
+# libmicrohttpd is weserve's HTTP server, chromium + selenium its browser test;
+# the cluster path: Snakemake + a Slurm single-node test (workflows/), MPI
+# data-parallel wtrain (openmpi; the default build does not need it)).
 PKGS="build-essential pkg-config libpng-dev libjpeg62-turbo-dev libdlib-dev libdlib-data
 libopenblas-dev liblapack-dev python3-numpy python3-pywt python3-scipy python3-torch
 clang libclang-rt-14-dev afl++ gnuplot-nox imagemagick webp time
-libmicrohttpd-dev chromium chromium-driver python3-selenium"
+libmicrohttpd-dev chromium chromium-driver python3-selenium
+snakemake slurm-wlm slurm-client munge openmpi-bin libopenmpi-dev"
 # Node.js may come from elsewhere with its own npm; only then skip Debian's.
 command -v npm >/dev/null 2>&1 || PKGS="$PKGS nodejs npm"
 

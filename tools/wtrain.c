@@ -3,8 +3,10 @@
  * Reads every item of the input (one `wavelet` frame, or one `image` frame
  * that is transformed here with the configured wavelet; optional `heatmap`
  * frame; keys emotion, valence, arousal), then runs AdamW steps on random
- * batches, logging the loss per step and checkpointing atomically. See
- * man/man1/wtrain.1.
+ * batches, logging the loss per step and checkpointing atomically. Under
+ * mpirun the processes share each batch (lib/diffusion/we_train_dp.h):
+ * rank r reads the shards j with j % K == r, rank 0 logs and checkpoints.
+ * See man/man1/wtrain.1.
  */
 #include <getopt.h>
 #include <math.h>
@@ -15,6 +17,7 @@
 #include <unistd.h>
 
 #include "we_cli.h"
+#include "we_comm.h"
 #include "we_device.h"
 #include "we_face_labels.h"
 #include "we_model.h"
@@ -22,6 +25,7 @@
 #include "we_runset.h"
 #include "we_safetensors.h"
 #include "we_stream.h"
+#include "we_train_dp.h"
 
 typedef struct {
     const char *model, *csv, *labels, *device, *mult, *attn, *export_to, *detail;
@@ -40,8 +44,10 @@ static void on_signal(int sig) { (void)sig; stop_flag = 1; }
 
 static void usage(void)
 {
-    printf("Usage: wtrain -m CKPT [OPTION]... [STREAM]\n"
-           "Train the WaveEmotion UNet on a WES1 stream of faces (stdin by default): items\n"
+    printf("Usage: wtrain -m CKPT [OPTION]... [STREAM]...\n"
+           "       mpirun -np K wtrain -m CKPT [OPTION]... SHARD...\n"
+           "Train the WaveEmotion UNet on WES1 streams of faces (stdin by default; several\n"
+           "are one set, in order; under mpirun each process reads its shards): items\n"
            "with a `wavelet` frame (4C x S/2 x S/2) or an `image` frame (C x S x S, turned into\n"
            "wavelet coefficients here), keys emotion / valence / arousal, optional `heatmap`.\n"
            "Writes the checkpoint CKPT (safetensors) every --save-every steps and at the end.\n\n"
@@ -157,12 +163,9 @@ int main(int argc, char **argv)
         case O_LE: o.hp.lambda_expr = (float)we_cli_parse_double("--lambda-expr", optarg, 0, 1e6); o.given |= WE_AUX_LAMBDA_EXPR; break;
         case O_TM: o.hp.aux_tmax = (int)we_cli_parse_long("--aux-tmax", optarg, 0, 1000000); o.given |= WE_AUX_TMAX; break;
         case O_WW: {
-            char *e1, *e2;
-            double wlo = strtod(optarg, &e1), whi = e1 != optarg && *e1 == ',' ? strtod(e1 + 1, &e2) : NAN;
-            if (isnan(whi) || e2 == e1 + 1 || *e2 || !(wlo >= 0 && wlo <= 1e6) || !(whi >= 0 && whi <= 1e6))
-                we_cli_usage_error("--wav-weights: bad value '%s' (want LOW,HIGH, e.g. 0.1,1)", optarg);
-            o.hp.wav_w_low = (float)wlo, o.hp.wav_w_high = (float)whi;
-            o.given |= WE_AUX_WAV_WEIGHTS;
+            double wlo, whi;
+            we_cli_parse_pair("--wav-weights", optarg, "LOW,HIGH, e.g. 0.1,1", 0, 1e6, &wlo, &whi);
+            o.hp.wav_w_low = (float)wlo, o.hp.wav_w_high = (float)whi, o.given |= WE_AUX_WAV_WEIGHTS;
             break;
         }
         case 'h': usage(); return 0;
@@ -170,18 +173,13 @@ int main(int argc, char **argv)
         }
     }
     if (!o.model) we_cli_usage_error("--model CKPT is required");
-    if (optind + 1 < argc) we_cli_usage_error("at most one input stream");
     if ((o.f16 || o.edit_guidance > 0 || o.detail) && !o.export_to)
         we_cli_usage_error("--f16, --edit-guidance and --detail only apply to --export");
     if (o.export_to && (o.given & 15)) we_cli_usage_error("--export does not train (no auxiliary loss options)");
     if (o.export_to) {
         if (optind < argc || o.resume) we_cli_usage_error("--export reads only CKPT (no stream, no --resume)");
-        we_st_file ck;
-        we_status s = we_st_read(&ck, o.model);
-        if (s) we_cli_die_status(s, o.model);
-        if ((s = we_train_export(&ck, o.export_to, o.f16, (float)o.edit_guidance))) we_cli_die_status(s, o.export_to);
-        if (o.detail && (s = we_model_add_detail(o.export_to, o.detail, NULL))) we_cli_die_status(s, "--detail");
-        we_st_free(&ck);
+        we_status s = we_model_export(o.model, o.export_to, o.f16, (float)o.edit_guidance, o.detail);
+        if (s) we_cli_die_status(s, o.export_to);
         fprintf(stderr, "%s: wrote %s\n", we_cli_prog(), o.export_to);
         return 0;
     }
@@ -189,6 +187,9 @@ int main(int argc, char **argv)
     if ((s0 = we_runset_check_new(o.model, o.resume, o.force))) we_cli_usage_error("%s", we_err_detail());
     we_device dev;
     if (we_device_resolve(o.device, &dev)) we_cli_die_status(WE_EDEVICE, "--device");
+    we_comm comm; /* the processes of an mpirun job (alone: rank 0 of 1) */
+    if (we_comm_mpi_open(&comm, &argc, &argv)) we_cli_die_status(WE_EUSAGE, "mpi");
+    int lead = comm.rank == 0; /* logs and checkpoints */
 
     we_unet_config cfg;
     we_unet_config_init(&cfg);
@@ -214,25 +215,24 @@ int main(int argc, char **argv)
 
     we_face_labels *labels = NULL;
     if (o.labels && (s = we_face_labels_load(o.labels, &labels))) we_cli_die_status(s, "--labels");
-    FILE *in = stdin;
-    const char *inlabel = "stdin";
-    if (optind < argc && strcmp(argv[optind], "-")) {
-        in = fopen(argv[optind], "rb");
-        if (!in) we_cli_die(WE_ENOINPUT, "cannot open %s", argv[optind]);
-        inlabel = argv[optind];
-    }
+    static const char *const in_stdin[] = {"-"};
+    /* the batch a resume takes from the checkpoint is known after reading */
+    int maxN = o.resume && !(o.given & WE_SET_BATCH) && comm.size > 1 ? 4096 : o.batch;
     we_train_data ds;
-    if ((s = we_train_data_read(&ds, in, inlabel, wl, cfg.data_scale, labels, o.resume ? cfg.K > 0 : o.heat)))
+    we_train_shards sh;
+    if ((s = we_train_shards_read(&sh, &ds, &comm, optind < argc ? (const char *const *)argv + optind : in_stdin,
+                                  optind < argc ? argc - optind : 1, maxN, wl, cfg.data_scale, labels,
+                                  o.resume ? cfg.K > 0 : o.heat)))
         we_cli_die_status(s, "reading the training stream");
-    if (ds.unknown_emotion) we_cli_warn("%ld of %d items have no emotion (trained as NULL)", ds.unknown_emotion, ds.n);
-    if (ds.n == 0) we_cli_die(WE_EDATA, "no image or wavelet frames in the input");
+    if (sh.unknown_emotion && lead)
+        we_cli_warn("%ld of %lld items have no emotion (trained as NULL)", sh.unknown_emotion, (long long)sh.n);
     we_train_run run = {o.batch, o.threads, o.seed, "", ""};
     snprintf(run.device, sizeof run.device, "%s", we_device_name(dev));
-    we_train_data_hash(&ds, run.data);
+    if (comm.size == 1) we_train_data_hash(&ds, run.data); /* a rank holds its shards only: not checked */
     char note[512];
     if ((s = we_model_train_reconcile(&md, &o.hp, &run, o.given, o.allow_change, note, sizeof note)))
         we_cli_die_status(s, o.model);
-    if (*note) we_cli_warn("resuming %s: %s", o.model, note);
+    if (*note && lead) we_cli_warn("resuming %s: %s", o.model, note);
     if (we_device_resolve(run.device, &dev)) we_cli_die_status(WE_EDEVICE, "the run's device");
     if (run.threads) we_nn_set_threads(run.threads);
     o.batch = run.batch;
@@ -240,57 +240,59 @@ int main(int argc, char **argv)
     if (s == WE_EUSAGE) we_cli_usage_error("%s", we_err_detail());
     if (s) we_cli_die_status(s, s == WE_EDEVICE ? "--device cuda" : o.model);
     we_train *tr = md.train;
+    tr->comm = &comm;
     int aux_on = tr->hp.lambda_wav > 0 || tr->hp.lambda_expr > 0;
-    fprintf(stderr, "%s: %d items %dx%d C=%d K=%d, model nf=%d %zu params, %.2f GFLOP/sample fwd, batch %d, step %ld -> %d, on %s\n",
-            we_cli_prog(), ds.n, ds.S, ds.S, ds.C, ds.K, md.cfg.nf, md.m.nparams,
-            we_unet_flops_per_sample(&md.m) / 1e9, o.batch, tr->step, o.steps, we_device_name(dev));
+    if (lead && comm.size > 1)
+        fprintf(stderr, "%s: %d processes (%s), %d shards, this one holds %d items\n", we_cli_prog(), comm.size,
+                comm.transport, sh.nshards, ds.n);
+    if (lead)
+        fprintf(stderr, "%s: %lld items %dx%d C=%d K=%d, model nf=%d %zu params, %.2f GFLOP/sample fwd, batch %d, step %ld -> %d, on %s\n",
+                we_cli_prog(), (long long)sh.n, ds.S, ds.S, ds.C, ds.K, md.cfg.nf, md.m.nparams,
+                we_unet_flops_per_sample(&md.m) / 1e9, o.batch, tr->step, o.steps, we_device_name(dev));
 
     FILE *csv = NULL;
-    if (o.csv) {
-        if (o.resume && (s = we_runset_cut_log(o.csv, tr->step, NULL))) we_cli_die_status(s, o.csv);
-        int exists = access(o.csv, F_OK) == 0;
-        csv = fopen(o.csv, o.resume ? "a" : "w");
-        if (!csv) we_cli_die(WE_EIO, "cannot open %s", o.csv);
-        if (!o.resume || !exists) fprintf(csv, "step,loss,grad_norm,lr,seconds%s\n", aux_on ? ",l_wav,l_expr" : "");
-    }
-    signal(SIGINT, on_signal);
-    signal(SIGTERM, on_signal);
+    if (o.csv && lead && (s = we_train_log_open(&csv, o.csv, o.resume, tr->step, aux_on))) we_cli_die_status(s, o.csv);
+    signal(SIGINT, on_signal), signal(SIGTERM, on_signal);
 
     we_progress pg;
     we_progress_start(&pg);
+    pg.enabled &= lead;
     double t0 = we_now();
     long start = tr->step;
     int saved_at_end = 0;
-    while (tr->step < o.steps && !stop_flag) {
+    while (tr->step < o.steps) {
+        int64_t stop = stop_flag; /* all processes stop at the same step */
+        if ((s = we_comm_allreduce_i64(&comm, &stop, 1, WE_COMM_MAX))) we_cli_die_status(s, "training step");
+        if ((stop_flag = (sig_atomic_t)stop)) break;
         float loss, gn;
-        if ((s = we_model_train_step(&md, &ds, o.batch, &loss, &gn))) we_cli_die_status(s, "training step");
+        if ((s = we_model_train_step_shards(&md, &ds, &sh, o.batch, &loss, &gn))) we_cli_die_status(s, "training step");
         double el = we_now() - t0;
-        if (csv) {
-            fprintf(csv, "%ld,%.6f,%.4f,%.3g,%.2f", tr->step, loss, gn, tr->hp.lr, el);
-            if (aux_on) fprintf(csv, ",%.6f,%.6f", tr->l_wav, tr->l_expr);
-            fputc('\n', csv);
-            fflush(csv);
-        }
-        if (o.log_every && tr->step % o.log_every == 0 && !pg.enabled) {
+        if (csv) we_train_log_step(csv, tr, loss, gn, el, aux_on);
+        if (o.log_every && tr->step % o.log_every == 0 && !pg.enabled && lead) {
             char ax[64] = "";
             if (aux_on) snprintf(ax, sizeof ax, " l_wav %.5f l_expr %.5f", tr->l_wav, tr->l_expr);
             fprintf(stderr, "%s: step %ld loss %.5f%s grad_norm %.3f %.2f s/step\n", we_cli_prog(), tr->step, loss, ax,
                     gn, el / (double)(tr->step - start));
         }
         we_progress_update(&pg, tr->step, o.steps, "steps");
-        if (tr->step % o.save_every == 0 || tr->step == o.steps) {
+        if (lead && (tr->step % o.save_every == 0 || tr->step == o.steps)) {
             if ((s = we_train_save(tr, o.model))) we_cli_die_status(s, o.model);
             saved_at_end = tr->step == o.steps;
         }
     }
     we_progress_end(&pg, tr->step, "steps");
-    if (!saved_at_end && tr->step > start) {
+    if (lead && !saved_at_end && tr->step > start) {
         if ((s = we_train_save(tr, o.model))) we_cli_die_status(s, o.model);
     }
-    if (stop_flag) fprintf(stderr, "%s: interrupted, checkpoint saved at step %ld\n", we_cli_prog(), tr->step);
+    if (lead && comm.size > 1 && tr->step > start)
+        fprintf(stderr, "%s: all-reduce %.2f ms/step (%zu floats, ring over %d processes)\n", we_cli_prog(),
+                1e3 * tr->comm_s / (double)(tr->step - start), md.m.nparams, comm.size);
+    if (stop_flag && lead) fprintf(stderr, "%s: interrupted, checkpoint saved at step %ld\n", we_cli_prog(), tr->step);
     if (csv && fclose(csv)) we_cli_die(WE_EIO, "writing %s", o.csv);
     we_train_data_free(&ds);
+    we_train_shards_free(&sh);
     we_face_labels_free(labels);
     we_model_free(&md);
+    we_comm_close(&comm);
     return 0;
 }

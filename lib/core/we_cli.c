@@ -116,6 +116,15 @@ double we_cli_parse_double(const char *opt, const char *arg, double lo, double h
     return v;
 }
 
+void we_cli_parse_pair(const char *opt, const char *arg, const char *form, double lo, double hi, double *a, double *b)
+{
+    char *e1, *e2 = NULL;
+    double x = strtod(arg, &e1), y = e1 != arg && *e1 == ',' ? strtod(e1 + 1, &e2) : NAN;
+    if (isnan(x) || isnan(y) || e2 == e1 + 1 || *e2 || !(x >= lo && x <= hi) || !(y >= lo && y <= hi))
+        we_cli_usage_error("option %s: bad value '%s' (want %s, each in %g..%g)", opt, arg, form, lo, hi);
+    *a = x, *b = y;
+}
+
 double we_now(void)
 {
     struct timespec ts;

@@ -36,6 +36,9 @@ void we_cli_finish_output(void);
 /* Numbers from option arguments, with the option named in the error. */
 long we_cli_parse_long(const char *opt, const char *arg, long lo, long hi);
 double we_cli_parse_double(const char *opt, const char *arg, double lo, double hi);
+/* "A,B": two numbers in [lo, hi] into *a, *b; exits 64 naming opt and the
+ * expected form (e.g. "LOW,HIGH") otherwise. */
+void we_cli_parse_pair(const char *opt, const char *arg, const char *form, double lo, double hi, double *a, double *b);
 
 /* Progress on stderr when stderr is a terminal (or WE_PROGRESS=1):
  * "prog: 120/1000 items, 35.2 items/s, ETA 0:25". total <= 0: unknown. */

@@ -86,7 +86,7 @@ we_status we_runset_resume(const we_st_file *f, we_runset *set, int n, int allow
     for (int i = 0; i < n; i++) {
         we_runset *e = &set[i];
         const char *v = we_st_meta(f, e->key);
-        if (!v) continue;
+        if (!v || (e->type == WE_RUNSET_STR && !*v)) continue; /* "" = not known (e.g. data under mpirun) */
         char tmpbuf[256];
         union { int i; long l; float f; } u;
         we_runset t = *e;
@@ -105,7 +105,7 @@ we_status we_runset_resume(const we_st_file *f, we_runset *set, int n, int allow
     for (int i = 0; i < n; i++) {
         we_runset *e = &set[i];
         const char *v = we_st_meta(f, e->key);
-        if (!v) {
+        if (!v || (e->type == WE_RUNSET_STR && !*v)) {
             note_add(note, cap, "not stored", e->key);
             continue;
         }

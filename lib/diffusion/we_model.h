@@ -190,6 +190,13 @@ we_status we_model_cascade_load(we_model *m, const we_st_file *f);
  * EMA weights) and the settings p (NULL = defaults) as cascade.* metadata,
  * replacing any it had. WE_ENOINPUT, WE_EDATA (detail says which file). */
 we_status we_model_add_detail(const char *model_path, const char *detail_path, const we_cascade_params *p);
+
+/* wtrain --export: the checkpoint ckpt's EMA weights and config alone to
+ * out (we_train_export: float16 when f16, edit.guidance when > 0), then,
+ * when detail is not NULL, that wdtrain checkpoint's net bundled
+ * (we_model_add_detail). Errors of either step; out is written atomically
+ * by each. */
+we_status we_model_export(const char *ckpt, const char *out, int f16, float edit_guidance, const char *detail);
 /* Read w's layout into L and the cascade levels into *J: 0 for a frame of
  * the model's size (check it with we_model_check_wavelet), k >= 1 for an
  * unpadded square face of S * 2^k px with 1 or 3 channels and a wavelet

@@ -230,3 +230,14 @@ we_status we_model_cascade_apply(we_model *m, we_frame *w, const we_wavelet_layo
     free(img);
     return s;
 }
+
+we_status we_model_export(const char *ckpt, const char *out, int f16, float edit_guidance, const char *detail)
+{
+    we_st_file ck;
+    we_status s = we_st_read(&ck, ckpt);
+    if (s) return s;
+    s = we_train_export(&ck, out, f16, edit_guidance);
+    we_st_free(&ck);
+    if (!s && detail) s = we_model_add_detail(out, detail, NULL);
+    return s;
+}

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 void we_train_params_init(we_train_params *p)
 {
@@ -99,33 +100,75 @@ we_status we_train_step(we_train *tr, const float *x0, const int32_t *label, con
                         const int32_t *va_known, const float *heat, int N, float *loss,
                         float *gnorm)
 {
+    return we_train_step_part(tr, x0, label, va, va_known, heat, N, NULL, loss, gnorm);
+}
+
+/* Weight this rank's share (Nl of N samples) of the gradient and the loss,
+ * then sum both over the ranks (the gradients on the device through the
+ * host). */
+static we_status reduce_part(we_train *tr, int Nl, int N, float *loss)
+{
+    struct timespec a, b;
+    clock_gettime(CLOCK_MONOTONIC, &a);
+    we_status s = tr->gpu ? we_train_cuda_allreduce(tr)
+                          : we_comm_allreduce_sum_f32(tr->comm, tr->m->grads, tr->m->nparams);
+    float l = Nl ? *loss * (float)Nl / (float)N : 0;
+    s = s ? s : we_comm_allreduce_sum_f32(tr->comm, &l, 1);
+    *loss = l;
+    clock_gettime(CLOCK_MONOTONIC, &b);
+    tr->comm_s += (double)(b.tv_sec - a.tv_sec) + 1e-9 * (double)(b.tv_nsec - a.tv_nsec);
+    return s;
+}
+
+we_status we_train_step_part(we_train *tr, const float *x0, const int32_t *label, const float *va,
+                             const int32_t *va_known, const float *heat, int N, const unsigned char *mine,
+                             float *loss, float *gnorm)
+{
     we_unet *m = tr->m;
     if (N < 1 || N > m->maxN) return we_err_set(WE_EUSAGE, "train: batch %d not in 1..%d", N, m->maxN);
     const we_train_params *hp = &tr->hp;
-    size_t hs = (size_t)m->heatsize;
+    int multi = tr->comm && tr->comm->size > 1;
+    if (multi && (hp->lambda_wav > 0 || hp->lambda_expr > 0))
+        return we_err_set(WE_EUSAGE, "train: the auxiliary losses need one process (not %d)", tr->comm->size);
+    size_t hs = (size_t)m->heatsize, xs = (size_t)m->xsize;
     /* condition dropout: the draws happen in a fixed order per sample so a
-     * resumed run sees the same sequence */
+     * resumed run sees the same sequence; every rank draws for all N and
+     * keeps its own samples, packed (j) */
+    int j = 0;
     for (int n = 0; n < N; n++) {
         int all = we_rng_uniform(&tr->rng) < hp->p_all;
         int dl = all || we_rng_uniform(&tr->rng) < hp->p_drop;
         int dv = all || we_rng_uniform(&tr->rng) < hp->p_drop;
         int dh = all || we_rng_uniform(&tr->rng) < hp->p_drop;
-        tr->label[n] = (label && !dl) ? label[n] : WE_UNET_NULL_LABEL;
-        int known = va && va_known && va_known[n];
-        tr->va_null[n] = (!known || dv) ? 1 : 0;
-        tr->va[2 * n] = known ? va[2 * n] : 0;
-        tr->va[2 * n + 1] = known ? va[2 * n + 1] : 0;
+        int32_t tn = (int32_t)we_rng_below(&tr->rng, (uint64_t)m->cfg.T);
+        if (mine && !mine[n]) continue;
+        tr->label[j] = (label && !dl) ? label[j] : WE_UNET_NULL_LABEL;
+        int known = va && va_known && va_known[j];
+        tr->va_null[j] = (!known || dv) ? 1 : 0;
+        tr->va[2 * j] = known ? va[2 * j] : 0;
+        tr->va[2 * j + 1] = known ? va[2 * j + 1] : 0;
         if (m->cfg.K) {
-            if (heat && !dh) memcpy(tr->heat + n * hs, heat + n * hs, hs * sizeof(float));
-            else memset(tr->heat + n * hs, 0, hs * sizeof(float));
+            if (heat && !dh) memcpy(tr->heat + j * hs, heat + j * hs, hs * sizeof(float));
+            else memset(tr->heat + j * hs, 0, hs * sizeof(float));
         }
-        tr->t[n] = (int32_t)we_rng_below(&tr->rng, (uint64_t)m->cfg.T);
+        tr->t[j] = tn;
+        j++;
     }
-    we_rng_fill_normal(&tr->rng, tr->noise, (size_t)N * (size_t)m->xsize);
-    const float *eps;
+    we_rng_fill_normal(&tr->rng, tr->noise, (size_t)N * xs);
+    int Nl = j, Nall = N;
+    if (mine)
+        for (int n = 0, k = 0; n < N; n++)
+            if (mine[n]) memmove(tr->noise + (size_t)k++ * xs, tr->noise + (size_t)n * xs, xs * sizeof(float));
+    N = Nl;
+    const float *eps = NULL;
     const float *hb = m->cfg.K ? tr->heat : NULL;
     we_status s;
-    if (tr->gpu) {
+    if (N == 0) {
+        /* no sample here this step: a zero gradient into the sum */
+        *loss = 0;
+        if (tr->gpu && (s = we_unet_cuda_zero_grads(tr->gpu))) return s;
+        if (!tr->gpu) memset(m->grads, 0, m->nparams * sizeof(float));
+    } else if (tr->gpu) {
         /* noising, loss and d eps on the host; the network on the device */
         s = we_unet_loss_xt(m, &tr->sched, tr->xt, x0, tr->noise, tr->t, N);
         s = s ? s : we_unet_cuda_zero_grads(tr->gpu);
@@ -139,7 +182,7 @@ we_status we_train_step(we_train *tr, const float *x0, const int32_t *label, con
                                  tr->xt, tr->deps, &eps);
         if (s) return s;
     }
-    if (!isfinite(*loss)) return we_err_set(WE_EDATA, "train: loss is not finite at step %ld", tr->step + 1);
+    if (!multi && !isfinite(*loss)) return we_err_set(WE_EDATA, "train: loss is not finite at step %ld", tr->step + 1);
     /* auxiliary terms add into d eps before the one backward pass */
     tr->l_wav = tr->l_expr = 0;
     if (hp->lambda_wav > 0 || hp->lambda_expr > 0) {
@@ -162,12 +205,19 @@ we_status we_train_step(we_train *tr, const float *x0, const int32_t *label, con
     ap.beta2 = hp->beta2;
     ap.eps = hp->eps;
     ap.weight_decay = hp->weight_decay;
+    /* this rank's share of the batch mean (none to take when alone) */
+    if (N && N < Nall)
+        for (size_t i = 0, n = (size_t)N * xs; i < n; i++) tr->deps[i] *= (float)N / (float)Nall;
     if (tr->gpu) {
-        if ((s = we_unet_cuda_backward(tr->gpu, tr->deps))) return s;
+        if (N && (s = we_unet_cuda_backward(tr->gpu, tr->deps))) return s;
+        if (multi && (s = reduce_part(tr, N, Nall, loss))) return s;
+        if (multi && !isfinite(*loss)) return we_err_set(WE_EDATA, "train: loss is not finite at step %ld", tr->step + 1);
         tr->step++;
         return we_train_cuda_optim(tr, &ap, gnorm);
     }
-    we_unet_backward(m, tr->deps);
+    if (N) we_unet_backward(m, tr->deps);
+    if (multi && (s = reduce_part(tr, N, Nall, loss))) return s;
+    if (multi && !isfinite(*loss)) return we_err_set(WE_EDATA, "train: loss is not finite at step %ld", tr->step + 1);
     float gn = hp->clip > 0 ? we_optim_clip_grad_norm(m->grads, m->nparams, hp->clip)
                             : we_optim_grad_norm(m->grads, m->nparams);
     if (gnorm) *gnorm = gn;
@@ -198,7 +248,7 @@ int we_train_settings(we_train_params *hp, we_train_run *run, unsigned given, we
          * same checkpoint (tests/sh/test_wtrain.sh) */
         {"train.threads", "--threads", WE_RUNSET_INT, &run->threads, 0, !!(given & WE_SET_THREADS), WE_RUNSET_FREE},
         {"train.device", "--device", WE_RUNSET_STR, run->device, sizeof run->device, !!(given & WE_SET_DEVICE), 0},
-        {"train.data", "the training data (fingerprint)", WE_RUNSET_STR, run->data, sizeof run->data, 1, 0},
+        {"train.data", "the training data (fingerprint)", WE_RUNSET_STR, run->data, sizeof run->data, run->data[0] != 0, 0},
     };
     memcpy(set, t, sizeof t);
     return WE_TRAIN_NSET;
@@ -312,4 +362,24 @@ we_status we_train_export(const we_st_file *f, const char *path, int f16, float 
     free(h);
     we_unet_free(&m);
     return s;
+}
+
+we_status we_train_log_open(FILE **out, const char *path, int resume, long step, int aux_on)
+{
+    we_status s;
+    if (resume && (s = we_runset_cut_log(path, step, NULL))) return s;
+    FILE *probe = fopen(path, "r");
+    int exists = probe != NULL;
+    if (probe) fclose(probe);
+    if (!(*out = fopen(path, resume ? "a" : "w"))) return we_err_set(WE_EIO, "cannot open %s", path);
+    if (!resume || !exists) fprintf(*out, "step,loss,grad_norm,lr,seconds%s\n", aux_on ? ",l_wav,l_expr" : "");
+    return WE_OK;
+}
+
+void we_train_log_step(FILE *csv, const we_train *tr, float loss, float gnorm, double seconds, int aux_on)
+{
+    fprintf(csv, "%ld,%.6f,%.4f,%.3g,%.2f", tr->step, loss, gnorm, tr->hp.lr, seconds);
+    if (aux_on) fprintf(csv, ",%.6f,%.6f", tr->l_wav, tr->l_expr);
+    fputc('\n', csv);
+    fflush(csv);
 }

@@ -23,8 +23,10 @@
 #define WE_TRAIN_H
 
 #include <stdint.h>
+#include <stdio.h>
 
 #include "we_aux.h"
+#include "we_comm.h"
 #include "we_optim.h"
 #include "we_runset.h"
 #include "we_sched.h"
@@ -107,6 +109,10 @@ typedef struct {
     we_unet_cuda *gpu;
     float *d_adam_m, *d_adam_v, *d_ema;
     float *eps;
+    /* data-parallel training (we_train_step_part): the processes that share
+     * each batch; NULL = this one alone. Not owned. */
+    we_comm *comm;
+    double comm_s;  /* seconds spent in those sums so far (wall clock) */
 } we_train;
 
 /* Set up training state for model m (weights already initialised or
@@ -132,6 +138,23 @@ we_status we_train_aux_setup(we_train *tr);
 we_status we_train_step(we_train *tr, const float *x0, const int32_t *label, const float *va,
                         const int32_t *va_known, const float *heat, int N, float *loss,
                         float *gnorm);
+
+/* One data-parallel step: the step we_train_step would take on the whole
+ * batch of N samples, of which this process computes only those with
+ * mine[n] != 0 (the other ranks of tr->comm the rest; mine NULL = all).
+ * Every rank makes the same random draws for all N samples (condition
+ * dropout, t, noise), so sample n sees the same draws whichever rank
+ * computes it. x0, label, va, va_known and heat hold this rank's samples
+ * only, in batch order. The gradient of each rank is weighted by its share
+ * of the batch and summed over tr->comm (we_comm_allreduce_sum_f32; on the
+ * GPU staged through the host), as is the loss, so every rank takes the
+ * same optimizer step, equal to one process's on the whole batch up to
+ * float summation order (bit-identical when mine is all ones). The
+ * auxiliary losses are refused (WE_EUSAGE) when comm has several ranks:
+ * their normalisation over the counted samples does not split. */
+we_status we_train_step_part(we_train *tr, const float *x0, const int32_t *label, const float *va,
+                             const int32_t *va_known, const float *heat, int N, const unsigned char *mine,
+                             float *loss, float *gnorm);
 
 /* Train on the GPU from now on (after we_train_init, before or after
  * we_train_load): creates the device twin of tr->m, uploads the weights,
@@ -164,5 +187,12 @@ we_status we_train_load(we_train *tr, const we_st_file *f);
 /* edit_guidance > 0 is stored as `edit.guidance`, the guidance scale
  * wdenoise uses for this model when none is given. */
 we_status we_train_export(const we_st_file *f, const char *path, int f16, float edit_guidance);
+
+/* The loss CSV of a run: *out = path opened for writing ("a" on a resume,
+ * after we_runset_cut_log dropped the rows of steps past `step`), with the
+ * header step,loss,grad_norm,lr,seconds[,l_wav,l_expr] when new. WE_EIO. */
+we_status we_train_log_open(FILE **out, const char *path, int resume, long step, int aux_on);
+/* One CSV row for tr's current step (flushed). */
+void we_train_log_step(FILE *csv, const we_train *tr, float loss, float gnorm, double seconds, int aux_on);
 
 #endif

@@ -96,7 +96,22 @@ we_status we_train_cuda_optim(we_train *tr, const we_adamw_params *ap, float *gn
     return WE_OK;
 }
 
+we_status we_train_cuda_allreduce(we_train *tr)
+{
+    size_t P = tr->m->nparams;
+    we_status s = we_unet_cuda_download_grads(tr->gpu, tr->m->grads);
+    s = s ? s : we_comm_allreduce_sum_f32(tr->comm, tr->m->grads, P);
+    s = s ? s : we_nn_cuda_upload(tr->gpu->grads, tr->m->grads, P);
+    return s;
+}
+
 #else /* no CUDA */
+
+we_status we_train_cuda_allreduce(we_train *tr)
+{
+    (void)tr;
+    return we_err_set(WE_EDEVICE, "this build has no CUDA support");
+}
 
 void we_train_cuda_release(we_train *tr)
 {

@@ -123,11 +123,17 @@ static we_status add_item(we_train_data *ds, const we_item *it, const we_frame *
 we_status we_train_data_read(we_train_data *ds, FILE *in, const char *label, const we_wavelet *wl, float scale,
                              const we_face_labels *labels, int want_heat)
 {
+    memset(ds, 0, sizeof *ds);
+    return we_train_data_append(ds, in, label, wl, scale, labels, want_heat);
+}
+
+we_status we_train_data_append(we_train_data *ds, FILE *in, const char *label, const we_wavelet *wl, float scale,
+                               const we_face_labels *labels, int want_heat)
+{
     we_reader r;
     we_reader_init(&r, in, label);
     we_item it;
     we_item_init(&it);
-    memset(ds, 0, sizeof *ds);
     we_status s;
     float *work = NULL;
     while ((s = we_reader_item(&r, &it)) == WE_OK) {
@@ -139,11 +145,13 @@ we_status we_train_data_read(we_train_data *ds, FILE *in, const char *label, con
         if ((s = frame_shape(f, fw != NULL, item, &C, &S))) break;
         if (ds->n == 0) {
             ds->S = S, ds->C = C, ds->xsize = 4 * C * (S / 2) * (S / 2);
-            work = malloc(sizeof(float) * (size_t)ds->xsize * 2);
-            if (!work) { s = we_err_set(WE_ENOMEM, "out of memory"); break; }
         } else if (S != ds->S || C != ds->C) {
             s = we_err_set(WE_EDATA, "item %d: size %dx%d, C %d differs from the first item's %dx%d, C %d", item, S, S,
                            C, ds->S, ds->S, ds->C);
+            break;
+        }
+        if (!work && !(work = malloc(sizeof(float) * (size_t)ds->xsize * 2))) {
+            s = we_err_set(WE_ENOMEM, "out of memory");
             break;
         }
         we_frame *fh = want_heat ? we_item_find(&it, "heatmap") : NULL;

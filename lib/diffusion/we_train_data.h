@@ -39,6 +39,11 @@ typedef struct {
  * after a failure). */
 we_status we_train_data_read(we_train_data *ds, FILE *in, const char *label, const we_wavelet *wl, float scale,
                              const we_face_labels *labels, int want_heat);
+/* Read the items of in after those already in ds (the next shard of a
+ * set; ds zeroed or filled by we_train_data_read / _append before): the
+ * same checks, every item the size of the first. */
+we_status we_train_data_append(we_train_data *ds, FILE *in, const char *label, const we_wavelet *wl, float scale,
+                               const we_face_labels *labels, int want_heat);
 void we_train_data_free(we_train_data *ds);
 
 /* The fingerprint of the training set (train.data of a checkpoint): 16 hex

@@ -14,6 +14,9 @@ we_status we_train_cuda_upload(we_train *tr);
  * for: the host prepares the next batch meanwhile, and the next step's
  * transfers (or we_train_sync_host) report any failure. */
 we_status we_train_cuda_optim(we_train *tr, const we_adamw_params *ap, float *gnorm);
+/* Sum the device gradients over tr->comm through the host: download into
+ * tr->m->grads, we_comm_allreduce_sum_f32, upload. */
+we_status we_train_cuda_allreduce(we_train *tr);
 /* Free the device state and tr->gpu (tr->gpu NULL afterwards). */
 void we_train_cuda_release(we_train *tr);
 
