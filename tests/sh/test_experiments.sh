@@ -56,5 +56,13 @@ grep -q "exp_train\|exp_eval\|exp_gen" "$T/.err"; is "... trains and evaluates n
 ok "... same table" cmp "$T/out/table.md" "$T/table1.md"
 ok "status" exp STEPS=3 status
 grep -q "^pixel    trained, eval, gen" "$T/.out"; _report $? "status lists the rows"
+# synth: the synthetic-to-real gap with the base model
+ok "synth" exp STEPS=3 SYNTH_N=2 SYNTH_CLASSES="sad happy" synth
+grep -q "^synthetic-to-real gap (real minus synthetic accuracy): -\{0,1\}[0-9]" "$T/out/synth.txt"; _report $? "synth.txt: the gap"
+is "synthetic training set: 2 per class" "$(tsinfo -c "$T/exp/synth/synthetic.wes" | cut -d' ' -f4)" 4
+fails 64 "exprclf without -t" exprclf "$T/exp/synth/synthetic.wes"
+fails 64 "exprclf unknown class" exprclf -c happy,glad -t "$T/exp/synth/synthetic.wes" "$T/exp/synth/synthetic.wes"
+is "exprclf on its own training set" "$(exprclf -t "$T/exp/synth/synthetic.wes" "$T/exp/synth/synthetic.wes" | cut -d' ' -f3-)" \
+   "n 4 train 4"
 fails 2 "SCALE=other is refused" make -s -f pipelines/experiments.mk SCALE=tpu status
 summary
