@@ -43,11 +43,12 @@ const we_wavelet *we_wavelet_get(we_wavelet_id id);
 const char *we_wavelet_name(we_wavelet_id id);
 
 /* Look a wavelet up by its pywt name (case-sensitive, "haar", "db2",
- * "bior4.4"). WE_EUSAGE with a detail naming the bad value if unknown;
+ * "bior4.4"), or "lazy" (the polyphase split, no filtering: pixel space;
+ * not in the table, no id). WE_EUSAGE with a detail naming the bad value if unknown;
  * *out points into the static table. */
 we_status we_wavelet_parse(const char *name, const we_wavelet **out);
 
-/* All names joined by sep into buf (NUL-terminated, truncated to n bytes);
+/* All names (the table's, then "lazy") joined by sep into buf (NUL-terminated, truncated to n bytes);
  * returns the length the full string needs (like snprintf). For --help
  * and error messages. */
 size_t we_wavelet_names(char *buf, size_t n, const char *sep);

@@ -167,6 +167,32 @@ static void test_threads(void)
     free(x), free(a), free(b), free(c), free(work);
 }
 
+/* The lazy wavelet (pixel-space baseline): the subbands are the pixel
+ * phases, exactly, at every level, and the inverse puts them back. */
+static void test_lazy(void)
+{
+    const we_wavelet *w = NULL;
+    CHECK(we_wavelet_parse("lazy", &w) == WE_OK && w->orthogonal && !strcmp(w->name, "lazy"),
+          "\"lazy\" parses (outside the pywt table)");
+    if (!w) return;
+    int C = 2, H = 8, W = 12, h = H / 2, wd = W / 2;
+    float x[2 * 8 * 12], y[2 * 8 * 12], z[2 * 8 * 12];
+    for (int i = 0; i < C * H * W; i++) x[i] = frand();
+    int bad = we_dwt2_forward(y, NULL, x, C, H, W, w, 1, 1) != WE_OK;
+    for (int b = 0; b < 4; b++) /* LL, LH, HL, HH: row phase b&1, column phase b>>1 */
+        for (int c = 0; c < C; c++)
+            for (int i = 0; i < h; i++)
+                for (int j = 0; j < wd; j++)
+                    bad += y[((b * C + c) * h + i) * wd + j] != x[(c * H + 2 * i + (b & 1)) * W + 2 * j + (b >> 1)];
+    bad += we_dwt2_inverse(z, NULL, y, C, H, W, w, 1, 1) != WE_OK || memcmp(x, z, sizeof x) != 0;
+    bad += we_dwt2_forward(y, NULL, x, C, H, W, w, 2, 1) != WE_OK || we_dwt2_inverse(z, NULL, y, C, H, W, w, 2, 1) ||
+           memcmp(x, z, sizeof x) != 0;
+    CHECK(bad == 0, "lazy: LL/LH/HL/HH are the pixel phases bit for bit; J=1,2 round trips are exact");
+    char buf[1024];
+    we_wavelet_names(buf, sizeof buf, " ");
+    CHECK(strstr(buf, " lazy") != NULL, "lazy is among the names (help text)");
+}
+
 static void test_errors(void)
 {
     float buf[64 * 2];
@@ -212,6 +238,7 @@ int main(int argc, char **argv)
     for (size_t i = 0; i < sizeof golden_files / sizeof *golden_files; i++) test_golden(golden_files[i]);
     test_round_trip_all();
     test_threads();
+    test_lazy();
     test_errors();
     return check_summary();
 }

@@ -1,0 +1,68 @@
+# tests/sh/test_experiments.sh - pipelines/experiments.mk end to end on a
+# tiny grid: two rows (base, pixel) of a 16 px model trained 3 steps on a
+# generated set (the faces of a face-api demo photo, labelled), two guidance points,
+# then the table, plots and sheets; a second make does nothing, a killed
+# run resumes. Nothing from ../shared is read.
+. tests/sh/lib.sh
+photo=third_party/face-api/demo/sample1.jpg
+[ -f "$photo" ] || { echo "skip: needs $photo (sh scripts/setup.sh)"; summary; exit; }
+# the set: the demo photo's faces as 48 px PNGs, copied under ten names
+# (face0..face9: at TEST_PCT=40 four are held out) with cycling labels
+mkdir -p "$T/faces" "$T/data/a/images"
+ok "fixture faces" sh -c "facealign -a -s 48 -c 1 $photo | dwt | iwt -o '$T/faces/f%d.png'"
+nf=$(ls "$T/faces" | wc -l)
+echo image,emotion > "$T/data/a/labels.csv"
+for i in 0 1 2 3 4 5 6 7 8 9; do
+    cp "$T/faces/f$((i % nf)).png" "$T/data/a/images/face$i.png"
+    echo "face$i.png,$(echo happy sad surprise anger neutral | cut -d' ' -f$((i % 5 + 1)))" >> "$T/data/a/labels.csv"
+done
+exp() {
+    make -s -f pipelines/experiments.mk DATA="$T/data" SETS=a WORK="$T/w" EXP="$T/exp" OUT="$T/out" S=16 NF=8 MULT=1,2 \
+        ATTN=1 NUM_RES=1 BATCH=4 SAVE_EVERY=2 EVAL_N=2 REF_N=4 SHEET_N=1 GEN_N=2 GEN_STEPS=2 EDIT_STEPS=2 \
+        EMOTIONS="sad happy" G_LOW_LIST="1 2" G_HIGH_LIST=2 ROWS="base pixel" TEST_PCT=40 "$@"
+}
+# a run killed after its checkpoint at step 2: the checkpoint stays, no done
+ok "train the pixel row to step 2" exp STEPS=2 train ROWS=pixel
+ok "... its checkpoint" test -s "$T/exp/pixel/run.safetensors"
+rm -f "$T/exp/pixel/done"
+ok "the whole tiny grid" exp STEPS=3
+grep -q "exp_train: resuming $T/exp/pixel/run.safetensors" "$T/.err"; _report $? "the killed row resumed"
+. pipelines/ckpt_meta.sh
+is "... to step 3" "$(ckpt_meta "$T/exp/pixel/run.safetensors" train.step)" 3
+is "pixel row's wavelet is lazy" "$(ckpt_meta "$T/exp/pixel/run.safetensors" wavelet)" lazy
+grep -q "Expr+VA: missing: needs valence/arousal labels" "$T/.err"; _report $? "missing condition rows say why"
+is "table.csv: header + 6 rows of base/pixel + 3 missing" "$(wc -l < "$T/out/table.csv" | tr -d ' ')" 10
+p1=$(awk -F, '$2 == "base" { print $4; exit }' "$T/out/table.csv")
+p2=$(awk -F, '$2 == "pixel" { print $4; exit }' "$T/out/table.csv")
+[ -n "$p1" ] && [ "$p1" -gt 0 ]; _report $? "parameter count in the table ($p1)"
+is "pixel and wavelet rows: the same parameter count" "$p2" "$p1"
+# every trained row has every metric: n acc csim psnr ssim nme edit_ms fid kid
+is "no empty metric in a trained row" \
+   "$(awk -F, 'NR > 1 && $2 != "-" { for (i = 4; i <= 15; i++) if ($i == "") print $2, i }' "$T/out/table.csv")" ""
+awk -F, 'NR > 1 && $2 != "-" && !($8 >= 0 && $8 <= 1 && $9 >= -1 && $9 <= 1 && $11 <= 1 && $13 > 0 && $5 >= 0) { bad = 1 }
+    END { exit bad }' "$T/out/table.csv"; _report $? "metrics in range (acc, csim, ssim), times positive"
+is "guidance.csv: 2 grid points, the diagonal marked shared" "$(cut -d, -f1-3 "$T/out/guidance.csv" | tr '\n' ' ')" \
+   "g_low,g_high,shared 1,2,no 2,2,yes "
+grep -q "^| conditions | Expr+Landmarks | missing: " "$T/out/table.md"; _report $? "table.md has the missing row"
+for f in loss-architecture tradeoff-architecture guidance sheet-architecture; do
+    is "$f.png is a PNG" "$(head -c 4 "$T/out/$f.png" | tail -c 3)" PNG
+done
+# sheet: 1 face x (source + 2 rows) of 128 px tiles, 2 px gaps and borders
+is "architecture sheet: source + 2 rows" "$(imgread -t u8 "$T/out/sheet-architecture.png" | tsinfo -k | cut -d' ' -f4 | cut -dx -f3)" 392
+# a second make: nothing is trained or evaluated again
+cp "$T/out/table.md" "$T/table1.md"
+ok "make again" exp STEPS=3
+grep -q "exp_train\|exp_eval\|exp_gen" "$T/.err"; is "... trains and evaluates nothing" $? 1
+ok "... same table" cmp "$T/out/table.md" "$T/table1.md"
+ok "status" exp STEPS=3 status
+grep -q "^pixel    trained, eval, gen" "$T/.out"; _report $? "status lists the rows"
+# synth: the synthetic-to-real gap with the base model
+ok "synth" exp STEPS=3 SYNTH_N=2 SYNTH_CLASSES="sad happy" synth
+grep -q "^synthetic-to-real gap (real minus synthetic accuracy): -\{0,1\}[0-9]" "$T/out/synth.txt"; _report $? "synth.txt: the gap"
+is "synthetic training set: 2 per class" "$(tsinfo -c "$T/exp/synth/synthetic.wes" | cut -d' ' -f4)" 4
+fails 64 "exprclf without -t" exprclf "$T/exp/synth/synthetic.wes"
+fails 64 "exprclf unknown class" exprclf -c happy,glad -t "$T/exp/synth/synthetic.wes" "$T/exp/synth/synthetic.wes"
+is "exprclf on its own training set" "$(exprclf -t "$T/exp/synth/synthetic.wes" "$T/exp/synth/synthetic.wes" | cut -d' ' -f3-)" \
+   "n 4 train 4"
+fails 2 "SCALE=other is refused" make -s -f pipelines/experiments.mk SCALE=tpu status
+summary
