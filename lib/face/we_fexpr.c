@@ -10,7 +10,9 @@
 #include <unistd.h>
 
 #include "we_color.h"
+#include "we_layout_image.h"
 #include "we_nn.h"
+#include "we_pixel.h"
 #include "we_safetensors.h"
 
 /* Warriner, Kuperman & Brysbaert (2013) V.Mean.Sum / A.Mean.Sum of the
@@ -23,8 +25,8 @@ const float we_fexpr_va_table[WE_FEXPR_NCLASS][2] = {
     VA_(2.93f, 6.14f), VA_(3.32f, 5.00f), VA_(2.50f, 5.93f), VA_(3.22f, 4.61f),
 };
 
-static const int ch_[WE_FEXPR_NBLOCK + 1] = {1, 16, 32, 32, 64, 64, 128, 128, 128};
-static const int st_[WE_FEXPR_NBLOCK] = {1, 2, 1, 2, 1, 2, 1, 2};
+static const int ch_[WE_FEXPR_NBLOCK + 1] = {1, 16, 32, 48, 48, 96, 96, 128};
+static const int st_[WE_FEXPR_NBLOCK] = {2, 1, 2, 1, 2, 1, 2};
 
 void we_fexpr_block(int l, int *cin, int *hin, int *cout, int *hout, int *stride)
 {
@@ -223,7 +225,7 @@ we_status we_fexpr_save(const we_fexpr *net, const char *path, const char *const
     int n = tensors(net, t);
     we_st_writer w;
     we_st_writer_init(&w);
-    we_status s = we_st_writer_meta(&w, "fexpr.arch", "cnn8-64");
+    we_status s = we_st_writer_meta(&w, "fexpr.arch", "cnn7-64");
     for (int i = 0; i < nmeta && !s; i++) s = we_st_writer_meta(&w, meta[2 * i], meta[2 * i + 1]);
     for (int i = 0; i < n && !s; i++)
         s = we_st_writer_add(&w, t[i].name, WE_ST_F32, t[i].rank, t[i].shape, net->params + t[i].off);
@@ -399,4 +401,23 @@ we_status we_fexpr_prep_any(float *x, const float *img, int C, int S)
                 (1 - fy) * ((1 - fx) * v[0] + fx * v[1]) + fy * ((1 - fx) * v[2] + fx * v[3]);
         }
     return WE_OK;
+}
+
+we_status we_fexpr_input_frame(float *x, const we_frame *fr)
+{
+    we_image_layout L;
+    we_status s = we_layout_image_read_face(fr, &L);
+    if (s) return s;
+    size_t n = (size_t)L.C * L.H * L.W;
+    const float *img = fr->t.data;
+    float *tmp = NULL;
+    if (L.dtype == WE_U8) {
+        const uint8_t *u = fr->t.data;
+        if (!(tmp = malloc(sizeof(float) * n))) return we_err_set(WE_ENOMEM, "fexpr: out of memory");
+        for (size_t i = 0; i < n; i++) tmp[i] = we_pixel_to_unit(u[i]);
+        img = tmp;
+    }
+    s = we_fexpr_prep_any(x, img, L.C, L.H);
+    free(tmp);
+    return s;
 }

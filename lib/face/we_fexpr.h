@@ -9,13 +9,13 @@
  * Input: one 64 x 64 luma plane in [-1, 1] per face (the aligned face as
  * the UNet sees it: IWT of its coefficients, pixel (v+1)*127.5);
  * we_fexpr_prep_forward makes it from a C x S x S face.
- * Network (8 conv blocks, then one linear layer):
+ * Network (7 conv blocks, then one linear layer):
  *   block l: conv3x3 (stride s_l, pad 1, bias) -> GroupNorm(8) -> SiLU
- *   channels 1->16 (s1) ->32 (s2) ->32 ->64 (s2) ->64 ->128 (s2) ->128
- *   ->128 (s2), maps 64 ->64 ->32 ->32 ->16 ->16 ->8 ->8 ->4;
+ *   channels 1->16 (s2) ->32 ->48 (s2) ->48 ->96 (s2) ->96 ->128 (s2),
+ *   maps 64 ->32 ->32 ->16 ->16 ->8 ->8 ->4 (23 M multiply-adds a face);
  *   fc: [N, 128*4*4] -> [N, 8] logits over the emotion vocabulary
  *   (we_emotion.h order: neutral happy sad surprise fear disgust anger
- *   contempt). 456,072 parameters, 1.8 MB as f32.
+ *   contempt). 292,104 parameters, 1.2 MB as f32.
  * Tensor names (PyTorch state_dict of tests/ref/fexpr.py): conv{l}.weight
  * [co,ci,3,3], conv{l}.bias [co], norm{l}.weight [co], norm{l}.bias [co],
  * fc.weight [8, 2048], fc.bias [8].
@@ -37,10 +37,11 @@
 
 #include "we_emotion.h"
 #include "we_err.h"
+#include "we_stream.h"
 
 #define WE_FEXPR_S 64                      /* input size */
 #define WE_FEXPR_NCLASS WE_EMOTION_COUNT   /* 8 logits, we_emotion.h order */
-#define WE_FEXPR_NBLOCK 8
+#define WE_FEXPR_NBLOCK 7
 #define WE_FEXPR_GROUPS 8
 #define WE_FEXPR_FEAT (128 * 4 * 4)        /* fc input */
 
@@ -91,7 +92,7 @@ void we_fexpr_path(char *buf, size_t cap, const char *request);
  * how to make it), WE_EDATA for a wrong tensor or shape. */
 we_status we_fexpr_load(we_fexpr *net, const char *path, int maxN, int with_grads);
 
-/* Write the weights (f32) and the metadata key fexpr.arch=cnn8-64 plus the
+/* Write the weights (f32) and the metadata key fexpr.arch=cnn7-64 plus the
  * caller's key/value pairs (meta: nmeta pairs, may be NULL) atomically. */
 we_status we_fexpr_save(const we_fexpr *net, const char *path, const char *const *meta, int nmeta);
 
@@ -130,5 +131,9 @@ we_status we_fexpr_prep_backward(float *dimg, const float *dx, int C, int S);
  * 64 output pixel centres when S is not a multiple of 64); judges only,
  * no adjoint. */
 we_status we_fexpr_prep_any(float *x, const float *img, int C, int S);
+
+/* x[64*64] from an `image` frame (u8 or f32, C = 1 or 3, square: an
+ * aligned face) through we_fexpr_prep_any. WE_EDATA for another shape. */
+we_status we_fexpr_input_frame(float *x, const we_frame *fr);
 
 #endif

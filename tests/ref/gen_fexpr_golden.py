@@ -19,8 +19,8 @@ import torch
 import torch.nn.functional as F
 
 OUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "golden", "fexpr", "fexpr.wes")
-CH = [1, 16, 32, 32, 64, 64, 128, 128, 128]
-ST = [1, 2, 1, 2, 1, 2, 1, 2]
+CH = [1, 16, 32, 48, 48, 96, 96, 128]
+ST = [2, 1, 2, 1, 2, 1, 2]
 NCLASS, GROUPS, STRIDE, FULL = 8, 8, 37, 20000
 
 
@@ -38,7 +38,7 @@ def hash_u(t, n):
 def tensors():
     """(name, shape, kind) in file order; kind: w (fan-in bound), g (1 +- 0.1), b (+- 0.1)."""
     out = []
-    for l in range(8):
+    for l in range(len(ST)):
         ci, co = CH[l], CH[l + 1]
         out += [("conv%d.weight" % l, (co, ci, 3, 3), ci * 9), ("conv%d.bias" % l, (co,), ci * 9),
                 ("norm%d.weight" % l, (co,), "g"), ("norm%d.bias" % l, (co,), "b")]
@@ -62,7 +62,7 @@ def make_params():
 
 def forward(p, x):
     h = x
-    for l in range(8):
+    for l in range(len(ST)):
         h = F.conv2d(h, p["conv%d.weight" % l], p["conv%d.bias" % l], stride=ST[l], padding=1)
         h = F.group_norm(h, GROUPS, p["norm%d.weight" % l], p["norm%d.bias" % l], eps=1e-5)
         h = F.silu(h)
