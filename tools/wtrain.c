@@ -59,14 +59,17 @@ static void usage(void)
            "                        x0 (default 0 = off)\n"
            "      --wav-weights=LOW,HIGH  L_wav weights of the LL and the LH/HL/HH subbands\n"
            "                        (default 0.1,1)\n"
-           "      --lambda-expr=F   weight of L_expr, face-api's expression net cross-entropy on\n"
-           "                        IWT(x0_hat) against the item's emotion (default 0 = off;\n"
-           "                        needs the face-api models and an orthogonal wavelet)\n"
+           "      --lambda-expr=F   weight of L_expr, our expression classifier's cross-entropy\n"
+           "                        on IWT(x0_hat) against the item's emotion (default 0 = off;\n"
+           "                        needs models/fexpr.safetensors or $WE_FEXPR and an\n"
+           "                        orthogonal wavelet; face-api's net only judges)\n"
+           "      --lambda-va=F     weight of L_VA, the squared error of the classifier's\n"
+           "                        valence/arousal on IWT(x0_hat) against the item's (default 0)\n"
            "      --aux-tmax=N      auxiliary terms only for timesteps t < N (default 400)\n"
            "  -S, --seed=N          seed of everything (default 1)\n"
            "      --save-every=N    checkpoint period in steps (default 500)\n"
            "      --csv=FILE        append step,loss,grad_norm,lr,seconds lines to FILE\n"
-           "                        (plus l_wav,l_expr when an auxiliary term is on)\n"
+           "                        (plus l_wav,l_expr when an auxiliary term is on, l_va)\n"
            "      --log-every=N     loss line on stderr every N steps (default 1)\n"
            "  -e, --labels=CSV      take `emotion` from CSV (image,emotion) by file name of\n"
            "                        the item's src/id key when the stream has none\n"
@@ -101,7 +104,7 @@ int main(int argc, char **argv)
     o.nf = 64, o.num_res = 2, o.mult = "1,2,2,2", o.attn = "2";
     o.schedule = "linear", o.region = "all", o.wavelet = "haar";
     we_train_params_init(&o.hp);
-    enum { O_LR = 256, O_WD, O_CLIP, O_EMA, O_PD, O_PA, O_SAVE, O_CSV, O_LOG, O_NF, O_MULT, O_NR, O_ATTN, O_SCHED, O_REG, O_HEAT, O_EXPORT, O_F16, O_EDITG, O_DETAIL, O_LW, O_WW, O_LE, O_TM };
+    enum { O_LR = 256, O_WD, O_CLIP, O_EMA, O_PD, O_PA, O_SAVE, O_CSV, O_LOG, O_NF, O_MULT, O_NR, O_ATTN, O_SCHED, O_REG, O_HEAT, O_EXPORT, O_F16, O_EDITG, O_DETAIL, O_LW, O_WW, O_LE, O_TM, O_LV };
     static const struct option lo[] = {
         {"model", 1, 0, 'm'}, {"resume", 0, 0, 'r'}, {"steps", 1, 0, 'n'}, {"batch", 1, 0, 'b'},
         {"lr", 1, 0, O_LR}, {"weight-decay", 1, 0, O_WD}, {"clip", 1, 0, O_CLIP}, {"ema", 1, 0, O_EMA},
@@ -110,7 +113,7 @@ int main(int argc, char **argv)
         {"device", 1, 0, 'd'}, {"nf", 1, 0, O_NF}, {"mult", 1, 0, O_MULT}, {"num-res", 1, 0, O_NR},
         {"attn", 1, 0, O_ATTN}, {"schedule", 1, 0, O_SCHED}, {"region", 1, 0, O_REG},
         {"wavelet", 1, 0, 'w'}, {"heatmaps", 0, 0, O_HEAT}, {"export", 1, 0, O_EXPORT}, {"f16", 0, 0, O_F16}, {"edit-guidance", 1, 0, O_EDITG},
-        {"detail", 1, 0, O_DETAIL}, {"lambda-wav", 1, 0, O_LW}, {"wav-weights", 1, 0, O_WW}, {"lambda-expr", 1, 0, O_LE}, {"aux-tmax", 1, 0, O_TM},
+        {"detail", 1, 0, O_DETAIL}, {"lambda-wav", 1, 0, O_LW}, {"wav-weights", 1, 0, O_WW}, {"lambda-expr", 1, 0, O_LE}, {"lambda-va", 1, 0, O_LV}, {"aux-tmax", 1, 0, O_TM},
         {"help", 0, 0, 'h'}, {0, 0, 0, 0}};
     int c;
     while ((c = getopt_long(argc, argv, "m:rn:b:S:e:T:d:w:h", lo, NULL)) != -1) {
@@ -146,6 +149,7 @@ int main(int argc, char **argv)
         case O_EDITG: o.edit_guidance = we_cli_parse_double("--edit-guidance", optarg, 1e-3, 100); break;
         case O_LW: o.hp.lambda_wav = (float)we_cli_parse_double("--lambda-wav", optarg, 0, 1e6); o.aux_given |= WE_AUX_LAMBDA_WAV; break;
         case O_LE: o.hp.lambda_expr = (float)we_cli_parse_double("--lambda-expr", optarg, 0, 1e6); o.aux_given |= WE_AUX_LAMBDA_EXPR; break;
+        case O_LV: o.hp.lambda_va = (float)we_cli_parse_double("--lambda-va", optarg, 0, 1e6); o.aux_given |= WE_AUX_LAMBDA_VA; break;
         case O_TM: o.hp.aux_tmax = (int)we_cli_parse_long("--aux-tmax", optarg, 0, 1000000); o.aux_given |= WE_AUX_TMAX; break;
         case O_WW: {
             char *e1, *e2;
@@ -198,8 +202,8 @@ int main(int argc, char **argv)
     }
     const we_wavelet *wl;
     if (we_wavelet_parse(cfg.wavelet, &wl)) we_cli_usage_error("--wavelet: %s", we_err_detail());
-    if (o.hp.lambda_expr > 0 && !wl->orthogonal)
-        we_cli_usage_error("--lambda-expr needs an orthogonal wavelet (haar, db, sym, coif), not %s", cfg.wavelet);
+    if ((o.hp.lambda_expr > 0 || o.hp.lambda_va > 0) && !wl->orthogonal)
+        we_cli_usage_error("--lambda-expr/--lambda-va need an orthogonal wavelet (haar, db, sym, coif), not %s", cfg.wavelet);
 
     we_face_labels *labels = NULL;
     if (o.labels && (s = we_face_labels_load(o.labels, &labels))) we_cli_die_status(s, "--labels");
@@ -220,7 +224,7 @@ int main(int argc, char **argv)
     if (s == WE_EUSAGE) we_cli_usage_error("%s", we_err_detail());
     if (s) we_cli_die_status(s, s == WE_EDEVICE ? "--device cuda" : o.model);
     we_train *tr = md.train;
-    int aux_on = tr->hp.lambda_wav > 0 || tr->hp.lambda_expr > 0;
+    int aux_on = tr->hp.lambda_wav > 0 || tr->hp.lambda_expr > 0 || tr->hp.lambda_va > 0, va_on = tr->hp.lambda_va > 0;
     fprintf(stderr, "%s: %d items %dx%d C=%d K=%d, model nf=%d %zu params, %.2f GFLOP/sample fwd, batch %d, step %ld -> %d, on %s\n",
             we_cli_prog(), ds.n, ds.S, ds.S, ds.C, ds.K, md.cfg.nf, md.m.nparams,
             we_unet_flops_per_sample(&md.m) / 1e9, o.batch, tr->step, o.steps, we_device_name(dev));
@@ -230,7 +234,7 @@ int main(int argc, char **argv)
         int exists = access(o.csv, F_OK) == 0;
         csv = fopen(o.csv, o.resume ? "a" : "w");
         if (!csv) we_cli_die(WE_EIO, "cannot open %s", o.csv);
-        if (!o.resume || !exists) fprintf(csv, "step,loss,grad_norm,lr,seconds%s\n", aux_on ? ",l_wav,l_expr" : "");
+        if (!o.resume || !exists) fprintf(csv, "step,loss,grad_norm,lr,seconds%s%s\n", aux_on ? ",l_wav,l_expr" : "", va_on ? ",l_va" : "");
     }
     signal(SIGINT, on_signal);
     signal(SIGTERM, on_signal);
@@ -247,12 +251,14 @@ int main(int argc, char **argv)
         if (csv) {
             fprintf(csv, "%ld,%.6f,%.4f,%.3g,%.2f", tr->step, loss, gn, o.hp.lr, el);
             if (aux_on) fprintf(csv, ",%.6f,%.6f", tr->l_wav, tr->l_expr);
+            if (va_on) fprintf(csv, ",%.6f", tr->l_va);
             fputc('\n', csv);
             fflush(csv);
         }
         if (o.log_every && tr->step % o.log_every == 0 && !pg.enabled) {
-            char ax[64] = "";
+            char ax[96] = "";
             if (aux_on) snprintf(ax, sizeof ax, " l_wav %.5f l_expr %.5f", tr->l_wav, tr->l_expr);
+            if (va_on) snprintf(ax + strlen(ax), sizeof ax - strlen(ax), " l_va %.5f", tr->l_va);
             fprintf(stderr, "%s: step %ld loss %.5f%s grad_norm %.3f %.2f s/step\n", we_cli_prog(), tr->step, loss, ax,
                     gn, el / (double)(tr->step - start));
         }

@@ -227,7 +227,7 @@ we_status we_model_generate(we_model *m, const we_gen_params *p, int first, int 
 
 /* Bits of `given` for we_model_train_start: auxiliary settings given again
  * on the command line replace a resumed run's. */
-enum { WE_AUX_LAMBDA_WAV = 1, WE_AUX_WAV_WEIGHTS = 2, WE_AUX_LAMBDA_EXPR = 4, WE_AUX_TMAX = 8 };
+enum { WE_AUX_LAMBDA_WAV = 1, WE_AUX_WAV_WEIGHTS = 2, WE_AUX_LAMBDA_EXPR = 4, WE_AUX_TMAX = 8, WE_AUX_LAMBDA_VA = 16 };
 
 /* Step 1 of a run: the config. resume_path NULL: *cfg is the new run's (S,
  * C and K are taken from the data later); else the checkpoint there is read

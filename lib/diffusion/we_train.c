@@ -22,6 +22,7 @@ void we_train_params_init(we_train_params *p)
     p->wav_w_low = 0.1f;
     p->wav_w_high = 1.0f;
     p->lambda_expr = 0.0f;
+    p->lambda_va = 0.0f;
     p->aux_tmax = 400;
 }
 
@@ -80,10 +81,11 @@ we_status we_train_init(we_train *tr, we_unet *m, const we_train_params *hp, uin
 we_status we_train_aux_setup(we_train *tr)
 {
     const we_train_params *hp = &tr->hp;
-    if (!(hp->lambda_wav >= 0) || !(hp->lambda_expr >= 0) || !(hp->wav_w_low >= 0) || !(hp->wav_w_high >= 0))
+    if (!(hp->lambda_wav >= 0) || !(hp->lambda_expr >= 0) || !(hp->lambda_va >= 0) || !(hp->wav_w_low >= 0) ||
+        !(hp->wav_w_high >= 0))
         return we_err_set(WE_EUSAGE, "train: aux lambdas and weights must be >= 0");
     if (hp->aux_tmax < 0) return we_err_set(WE_EUSAGE, "train: aux_tmax %d < 0", hp->aux_tmax);
-    int want = hp->lambda_wav > 0 || hp->lambda_expr > 0, expr = hp->lambda_expr > 0;
+    int expr = hp->lambda_expr > 0 || hp->lambda_va > 0, want = hp->lambda_wav > 0 || expr;
     if (tr->aux_ready && want && expr <= tr->aux_expr) return WE_OK; /* already enough */
     we_aux_free(&tr->aux);
     tr->aux_ready = tr->aux_expr = 0;
@@ -141,8 +143,8 @@ we_status we_train_step(we_train *tr, const float *x0, const int32_t *label, con
     }
     if (!isfinite(*loss)) return we_err_set(WE_EDATA, "train: loss is not finite at step %ld", tr->step + 1);
     /* auxiliary terms add into d eps before the one backward pass */
-    tr->l_wav = tr->l_expr = 0;
-    if (hp->lambda_wav > 0 || hp->lambda_expr > 0) {
+    tr->l_wav = tr->l_expr = tr->l_va = 0;
+    if (hp->lambda_wav > 0 || hp->lambda_expr > 0 || hp->lambda_va > 0) {
         if ((s = we_train_aux_setup(tr))) return s;
         if (hp->lambda_wav > 0 &&
             (s = we_aux_wav(&tr->aux, &tr->sched, tr->xt, eps, x0, tr->t, N, hp->aux_tmax, hp->wav_w_low,
@@ -152,7 +154,11 @@ we_status we_train_step(we_train *tr, const float *x0, const int32_t *label, con
             (s = we_aux_expr(&tr->aux, &tr->sched, tr->xt, eps, tr->t, label, N, hp->aux_tmax, hp->lambda_expr,
                              &tr->l_expr, NULL, tr->deps)))
             return s;
-        if (!isfinite(tr->l_wav) || !isfinite(tr->l_expr))
+        if (hp->lambda_va > 0 && va && va_known &&
+            (s = we_aux_va(&tr->aux, &tr->sched, tr->xt, eps, tr->t, va, va_known, N, hp->aux_tmax, hp->lambda_va,
+                           &tr->l_va, NULL, tr->deps)))
+            return s;
+        if (!isfinite(tr->l_wav) || !isfinite(tr->l_expr) || !isfinite(tr->l_va))
             return we_err_set(WE_EDATA, "train: auxiliary loss is not finite at step %ld", tr->step + 1);
     }
     we_adamw_params ap;
@@ -208,6 +214,7 @@ we_status we_train_save(we_train *tr, const char *path)
     s = s ? s : we_st_writer_metaf(&w, "train.wav_w_low", "%.9g", tr->hp.wav_w_low);
     s = s ? s : we_st_writer_metaf(&w, "train.wav_w_high", "%.9g", tr->hp.wav_w_high);
     s = s ? s : we_st_writer_metaf(&w, "train.lambda_expr", "%.9g", tr->hp.lambda_expr);
+    if (tr->hp.lambda_va > 0) s = s ? s : we_st_writer_metaf(&w, "train.lambda_va", "%.9g", tr->hp.lambda_va);
     s = s ? s : we_st_writer_metaf(&w, "train.aux_tmax", "%d", tr->hp.aux_tmax);
     s = s ? s : we_unet_add_tensors(m, &w, "", m->params);
     s = s ? s : we_unet_add_tensors(m, &w, "ema.", tr->ema);
@@ -242,9 +249,10 @@ we_status we_train_load(we_train *tr, const we_st_file *f)
     tr->step = strtol(st, NULL, 10);
     tr->has_va = we_st_meta_lists(f, "conditions", "va");
     /* auxiliary settings, so a resumed run continues with the same loss */
-    static const char *const fk[] = {"train.lambda_wav", "train.wav_w_low", "train.wav_w_high", "train.lambda_expr"};
-    float *fv[] = {&tr->hp.lambda_wav, &tr->hp.wav_w_low, &tr->hp.wav_w_high, &tr->hp.lambda_expr};
-    for (int i = 0; i < 4; i++) {
+    static const char *const fk[] = {"train.lambda_wav", "train.wav_w_low", "train.wav_w_high", "train.lambda_expr",
+                                     "train.lambda_va"};
+    float *fv[] = {&tr->hp.lambda_wav, &tr->hp.wav_w_low, &tr->hp.wav_w_high, &tr->hp.lambda_expr, &tr->hp.lambda_va};
+    for (int i = 0; i < 5; i++) {
         const char *v = we_st_meta(f, fk[i]);
         char *end;
         if (!v) continue;

@@ -336,26 +336,36 @@ float we_fexpr_va_loss(const float *logits, const float *target, float scale, fl
 static we_status check_prep(int C, int S)
 {
     if (C != 1 && C != 3) return we_err_set(WE_EUSAGE, "fexpr: face must have 1 or 3 channels, not %d", C);
-    if (S < WE_FEXPR_S || S % WE_FEXPR_S)
-        return we_err_set(WE_EUSAGE, "fexpr: face size %d is not a multiple of %d", S, WE_FEXPR_S);
+    if (S < 1 || (S % WE_FEXPR_S && WE_FEXPR_S % S))
+        return we_err_set(WE_EUSAGE, "fexpr: face size %d is not a multiple or a divisor of %d", S, WE_FEXPR_S);
     return WE_OK;
+}
+
+static float luma_at(const float *img, int C, size_t P, size_t i)
+{
+    return C == 1 ? img[i] : we_color_luma_f(img[i], img[P + i], img[2 * P + i]);
 }
 
 we_status we_fexpr_prep_forward(float *x, const float *img, int C, int S)
 {
     we_status s = check_prep(C, S);
     if (s) return s;
-    int f = S / WE_FEXPR_S;
     size_t P = (size_t)S * S;
+    if (S < WE_FEXPR_S) { /* replicate each pixel u x u times */
+        int u = WE_FEXPR_S / S;
+        for (int y = 0; y < WE_FEXPR_S; y++)
+            for (int xo = 0; xo < WE_FEXPR_S; xo++)
+                x[y * WE_FEXPR_S + xo] = luma_at(img, C, P, (size_t)(y / u) * S + (size_t)(xo / u));
+        return WE_OK;
+    }
+    int f = S / WE_FEXPR_S;
     float inv = 1.0f / (float)(f * f);
     for (int y = 0; y < WE_FEXPR_S; y++)
         for (int xo = 0; xo < WE_FEXPR_S; xo++) {
             float acc = 0;
             for (int dy = 0; dy < f; dy++)
-                for (int dx = 0; dx < f; dx++) {
-                    size_t i = (size_t)(y * f + dy) * S + (size_t)(xo * f + dx);
-                    acc += C == 1 ? img[i] : we_color_luma_f(img[i], img[P + i], img[2 * P + i]);
-                }
+                for (int dx = 0; dx < f; dx++)
+                    acc += luma_at(img, C, P, (size_t)(y * f + dy) * S + (size_t)(xo * f + dx));
             x[y * WE_FEXPR_S + xo] = acc * inv;
         }
     return WE_OK;
@@ -365,14 +375,17 @@ we_status we_fexpr_prep_backward(float *dimg, const float *dx, int C, int S)
 {
     we_status s = check_prep(C, S);
     if (s) return s;
-    int f = S / WE_FEXPR_S;
     size_t P = (size_t)S * S;
-    float inv = 1.0f / (float)(f * f);
     static const float w[3] = {(float)WE_COLOR_KR, (float)WE_COLOR_KG, (float)WE_COLOR_KB};
-    for (int y = 0; y < S; y++)
-        for (int xi = 0; xi < S; xi++) {
-            float g = dx[(y / f) * WE_FEXPR_S + xi / f] * inv;
-            size_t i = (size_t)y * S + (size_t)xi;
+    int up = S < WE_FEXPR_S, f = up ? WE_FEXPR_S / S : S / WE_FEXPR_S;
+    float inv = up ? 1.0f : 1.0f / (float)(f * f);
+    /* iterate over the input grid (down) or the output grid (up): each
+     * output pixel feeds exactly one input pixel or vice versa */
+    int G = up ? WE_FEXPR_S : S;
+    for (int y = 0; y < G; y++)
+        for (int xi = 0; xi < G; xi++) {
+            size_t i = up ? (size_t)(y / f) * S + (size_t)(xi / f) : (size_t)y * S + (size_t)xi;
+            float g = (up ? dx[y * WE_FEXPR_S + xi] : dx[(y / f) * WE_FEXPR_S + xi / f]) * inv;
             if (C == 1) dimg[i] += g;
             else
                 for (int c = 0; c < 3; c++) dimg[c * P + i] += w[c] * g;
@@ -382,7 +395,7 @@ we_status we_fexpr_prep_backward(float *dimg, const float *dx, int C, int S)
 
 we_status we_fexpr_prep_any(float *x, const float *img, int C, int S)
 {
-    if (S >= WE_FEXPR_S && S % WE_FEXPR_S == 0) return we_fexpr_prep_forward(x, img, C, S);
+    if (S >= 1 && (S % WE_FEXPR_S == 0 || WE_FEXPR_S % S == 0)) return we_fexpr_prep_forward(x, img, C, S);
     if (C != 1 && C != 3) return we_err_set(WE_EUSAGE, "fexpr: face must have 1 or 3 channels, not %d", C);
     if (S < 2) return we_err_set(WE_EUSAGE, "fexpr: face size %d too small", S);
     size_t P = (size_t)S * S;

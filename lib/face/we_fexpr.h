@@ -122,14 +122,15 @@ float we_fexpr_va_loss(const float *logits, const float *target, float scale, fl
 
 /* The net's input x[64*64] from a face img [C, S, S] in [-1,1] (C = 1 or
  * 3: luma with we_color.h's weights; S a multiple of 64: box average of
- * S/64 x S/64 blocks). WE_EUSAGE otherwise. */
+ * S/64 x S/64 blocks; S a divisor of 64: each pixel repeated 64/S times
+ * in x and y). WE_EUSAGE otherwise. */
 we_status we_fexpr_prep_forward(float *x, const float *img, int C, int S);
 /* Its adjoint: dimg [C, S, S] += d x / d img ^T dx (same sizes). */
 we_status we_fexpr_prep_backward(float *dimg, const float *dx, int C, int S);
 
 /* As we_fexpr_prep_forward for any square S >= 2 (bilinear sampling at the
- * 64 output pixel centres when S is not a multiple of 64); judges only,
- * no adjoint. */
+ * 64 output pixel centres when S is neither a multiple nor a divisor of
+ * 64); judges only, no adjoint. */
 we_status we_fexpr_prep_any(float *x, const float *img, int C, int S);
 
 /* x[64*64] from an `image` frame (u8 or f32, C = 1 or 3, square: an

@@ -219,11 +219,12 @@ static void test_losses(void)
           "sad is negative, anger more aroused than sad");
 }
 
-/* <prep(img), dx> == <img, prep^T(dx)> for C 1 and 3, S 64 and 128 */
+/* <prep(img), dx> == <img, prep^T(dx)> for C 1 and 3, S 16, 64 and 128 */
 static void test_prep_adjoint(void)
 {
     for (int C = 1; C <= 3; C += 2)
-        for (int S = 64; S <= 128; S *= 2) {
+        for (int S = 16; S <= 128; S *= 2) {
+            if (S == 32) continue;
             size_t n = (size_t)C * S * S;
             float *img = malloc(sizeof(float) * n), *dimg = calloc(n, sizeof(float));
             float x[SS], dx[SS];
