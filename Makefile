@@ -79,6 +79,7 @@ FUZZ_REPLAY := $(patsubst tests/fuzz/%.c,build/tests/replay_%,$(FUZZ_SRC))
 MAN1    := $(wildcard man/*.1)
 MAN5    := $(wildcard man/*.5)
 MODEL   := models/default.safetensors
+FEXPR   := $(wildcard models/fexpr.safetensors)
 
 # Objects of tools, tests and fuzz replays (linked against the library).
 TOOL_OBJ   := $(patsubst bin/%,build/obj/tools/%.o,$(TOOLS))
@@ -238,11 +239,12 @@ install: $(TOOLS)
 	$(if $(MAN1),install -m 644 $(MAN1) $(DESTDIR)$(MANDIR)/man1/)
 	$(if $(MAN5),install -m 644 $(MAN5) $(DESTDIR)$(MANDIR)/man5/)
 	install -m 644 $(MODEL) $(DESTDIR)$(DATADIR)/models/default.safetensors
+	$(if $(FEXPR),install -m 644 $(FEXPR) $(DESTDIR)$(DATADIR)/models/fexpr.safetensors)
 uninstall:
 	rm -f $(addprefix $(DESTDIR)$(BINDIR)/,$(notdir $(TOOLS))) \
 	      $(addprefix $(DESTDIR)$(MANDIR)/man1/,$(notdir $(MAN1))) \
 	      $(addprefix $(DESTDIR)$(MANDIR)/man5/,$(notdir $(MAN5))) \
-	      $(DESTDIR)$(DATADIR)/models/default.safetensors
+	      $(DESTDIR)$(DATADIR)/models/default.safetensors $(DESTDIR)$(DATADIR)/models/fexpr.safetensors
 	rmdir $(DESTDIR)$(DATADIR)/models $(DESTDIR)$(DATADIR) 2>/dev/null || true
 
 clean:
