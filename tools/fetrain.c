@@ -30,7 +30,8 @@ static void usage(FILE *f)
             "  -n, --steps=N         steps (default 6000; also the cosine schedule's length)\n"
             "  -b, --batch=N         faces per step (default 32)\n"
             "      --lr=F            peak learning rate (default 1e-3)\n"
-            "      --seconds=S       stop (and save) after S seconds (default 0 = no limit)\n"
+            "      --seconds=S       stop (and save) after S seconds (default 0 = no limit); the\n"
+            "                        learning-rate schedule then ends where the time runs out\n"
             "      --save-every=N    also save every N steps (default 500)\n"
             "      --log-every=N     a line on stderr every N steps (default 100; WE_PROGRESS=0 silences)\n"
             "  -S, --seed=N          RNG seed (default 1)\n"
@@ -168,6 +169,14 @@ int main(int argc, char **argv)
             ptr[b] = d.x + (size_t)i * WE_FEXPR_S * WE_FEXPR_S;
             lab[b] = d.label[i];
         }
+        /* with --seconds, the cosine schedule ends where the time runs out
+         * (the step count it will reach at the current speed) */
+        double el0 = we_now() - t0;
+        if (seconds > 0 && tr.step >= 50) {
+            double est = (double)tr.step * seconds / el0;
+            tr.hp.steps = est < (double)steps ? (long)est : steps;
+            if (tr.hp.steps <= tr.step) tr.hp.steps = tr.step + 1;
+        }
         float loss;
         int c;
         if ((st = we_fexpr_train_step(&tr, ptr, lab, (int)batch, 1, &loss, &c))) we_cli_die_status(st, NULL);
@@ -175,7 +184,7 @@ int main(int argc, char **argv)
         if (log_every && tr.step % log_every == 0) {
             double el = we_now() - t0;
             fprintf(stderr, "%s: step %ld loss %.4f acc %.3f lr %.2e %.1f s (%.1f faces/s)\n", we_cli_prog(),
-                    tr.step, lsum * batch / seen, (double)ok / seen, we_fexpr_train_lr(&hp, tr.step), el,
+                    tr.step, lsum * batch / seen, (double)ok / seen, we_fexpr_train_lr(&tr.hp, tr.step), el,
                     tr.step * batch / el);
             lsum = 0, ok = 0, seen = 0;
         }
