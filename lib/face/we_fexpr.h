@@ -16,7 +16,7 @@
  *   fc: [N, 128*4*4] -> [N, 8] logits over the emotion vocabulary
  *   (we_emotion.h order: neutral happy sad surprise fear disgust anger
  *   contempt). 292,104 parameters, 1.2 MB as f32.
- * Tensor names (PyTorch state_dict of tests/ref/fexpr.py): conv{l}.weight
+ * Tensor names (the PyTorch reference in tests/ref/gen_fexpr_golden.py): conv{l}.weight
  * [co,ci,3,3], conv{l}.bias [co], norm{l}.weight [co], norm{l}.bias [co],
  * fc.weight [8, 2048], fc.bias [8].
  *
