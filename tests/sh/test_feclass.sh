@@ -29,6 +29,18 @@ is "--va: valence= on every image, equal to fexpr.valence" "$(tsinfo < "$T/v.wes
         if (kv[1] == "valence") v = kv[2] } n += v != ""; bad += v != f } END { print n + 0, bad + 0 }')" "$n_img 0"
 is "--va: heatmap frames carry it too" "$(tsinfo < "$T/v.wes" | grep ': heatmap ' | grep -vc 'valence=')" 0
 
+# pipelines/classifier.mk on a fake set: the eval table (ours beside face-api) and the va shards
+mkdir -p "$T/w/a" && cp $FX "$T/w/a/test-00.wes" && cp $FX "$T/w/a/train-00.wes"
+if [ -f third_party/face-api/model/face_expression_model-weights_manifest.json ]; then
+    ok "classifier.mk eval" make -s -f pipelines/classifier.mk eval MODEL="$T/f.st" WORK="$T/w" SETS=a OUT="$T/ev"
+    is "eval.tsv header" "$(head -n 1 "$T/ev/eval.tsv")" "$(printf 'set\temotion\tn\tours\tface-api')"
+    is "eval.tsv counts every labelled face once" "$(awk -F '\t' 'NR > 1 && $2 !~ / / { n += $3 } END { print n }' "$T/ev/eval.tsv")" "$n_img"
+else
+    echo "skip: classifier.mk eval needs the face-api models (sh scripts/setup.sh)"
+fi
+ok "classifier.mk va" make -s -f pipelines/classifier.mk va MODEL="$T/f.st" WORK="$T/w" SETS=a
+is "va shard: valence on every image" "$(tsinfo < "$T/w/a-va/train-00.wes" | grep ': image ' | grep -c ' valence=')" "$n_img"
+
 # the shipped weights: load, classify, small enough
 if [ -f models/fexpr.safetensors ]; then
     is "models/fexpr.safetensors <= 4 MiB" "$(test "$(wc -c < models/fexpr.safetensors)" -le 4194304 && echo yes)" yes
