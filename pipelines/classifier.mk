@@ -40,8 +40,11 @@ MAX_MODEL_BYTES ?= 4194304
 
 TRAIN_SHARDS = $(wildcard $(foreach s,$(SETS),$(WORK)/$(s)/train-*.wes))
 
+SELF := $(lastword $(MAKEFILE_LIST))
 .PHONY: all datasets train export eval va
-all: export
+# train, then export what it wrote (export alone copies an existing run)
+all:
+	@$(MAKE) --no-print-directory -f $(SELF) train && $(MAKE) --no-print-directory -f $(SELF) export
 
 datasets:
 	@$(MAKE) --no-print-directory -f pipelines/train.mk datasets DATA=$(DATA) SETS="$(SETS)" WORK=$(WORK) S=$(S) C=$(C) BIN=$(BIN)
@@ -56,7 +59,8 @@ train: datasets
 	  | $(BIN)/fetrain -o $(CKPT) -n $(STEPS) -b $(BATCH) --lr $(LR) -S $(SEED) -T $(THREADS) \
 	      --seconds $(RUN_SECONDS) 2> $(OUT)/train.log; rc=$$?; tail -n 3 $(OUT)/train.log; exit $$rc
 
-export: train
+export:
+	@[ -f $(CKPT) ] || { echo "classifier.mk: no $(CKPT): run the train target first" >&2; exit 66; }
 	@cp $(CKPT) $(MODEL).tmp && mv $(MODEL).tmp $(MODEL)
 	@size=$$(wc -c < $(MODEL)); echo "classifier.mk: wrote $(MODEL) ($$size bytes)"; \
 	 if [ $$size -gt $(MAX_MODEL_BYTES) ]; then echo "classifier.mk: $(MODEL) is above $(MAX_MODEL_BYTES) bytes" >&2; exit 65; fi
