@@ -102,6 +102,7 @@ MAN1    := $(wildcard man/*.1)
 MAN5    := $(wildcard man/*.5)
 MODEL   := models/default.safetensors
 WEB     := $(wildcard web/*)
+FEXPR   := $(wildcard models/fexpr.safetensors)
 
 # Objects of tools, tests and fuzz replays (linked against the library).
 TOOL_OBJ   := $(patsubst bin/%,build/obj/tools/%.o,$(TOOLS))
@@ -276,11 +277,12 @@ install: $(TOOLS)
 	install -m 644 $(MODEL) $(DESTDIR)$(DATADIR)/models/default.safetensors
 	install -d $(DESTDIR)$(DATADIR)/web
 	install -m 644 $(WEB) $(DESTDIR)$(DATADIR)/web/
+	$(if $(FEXPR),install -m 644 $(FEXPR) $(DESTDIR)$(DATADIR)/models/fexpr.safetensors)
 uninstall:
 	rm -f $(addprefix $(DESTDIR)$(BINDIR)/,$(notdir $(TOOLS))) \
 	      $(addprefix $(DESTDIR)$(MANDIR)/man1/,$(notdir $(MAN1))) \
 	      $(addprefix $(DESTDIR)$(MANDIR)/man5/,$(notdir $(MAN5))) \
-	      $(DESTDIR)$(DATADIR)/models/default.safetensors \
+	      $(DESTDIR)$(DATADIR)/models/default.safetensors $(DESTDIR)$(DATADIR)/models/fexpr.safetensors \
 	      $(addprefix $(DESTDIR)$(DATADIR)/web/,$(notdir $(WEB)))
 	rmdir $(DESTDIR)$(DATADIR)/models $(DESTDIR)$(DATADIR)/web $(DESTDIR)$(DATADIR) 2>/dev/null || true
 

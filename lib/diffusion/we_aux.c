@@ -1,4 +1,4 @@
-/* we_aux.c - auxiliary losses L_wav and L_expr (see we_aux.h). */
+/* we_aux.c - auxiliary losses L_wav, L_expr and L_VA (see we_aux.h). */
 #include "we_aux.h"
 
 #include <math.h>
@@ -7,52 +7,48 @@
 
 #include "we_dwt.h"
 #include "we_emotion.h"
-#include "we_pixel.h"
 
 void we_aux_free(we_aux *a)
 {
-    we_fa_net_free(a->expr);
-    free(a->x0h);
+    if (a->net_ready) we_fexpr_free(&a->net);
     free(a->img);
-    free(a->inp);
-    free(a->sq);
-    free(a->dinp);
     free(a->dimg);
     free(a->coef);
     free(a->work);
+    free(a->x);
+    free(a->dx);
     memset(a, 0, sizeof *a);
 }
 
-we_status we_aux_init(we_aux *a, const we_unet_config *cfg, int with_expr, const char *dir)
+we_status we_aux_init(we_aux *a, const we_unet_config *cfg, int with_net, const char *path)
 {
     memset(a, 0, sizeof *a);
     a->cfg = *cfg;
-    int C = cfg->C, h = cfg->S / 2;
+    int C = cfg->C, h = cfg->S / 2, S = cfg->S;
     a->hw = h * h;
     a->xsize = 4 * C * a->hw;
     a->lo = cfg->region == WE_REGION_HIGH ? C : 0;
     a->hi = cfg->region == WE_REGION_LOW ? C : 4 * C;
     we_status s = we_wavelet_parse(cfg->wavelet, &a->wl);
     if (s) return s;
-    if (!with_expr) return WE_OK;
+    if (!with_net) return WE_OK;
     if (!a->wl->orthogonal)
-        return we_err_set(WE_EUSAGE, "aux: L_expr needs an orthogonal wavelet (haar, db, sym, coif), model uses %s",
+        return we_err_set(WE_EUSAGE, "aux: L_expr/L_VA need an orthogonal wavelet (haar, db, sym, coif), model uses %s",
                           cfg->wavelet);
-    if (C != 1 && C != 3) return we_err_set(WE_EUSAGE, "aux: L_expr needs C = 1 or 3, model has %d", C);
-    if ((s = we_fa_net_load(&a->expr, WE_FA_EXPR, dir))) return s;
-    int S = cfg->S, I = we_fa_net_input_size(a->expr);
-    we_fa_geom_init(&a->g, S, S, I);
-    size_t img = (size_t)C * S * S, in = 3 * (size_t)I * I, sq = 3 * (size_t)a->g.L * a->g.L;
+    if (C != 1 && C != 3) return we_err_set(WE_EUSAGE, "aux: L_expr/L_VA need C = 1 or 3, model has %d", C);
+    if (S % WE_FEXPR_S && WE_FEXPR_S % S)
+        return we_err_set(WE_EUSAGE, "aux: L_expr/L_VA need S a multiple or a divisor of %d, model has %d", WE_FEXPR_S, S);
+    if ((s = we_fexpr_load(&a->net, path, 1, 0))) return s;
+    a->net_ready = 1;
+    size_t img = (size_t)C * S * S, in = (size_t)WE_FEXPR_S * WE_FEXPR_S;
     size_t wk = we_dwt2_work_floats(C, S, S, a->wl, 1, 1);
-    a->x0h = malloc(sizeof(float) * (size_t)a->xsize);
     a->coef = malloc(sizeof(float) * (size_t)a->xsize);
     a->img = malloc(sizeof(float) * img);
     a->dimg = malloc(sizeof(float) * img);
-    a->inp = malloc(sizeof(float) * in);
-    a->dinp = malloc(sizeof(float) * in);
-    a->sq = malloc(sizeof(float) * sq);
+    a->x = malloc(sizeof(float) * in);
+    a->dx = malloc(sizeof(float) * in);
     a->work = malloc(sizeof(float) * (wk ? wk : 1));
-    if (!a->x0h || !a->coef || !a->img || !a->dimg || !a->inp || !a->dinp || !a->sq || !a->work) {
+    if (!a->coef || !a->img || !a->dimg || !a->x || !a->dx || !a->work) {
         we_aux_free(a);
         return we_err_set(WE_ENOMEM, "aux: out of memory");
     }
@@ -61,11 +57,7 @@ we_status we_aux_init(we_aux *a, const we_unet_config *cfg, int with_expr, const
 
 int we_aux_expr_class(int label)
 {
-    const char *name = we_emotion_name(label); /* NULL for 8 = NULL label */
-    if (!name) return -1;
-    for (int i = 0; i < WE_FA_NCLASS; i++)
-        if (!strcmp(name, we_fa_expr_vocab[i])) return i;
-    return -1;
+    return label >= 0 && label < WE_FEXPR_NCLASS ? label : -1;
 }
 
 static we_status check_t(const we_sched *s, const int32_t *t, int N)
@@ -104,59 +96,93 @@ we_status we_aux_wav(const we_aux *a, const we_sched *s, const float *xt, const 
     return WE_OK;
 }
 
+/* One sample through the classifier: the face of x0_hat (sample xn/en at
+ * timestep tt) -> logits z; with dz (d loss/d logits, already scaled),
+ * dn += d loss / d eps on the noised channels. */
+static we_status face_logits(we_aux *a, const we_sched *s, const float *xn, const float *en, int tt, float *z)
+{
+    int C = a->cfg.C, S = a->cfg.S, hw = a->hw;
+    double ab = s->acp[tt];
+    float sa = (float)sqrt(ab), sb = (float)sqrt(1 - ab), inv_scale = 1.0f / a->cfg.data_scale;
+    /* x0_hat / data_scale: the clean channels are x_t itself */
+    for (int c = 0; c < 4 * C; c++) {
+        size_t o = (size_t)c * hw;
+        int noised = c >= a->lo && c < a->hi;
+        for (int i = 0; i < hw; i++)
+            a->coef[o + i] = (noised ? (xn[o + i] - sb * en[o + i]) / sa : xn[o + i]) * inv_scale;
+    }
+    we_status st = we_dwt2_inverse(a->img, a->work, a->coef, C, S, S, a->wl, 1, 1);
+    if (!st) st = we_fexpr_prep_forward(a->x, a->img, C, S);
+    if (!st) we_fexpr_forward(&a->net, z, a->x, 1);
+    return st;
+}
+
+static we_status face_backward(we_aux *a, const we_sched *s, int tt, const float *dz, float *dn)
+{
+    int C = a->cfg.C, S = a->cfg.S, hw = a->hw;
+    double ab = s->acp[tt];
+    float sa = (float)sqrt(ab), sb = (float)sqrt(1 - ab), inv_scale = 1.0f / a->cfg.data_scale;
+    memset(a->dx, 0, sizeof(float) * WE_FEXPR_S * WE_FEXPR_S);
+    we_fexpr_backward(&a->net, a->dx, dz);
+    memset(a->dimg, 0, sizeof(float) * (size_t)C * S * S);
+    we_status st = we_fexpr_prep_backward(a->dimg, a->dx, C, S);
+    /* the adjoint of the orthogonal IWT is the DWT */
+    if (!st) st = we_dwt2_forward(a->coef, a->work, a->dimg, C, S, S, a->wl, 1, 1);
+    if (st) return st;
+    float g = -sb / sa * inv_scale;
+    for (int c = a->lo; c < a->hi; c++) {
+        size_t o = (size_t)c * hw;
+        for (int i = 0; i < hw; i++) dn[o + i] += g * a->coef[o + i];
+    }
+    return WE_OK;
+}
+
 we_status we_aux_expr(we_aux *a, const we_sched *s, const float *xt, const float *eps,
                       const int32_t *t, const int32_t *label, int N, int tmax, float lambda,
                       float *loss, int *counted, float *deps)
 {
-    if (!a->expr) return we_err_set(WE_EUSAGE, "aux: the expression net is not loaded");
+    if (!a->net_ready) return we_err_set(WE_EUSAGE, "aux: the expression classifier is not loaded");
     we_status st = check_t(s, t, N);
     if (st) return st;
-    int C = a->cfg.C, S = a->cfg.S, hw = a->hw, cnt = 0;
+    int cnt = 0;
     for (int n = 0; n < N; n++) cnt += t[n] < tmax && we_aux_expr_class(label[n]) >= 0;
     *loss = 0;
     if (counted) *counted = cnt;
     if (!cnt) return WE_OK;
-    float inv_scale = 1.0f / a->cfg.data_scale;
-    size_t npix = (size_t)C * S * S;
     double acc = 0;
     for (int n = 0; n < N; n++) {
         int k = we_aux_expr_class(label[n]);
         if (t[n] >= tmax || k < 0) continue;
-        double ab = s->acp[t[n]];
-        float sa = (float)sqrt(ab), sb = (float)sqrt(1 - ab);
-        const float *xn = xt + (size_t)n * a->xsize, *en = eps + (size_t)n * a->xsize;
-        /* x0_hat / data_scale: the clean channels are x_t itself */
-        for (int c = 0; c < 4 * C; c++) {
-            size_t o = (size_t)c * hw;
-            int noised = c >= a->lo && c < a->hi;
-            for (int i = 0; i < hw; i++)
-                a->coef[o + i] = (noised ? (xn[o + i] - sb * en[o + i]) / sa : xn[o + i]) * inv_scale;
-        }
-        if ((st = we_dwt2_inverse(a->img, a->work, a->coef, C, S, S, a->wl, 1, 1))) return st;
-        for (size_t i = 0; i < npix; i++) a->img[i] = we_pixel_from_unit(a->img[i]);
-        we_fa_prep_forward(a->inp, a->sq, a->img, C, &a->g);
-        float logit[WE_FA_NCLASS], p[WE_FA_NCLASS], dl[WE_FA_NCLASS];
-        if ((st = we_fa_net_forward(a->expr, logit, a->inp))) return st;
-        double mx = logit[0], se = 0;
-        for (int j = 1; j < WE_FA_NCLASS; j++) mx = logit[j] > mx ? logit[j] : mx;
-        for (int j = 0; j < WE_FA_NCLASS; j++) se += exp(logit[j] - mx);
-        acc += mx + log(se) - logit[k];
-        if (!deps) continue;
-        for (int j = 0; j < WE_FA_NCLASS; j++) {
-            p[j] = (float)(exp(logit[j] - mx) / se);
-            dl[j] = (float)(lambda * ((double)p[j] - (j == k)) / cnt);
-        }
-        if ((st = we_fa_net_backward(a->expr, a->dinp, dl))) return st;
-        we_fa_prep_backward(a->dimg, a->sq, a->dinp, C, &a->g);
-        /* pixels = (v+1)*127.5; the adjoint of the orthogonal IWT is the DWT */
-        for (size_t i = 0; i < npix; i++) a->dimg[i] = we_pixel_from_unit_grad(a->dimg[i]);
-        if ((st = we_dwt2_forward(a->coef, a->work, a->dimg, C, S, S, a->wl, 1, 1))) return st;
-        float g = -sb / sa * inv_scale;
-        float *dn = deps + (size_t)n * a->xsize;
-        for (int c = a->lo; c < a->hi; c++) {
-            size_t o = (size_t)c * hw;
-            for (int i = 0; i < hw; i++) dn[o + i] += g * a->coef[o + i];
-        }
+        size_t o = (size_t)n * a->xsize;
+        float z[WE_FEXPR_NCLASS], dz[WE_FEXPR_NCLASS] = {0};
+        if ((st = face_logits(a, s, xt + o, eps + o, t[n], z))) return st;
+        acc += we_fexpr_xent(z, k, lambda / cnt, deps ? dz : NULL);
+        if (deps && (st = face_backward(a, s, t[n], dz, deps + o))) return st;
+    }
+    *loss = (float)(acc / cnt);
+    return WE_OK;
+}
+
+we_status we_aux_va(we_aux *a, const we_sched *s, const float *xt, const float *eps, const int32_t *t,
+                    const float *va, const int32_t *va_known, int N, int tmax, float lambda, float *loss,
+                    int *counted, float *deps)
+{
+    if (!a->net_ready) return we_err_set(WE_EUSAGE, "aux: the expression classifier is not loaded");
+    we_status st = check_t(s, t, N);
+    if (st) return st;
+    int cnt = 0;
+    for (int n = 0; n < N; n++) cnt += t[n] < tmax && va && va_known && va_known[n];
+    *loss = 0;
+    if (counted) *counted = cnt;
+    if (!cnt) return WE_OK;
+    double acc = 0;
+    for (int n = 0; n < N; n++) {
+        if (t[n] >= tmax || !va_known[n]) continue;
+        size_t o = (size_t)n * a->xsize;
+        float z[WE_FEXPR_NCLASS], dz[WE_FEXPR_NCLASS] = {0};
+        if ((st = face_logits(a, s, xt + o, eps + o, t[n], z))) return st;
+        acc += we_fexpr_va_loss(z, va + 2 * n, lambda / cnt, deps ? dz : NULL);
+        if (deps && (st = face_backward(a, s, t[n], dz, deps + o))) return st;
     }
     *loss = (float)(acc / cnt);
     return WE_OK;

@@ -572,6 +572,7 @@ we_status we_model_train_start(we_model *m, const we_unet_config *cfg, const we_
         if (given & WE_AUX_WAV_WEIGHTS) tr->hp.wav_w_low = hp->wav_w_low, tr->hp.wav_w_high = hp->wav_w_high;
         if (given & WE_AUX_LAMBDA_EXPR) tr->hp.lambda_expr = hp->lambda_expr;
         if (given & WE_AUX_TMAX) tr->hp.aux_tmax = hp->aux_tmax;
+        if (given & WE_AUX_LAMBDA_VA) tr->hp.lambda_va = hp->lambda_va;
         if ((s = we_train_aux_setup(tr))) return s;
     }
     /* on the GPU after the resume: the restored state goes up with the model */

@@ -23,6 +23,7 @@ void we_train_params_init(we_train_params *p)
     p->wav_w_low = 0.1f;
     p->wav_w_high = 1.0f;
     p->lambda_expr = 0.0f;
+    p->lambda_va = 0.0f;
     p->aux_tmax = 400;
 }
 
@@ -81,10 +82,11 @@ we_status we_train_init(we_train *tr, we_unet *m, const we_train_params *hp, uin
 we_status we_train_aux_setup(we_train *tr)
 {
     const we_train_params *hp = &tr->hp;
-    if (!(hp->lambda_wav >= 0) || !(hp->lambda_expr >= 0) || !(hp->wav_w_low >= 0) || !(hp->wav_w_high >= 0))
+    if (!(hp->lambda_wav >= 0) || !(hp->lambda_expr >= 0) || !(hp->lambda_va >= 0) || !(hp->wav_w_low >= 0) ||
+        !(hp->wav_w_high >= 0))
         return we_err_set(WE_EUSAGE, "train: aux lambdas and weights must be >= 0");
     if (hp->aux_tmax < 0) return we_err_set(WE_EUSAGE, "train: aux_tmax %d < 0", hp->aux_tmax);
-    int want = hp->lambda_wav > 0 || hp->lambda_expr > 0, expr = hp->lambda_expr > 0;
+    int expr = hp->lambda_expr > 0 || hp->lambda_va > 0, want = hp->lambda_wav > 0 || expr;
     if (tr->aux_ready && want && expr <= tr->aux_expr) return WE_OK; /* already enough */
     we_aux_free(&tr->aux);
     tr->aux_ready = tr->aux_expr = 0;
@@ -184,8 +186,8 @@ we_status we_train_step_part(we_train *tr, const float *x0, const int32_t *label
     }
     if (!multi && !isfinite(*loss)) return we_err_set(WE_EDATA, "train: loss is not finite at step %ld", tr->step + 1);
     /* auxiliary terms add into d eps before the one backward pass */
-    tr->l_wav = tr->l_expr = 0;
-    if (hp->lambda_wav > 0 || hp->lambda_expr > 0) {
+    tr->l_wav = tr->l_expr = tr->l_va = 0;
+    if (hp->lambda_wav > 0 || hp->lambda_expr > 0 || hp->lambda_va > 0) {
         if ((s = we_train_aux_setup(tr))) return s;
         if (hp->lambda_wav > 0 &&
             (s = we_aux_wav(&tr->aux, &tr->sched, tr->xt, eps, x0, tr->t, N, hp->aux_tmax, hp->wav_w_low,
@@ -195,7 +197,11 @@ we_status we_train_step_part(we_train *tr, const float *x0, const int32_t *label
             (s = we_aux_expr(&tr->aux, &tr->sched, tr->xt, eps, tr->t, label, N, hp->aux_tmax, hp->lambda_expr,
                              &tr->l_expr, NULL, tr->deps)))
             return s;
-        if (!isfinite(tr->l_wav) || !isfinite(tr->l_expr))
+        if (hp->lambda_va > 0 && va && va_known &&
+            (s = we_aux_va(&tr->aux, &tr->sched, tr->xt, eps, tr->t, va, va_known, N, hp->aux_tmax, hp->lambda_va,
+                           &tr->l_va, NULL, tr->deps)))
+            return s;
+        if (!isfinite(tr->l_wav) || !isfinite(tr->l_expr) || !isfinite(tr->l_va))
             return we_err_set(WE_EDATA, "train: auxiliary loss is not finite at step %ld", tr->step + 1);
     }
     we_adamw_params ap;
@@ -240,6 +246,7 @@ int we_train_settings(we_train_params *hp, we_train_run *run, unsigned given, we
         {"train.wav_w_low", "--wav-weights (LOW)", WE_RUNSET_FLOAT, &hp->wav_w_low, 0, !!(given & WE_AUX_WAV_WEIGHTS), 0},
         {"train.wav_w_high", "--wav-weights (HIGH)", WE_RUNSET_FLOAT, &hp->wav_w_high, 0, !!(given & WE_AUX_WAV_WEIGHTS), 0},
         {"train.lambda_expr", "--lambda-expr", WE_RUNSET_FLOAT, &hp->lambda_expr, 0, !!(given & WE_AUX_LAMBDA_EXPR), 0},
+        {"train.lambda_va", "--lambda-va", WE_RUNSET_FLOAT, &hp->lambda_va, 0, !!(given & WE_AUX_LAMBDA_VA), 0},
         {"train.aux_tmax", "--aux-tmax", WE_RUNSET_INT, &hp->aux_tmax, 0, !!(given & WE_AUX_TMAX), 0},
         {"train.batch", "--batch", WE_RUNSET_INT, &run->batch, 0, !!(given & WE_SET_BATCH), 0},
         {"train.seed", "--seed", WE_RUNSET_LONG, &run->seed, 0, !!(given & WE_SET_SEED), 0},
@@ -311,9 +318,10 @@ we_status we_train_load(we_train *tr, const we_st_file *f)
     tr->step = strtol(st, NULL, 10);
     tr->has_va = we_st_meta_lists(f, "conditions", "va");
     /* auxiliary settings, so a resumed run continues with the same loss */
-    static const char *const fk[] = {"train.lambda_wav", "train.wav_w_low", "train.wav_w_high", "train.lambda_expr"};
-    float *fv[] = {&tr->hp.lambda_wav, &tr->hp.wav_w_low, &tr->hp.wav_w_high, &tr->hp.lambda_expr};
-    for (int i = 0; i < 4; i++) {
+    static const char *const fk[] = {"train.lambda_wav", "train.wav_w_low", "train.wav_w_high", "train.lambda_expr",
+                                     "train.lambda_va"};
+    float *fv[] = {&tr->hp.lambda_wav, &tr->hp.wav_w_low, &tr->hp.wav_w_high, &tr->hp.lambda_expr, &tr->hp.lambda_va};
+    for (int i = 0; i < 5; i++) {
         const char *v = we_st_meta(f, fk[i]);
         char *end;
         if (!v) continue;
@@ -372,14 +380,24 @@ we_status we_train_log_open(FILE **out, const char *path, int resume, long step,
     int exists = probe != NULL;
     if (probe) fclose(probe);
     if (!(*out = fopen(path, resume ? "a" : "w"))) return we_err_set(WE_EIO, "cannot open %s", path);
-    if (!resume || !exists) fprintf(*out, "step,loss,grad_norm,lr,seconds%s\n", aux_on ? ",l_wav,l_expr" : "");
+    if (!resume || !exists)
+        fprintf(*out, "step,loss,grad_norm,lr,seconds%s%s\n", aux_on & 1 ? ",l_wav,l_expr" : "", aux_on & 2 ? ",l_va" : "");
     return WE_OK;
 }
 
 void we_train_log_step(FILE *csv, const we_train *tr, float loss, float gnorm, double seconds, int aux_on)
 {
     fprintf(csv, "%ld,%.6f,%.4f,%.3g,%.2f", tr->step, loss, gnorm, tr->hp.lr, seconds);
-    if (aux_on) fprintf(csv, ",%.6f,%.6f", tr->l_wav, tr->l_expr);
+    if (aux_on & 1) fprintf(csv, ",%.6f,%.6f", tr->l_wav, tr->l_expr);
+    if (aux_on & 2) fprintf(csv, ",%.6f", tr->l_va);
     fputc('\n', csv);
     fflush(csv);
+}
+
+void we_train_log_aux(char *buf, size_t cap, const we_train *tr, int aux_on)
+{
+    int k = 0;
+    buf[0] = 0;
+    if (aux_on & 1) k = snprintf(buf, cap, " l_wav %.5f l_expr %.5f", tr->l_wav, tr->l_expr);
+    if ((aux_on & 2) && k >= 0 && (size_t)k < cap) snprintf(buf + k, cap - (size_t)k, " l_va %.5f", tr->l_va);
 }

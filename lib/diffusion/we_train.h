@@ -45,6 +45,7 @@ typedef struct {
     float lambda_wav;  /* weight of L_wav, 0 */
     float wav_w_low, wav_w_high; /* L_wav subband weights LL / LH,HL,HH: 0.1, 1.0 */
     float lambda_expr; /* weight of L_expr, 0 */
+    float lambda_va;   /* weight of L_VA, 0 */
     int aux_tmax;      /* aux terms only for t < aux_tmax, 400 */
 } we_train_params;
 
@@ -66,9 +67,10 @@ typedef struct {
 enum {
     WE_AUX_LAMBDA_WAV = 1, WE_AUX_WAV_WEIGHTS = 2, WE_AUX_LAMBDA_EXPR = 4, WE_AUX_TMAX = 8,
     WE_SET_LR = 16, WE_SET_WD = 32, WE_SET_CLIP = 64, WE_SET_EMA = 128, WE_SET_PDROP = 256, WE_SET_PALL = 512,
-    WE_SET_BATCH = 1024, WE_SET_SEED = 2048, WE_SET_THREADS = 4096, WE_SET_DEVICE = 8192
+    WE_SET_BATCH = 1024, WE_SET_SEED = 2048, WE_SET_THREADS = 4096, WE_SET_DEVICE = 8192,
+    WE_AUX_LAMBDA_VA = 16384
 };
-#define WE_TRAIN_NSET 16
+#define WE_TRAIN_NSET 17
 /* Fill set[0..WE_TRAIN_NSET) with every result-changing setting of a run,
  * pointing into hp and run (given: WE_AUX_* / WE_SET_* bits of the options
  * given; the data fingerprint counts as always given). For we_runset_resume
@@ -93,13 +95,14 @@ typedef struct {
      * ("label", plus ",va" then, and ",heatmap" when K > 0) says so to
      * wdenoise, which accepts -V/-A only then */
     int has_va;
-    /* auxiliary losses: state (expression net when lambda_expr > 0), the
-     * x_t / d eps buffers [maxN, xsize] of a step, and the last step's
-     * values of L_wav and L_expr (0 when off or nothing counted) */
+    /* auxiliary losses: state (the expression classifier when lambda_expr
+     * or lambda_va > 0), the x_t / d eps buffers [maxN, xsize] of a step,
+     * and the last step's values of L_wav, L_expr and L_VA (0 when off or
+     * nothing counted) */
     we_aux aux;
     int aux_ready, aux_expr;
     float *xt, *deps;
-    float l_wav, l_expr;
+    float l_wav, l_expr, l_va;
     /* GPU training (we_train_use_cuda; NULL on the CPU): the model's device
      * twin and device copies of the AdamW moments and the EMA. Weights,
      * gradients and optimizer state then live on the device: m->params,
@@ -116,13 +119,14 @@ typedef struct {
 } we_train;
 
 /* Set up training state for model m (weights already initialised or
- * loaded); EMA starts as a copy of the weights. Loads face-api's
- * expression net when hp->lambda_expr > 0 (WE_ENOINPUT when missing). */
+ * loaded); EMA starts as a copy of the weights. Loads the expression
+ * classifier (lib/face/we_fexpr.h) when hp->lambda_expr or lambda_va > 0
+ * (WE_ENOINPUT when missing). */
 we_status we_train_init(we_train *tr, we_unet *m, const we_train_params *hp, uint64_t seed);
 void we_train_free(we_train *tr);
 /* (Re)prepare the auxiliary losses after tr->hp changed (done by
- * we_train_init and we_train_load): loads the expression net when
- * lambda_expr > 0. WE_EUSAGE for negative lambdas or weights. */
+ * we_train_init and we_train_load): loads the expression classifier when
+ * lambda_expr or lambda_va > 0. WE_EUSAGE for negative lambdas or weights. */
 we_status we_train_aux_setup(we_train *tr);
 
 /* One optimizer step on a batch of N samples:
@@ -132,8 +136,9 @@ we_status we_train_aux_setup(we_train *tr);
  *         none known)
  *   heat  [N, K, h, h] or NULL (K = 0 or no heatmaps)
  * Outputs the loss (L_DDPM) and the gradient norm before clipping; the
- * auxiliary terms (trained as lambda * L on the true labels, t < aux_tmax)
- * are left in tr->l_wav and tr->l_expr. With all lambdas 0 the step is
+ * auxiliary terms (trained as lambda * L on the true labels and
+ * valence/arousal, t < aux_tmax) are left in tr->l_wav, tr->l_expr and
+ * tr->l_va. With all lambdas 0 the step is
  * bit-identical to plain DDPM training. */
 we_status we_train_step(we_train *tr, const float *x0, const int32_t *label, const float *va,
                         const int32_t *va_known, const float *heat, int N, float *loss,
@@ -177,7 +182,8 @@ we_status we_train_save(we_train *tr, const char *path);
  * we_train_save (the model must have been created from the same config;
  * on the GPU the restored state is uploaded),
  * and the auxiliary loss settings (train.lambda_wav, train.wav_w_low,
- * train.wav_w_high, train.lambda_expr, train.aux_tmax) where present. */
+ * train.wav_w_high, train.lambda_expr, train.lambda_va, train.aux_tmax)
+ * where present. */
 we_status we_train_load(we_train *tr, const we_st_file *f);
 
 /* Write the model alone (what wdenoise loads): the config and `conditions`
@@ -190,8 +196,12 @@ we_status we_train_export(const we_st_file *f, const char *path, int f16, float 
 
 /* The loss CSV of a run: *out = path opened for writing ("a" on a resume,
  * after we_runset_cut_log dropped the rows of steps past `step`), with the
- * header step,loss,grad_norm,lr,seconds[,l_wav,l_expr] when new. WE_EIO. */
+ * header step,loss,grad_norm,lr,seconds[,l_wav,l_expr][,l_va] when new
+ * (aux_on bit 0, bit 1). WE_EIO. */
 we_status we_train_log_open(FILE **out, const char *path, int resume, long step, int aux_on);
+/* The auxiliary losses of tr's last step for a log line: " l_wav X l_expr Y"
+ * (aux_on bit 0) and " l_va Z" (bit 1), "" when none; cut to cap. */
+void we_train_log_aux(char *buf, size_t cap, const we_train *tr, int aux_on);
 /* One CSV row for tr's current step (flushed). */
 void we_train_log_step(FILE *csv, const we_train *tr, float loss, float gnorm, double seconds, int aux_on);
 

@@ -1,19 +1,21 @@
 /* test_aux.c - auxiliary losses (lib/diffusion/we_aux.h): finite-difference checks of
- * the L_wav and L_expr gradients w.r.t. eps_hat (C = 1 and 3, a sample above
- * the t cutoff gets no gradient, clean channels of region=high get none),
- * label mapping, the loss split of we_unet_loss, and a training step with
- * all lambdas 0 bit-identical to the plain DDPM step. L_expr needs
- * third_party/face-api/model (scripts/setup.sh); without it those checks
- * print a skip line. */
+ * the L_wav, L_expr and L_VA gradients w.r.t. eps_hat (C = 1 and 3, S 16, 32
+ * and 64, a sample above the t cutoff gets no gradient, clean channels of
+ * region=high get none), label mapping, the loss split of we_unet_loss, and
+ * a training step with all lambdas 0 bit-identical to the plain DDPM step.
+ * The loss net is our expression classifier (lib/face/we_fexpr.h), here a
+ * freshly initialised one written to a temporary file (no data needed). */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "check.h"
 #include "we_aux.h"
 #include "we_dwt.h"
 #include "we_emotion.h"
+#include "we_fexpr.h"
 #include "we_train.h"
 
 #define N 3
@@ -70,6 +72,18 @@ static float f_expr(we_aux *a, const we_sched *s, const float *xt, const float *
     (void)x0;
     float l = NAN;
     if (we_aux_expr(a, s, xt, eps, T3, lab, N, TMAX, 1.0f, &l, NULL, deps)) return NAN;
+    return l;
+}
+
+/* L_VA with targets per sample (sample 1's va unknown: not counted) */
+static float f_va(we_aux *a, const we_sched *s, const float *xt, const float *eps, const float *x0,
+                  const int32_t *lab, float *deps)
+{
+    (void)x0, (void)lab;
+    static const float va[2 * N] = {0.9f, 0.6f, 0.2f, -0.3f, -0.7f, 0.5f};
+    static const int32_t known[N] = {1, 0, 1};
+    float l = NAN;
+    if (we_aux_va(a, s, xt, eps, T3, va, known, N, TMAX, 1.0f, &l, NULL, deps)) return NAN;
     return l;
 }
 
@@ -288,14 +302,19 @@ static void test_train_paths(void)
 
 int main(void)
 {
-    /* label mapping */
-    CHECK(we_aux_expr_class(WE_EMO_NEUTRAL) == 0 && we_aux_expr_class(WE_EMO_HAPPY) == 1 &&
-              we_aux_expr_class(WE_EMO_SAD) == 2, "neutral/happy/sad -> 0/1/2");
-    CHECK(we_aux_expr_class(WE_EMO_ANGER) == 3 && we_aux_expr_class(WE_EMO_FEAR) == 4 &&
-              we_aux_expr_class(WE_EMO_DISGUST) == 5 && we_aux_expr_class(WE_EMO_SURPRISE) == 6,
-          "anger/fear/disgust/surprise -> angry/fearful/disgusted/surprised");
-    CHECK(we_aux_expr_class(WE_EMO_CONTEMPT) == -1, "contempt has no face-api class");
+    /* label mapping: the classifier's classes are the vocabulary */
+    int same = 1;
+    for (int k = 0; k < WE_EMOTION_COUNT; k++) same &= we_aux_expr_class(k) == k;
+    CHECK(same, "labels 0..7 are the classifier's classes (contempt included)");
     CHECK(we_aux_expr_class(WE_UNET_NULL_LABEL) == -1 && we_aux_expr_class(-1) == -1, "NULL label skipped");
+    /* a random classifier as the loss net */
+    char net_path[] = "/tmp/test_aux_fexpr_XXXXXX";
+    int fd = mkstemp(net_path);
+    close(fd);
+    we_fexpr rnd;
+    CHECK(we_fexpr_new(&rnd, 1, 0, 77) == WE_OK && we_fexpr_save(&rnd, net_path, NULL, 0) == WE_OK,
+          "random classifier written");
+    we_fexpr_free(&rnd);
 
     /* the L_expr gradient uses the forward DWT as the adjoint of the IWT:
      * <IWT(c), y> == <c, DWT(y)> for the orthogonal wavelets */
@@ -330,47 +349,50 @@ int main(void)
         we_aux_free(&a);
     }
 
-    /* L_expr */
+    /* L_expr and L_VA */
     {
         we_unet_config cfg;
         config(&cfg, 16, 1, WE_REGION_ALL);
         strcpy(cfg.wavelet, "bior4.4");
         we_aux a;
-        we_status s = we_aux_init(&a, &cfg, 1, NULL);
-        CHECK(s == WE_EUSAGE, "L_expr refuses a biorthogonal wavelet");
+        CHECK(we_aux_init(&a, &cfg, 1, net_path) == WE_EUSAGE, "L_expr refuses a biorthogonal wavelet");
         we_aux_free(&a);
         strcpy(cfg.wavelet, "haar");
-        s = we_aux_init(&a, &cfg, 1, NULL);
-        if (s == WE_ENOINPUT) {
-            printf("skip: L_expr checks need third_party/face-api/model (sh scripts/setup.sh): %s\n", we_err_detail());
-        } else {
-            CHECK(s == WE_OK, "aux init with the expression net");
+        CHECK(we_aux_init(&a, &cfg, 1, "/nonexistent/fexpr.safetensors") == WE_ENOINPUT,
+              "missing classifier: WE_ENOINPUT");
+        we_aux_free(&a);
+        config(&cfg, 48, 1, WE_REGION_ALL);
+        CHECK(we_aux_init(&a, &cfg, 1, net_path) == WE_EUSAGE, "S 48 (not a multiple or divisor of 64) refused");
+        we_aux_free(&a);
+        for (int k = 0; k < 3; k++) {
+            int C = k == 1 ? 3 : 1;
+            config(&cfg, k == 2 ? 64 : k == 1 ? 32 : 16, C, k == 1 ? WE_REGION_HIGH : WE_REGION_ALL);
+            if (k == 2) strcpy(cfg.wavelet, "db2");
+            if (we_aux_init(&a, &cfg, 1, net_path)) { CHECK(0, "aux init"); continue; }
+            int32_t lab[N] = {WE_EMO_HAPPY, WE_EMO_ANGER, WE_EMO_SAD};
+            const char *nm = k == 0 ? "L_expr C=1 S=16 haar" : k == 1 ? "L_expr C=3 S=32 region high" : "L_expr C=1 S=64 db2";
+            fd_check(nm, f_expr, &a, &sch, lab, 1e-3, 1e-2, 0.02);
+            const char *nv = k == 0 ? "L_VA C=1 S=16 haar" : k == 1 ? "L_VA C=3 S=32 region high" : "L_VA C=1 S=64 db2";
+            /* L_VA is small (read-outs near the table mean): larger steps against float
+             * rounding, and 5% as the random direction can be nearly orthogonal to g */
+            fd_check(nv, f_va, &a, &sch, lab, 1e-2, 1e-1, 0.05);
+            /* NULL labels, unknown va and t >= aux_tmax are not counted */
+            float *xt = calloc((size_t)N * a.xsize, 4), *eps = calloc((size_t)N * a.xsize, 4);
+            float *g = calloc((size_t)N * a.xsize, 4), l = -1, lv = -1, va[2 * N] = {0};
+            int32_t lab2[N] = {WE_UNET_NULL_LABEL, WE_UNET_NULL_LABEL, WE_EMO_HAPPY}, known[N] = {0, 0, 1};
+            int cnt = -1, cntv = -1;
+            CHECK(we_aux_expr(&a, &sch, xt, eps, T3, lab2, N, TMAX, 1, &l, &cnt, g) == WE_OK && cnt == 0 && l == 0,
+                  "NULL and t >= aux_tmax: nothing counted, loss 0");
+            CHECK(we_aux_va(&a, &sch, xt, eps, T3, va, known, N, TMAX, 1, &lv, &cntv, g) == WE_OK && cntv == 0 &&
+                      lv == 0, "L_VA: unknown va and t >= aux_tmax: nothing counted");
+            int z = 1;
+            for (int i = 0; i < N * a.xsize; i++) z &= g[i] == 0;
+            CHECK(z, "nothing counted: no gradient");
+            free(xt), free(eps), free(g);
             we_aux_free(&a);
-            for (int k = 0; k < 3; k++) {
-                int C = k == 1 ? 3 : 1;
-                config(&cfg, k == 2 ? 32 : 16, C, k == 1 ? WE_REGION_HIGH : WE_REGION_ALL);
-                if (k == 2) strcpy(cfg.wavelet, "db2");
-                if ((s = we_aux_init(&a, &cfg, 1, NULL))) { CHECK(0, "aux init"); continue; }
-                int32_t lab[N] = {WE_EMO_HAPPY, WE_EMO_ANGER, WE_EMO_SAD};
-                const char *nm = k == 0 ? "L_expr C=1 haar" : k == 1 ? "L_expr C=3 region high" : "L_expr C=1 S=32 db2";
-                /* float nets with ReLU kinks: a small step for single coordinates, a
-                 * larger one along a unit direction (float rounding) */
-                fd_check(nm, f_expr, &a, &sch, lab, 2e-4, 1e-3, 0.08); /* test_faceapi allows 5% on the net alone */
-                /* contempt and NULL are not counted */
-                float *xt = calloc((size_t)N * a.xsize, 4), *eps = calloc((size_t)N * a.xsize, 4);
-                float *g = calloc((size_t)N * a.xsize, 4), l = -1;
-                int32_t lab2[N] = {WE_EMO_CONTEMPT, WE_UNET_NULL_LABEL, WE_EMO_HAPPY};
-                int cnt = -1;
-                CHECK(we_aux_expr(&a, &sch, xt, eps, T3, lab2, N, TMAX, 1, &l, &cnt, g) == WE_OK && cnt == 0 && l == 0,
-                      "contempt, NULL and t >= aux_tmax: nothing counted, loss 0");
-                int z = 1;
-                for (int i = 0; i < N * a.xsize; i++) z &= g[i] == 0;
-                CHECK(z, "nothing counted: no gradient");
-                free(xt), free(eps), free(g);
-                we_aux_free(&a);
-            }
         }
     }
+    unlink(net_path);
     we_sched_free(&sch);
     test_train_paths();
     return check_summary();
