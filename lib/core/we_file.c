@@ -3,7 +3,9 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <limits.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -173,4 +175,26 @@ void we_file_lines_free(char **lines, size_t n)
 {
     for (size_t i = 0; i < n; i++) free(lines[i]);
     free(lines);
+}
+
+int we_file_find_data(char *buf, size_t cap, const char *request, const char *env, const char *installed,
+                      const char *in_tree)
+{
+    if (request) { snprintf(buf, cap, "%s", request); return 1; }
+    const char *e = env ? getenv(env) : NULL;
+    if (e && *e) { snprintf(buf, cap, "%s", e); return 1; }
+    char exe[PATH_MAX];
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    char *sl = n > 0 ? (exe[n] = 0, strrchr(exe, '/')) : NULL;
+    if (sl) {
+        *sl = 0; /* .../bin */
+        const char *const rel[] = {installed, in_tree};
+        for (int i = 0; i < 2; i++) {
+            char cand[PATH_MAX + 64];
+            snprintf(cand, sizeof cand, "%s/../%s", exe, rel[i]);
+            if (access(cand, F_OK) == 0) { snprintf(buf, cap, "%s", cand); return 0; }
+        }
+    }
+    snprintf(buf, cap, "%s", in_tree);
+    return 0;
 }

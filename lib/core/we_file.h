@@ -39,4 +39,11 @@ void we_file_atomic_abort(FILE *f, const char *tmp);
 we_status we_file_read_lines(const char *path, char ***lines, size_t *n);
 void we_file_lines_free(char **lines, size_t n);
 
+/* Where a shipped data file is: request when not NULL, else $env when set
+ * and not empty (return 1: the user's choice), else the first of
+ * <exe>/../installed and <exe>/../in_tree that exists, else in_tree as it
+ * is (relative to the current folder; return 0). Written to buf. */
+int we_file_find_data(char *buf, size_t cap, const char *request, const char *env, const char *installed,
+                      const char *in_tree);
+
 #endif

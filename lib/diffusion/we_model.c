@@ -12,6 +12,7 @@
 #include "we_dwt.h"
 #include "we_emotion.h"
 #include "we_faceapi.h"
+#include "we_file.h"
 #include "we_layout_image.h"
 #include "we_layout_wavelet.h"
 #include "we_layout_face.h"
@@ -22,26 +23,7 @@
 
 int we_model_path(char *buf, size_t cap, const char *request)
 {
-    if (request) { snprintf(buf, cap, "%s", request); return 1; }
-    const char *env = getenv("WE_MODEL");
-    if (env && *env) { snprintf(buf, cap, "%s", env); return 1; }
-    char exe[PATH_MAX];
-    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
-    if (n > 0) {
-        exe[n] = 0;
-        char *sl = strrchr(exe, '/');
-        if (sl) {
-            *sl = 0;                       /* .../bin */
-            static const char *const rel[] = {WE_MODEL_INSTALLED, WE_MODEL_DEFAULT};
-            for (int i = 0; i < 2; i++) {
-                char cand[PATH_MAX + 64];
-                snprintf(cand, sizeof cand, "%s/../%s", exe, rel[i]);
-                if (access(cand, F_OK) == 0) { snprintf(buf, cap, "%s", cand); return 0; }
-            }
-        }
-    }
-    snprintf(buf, cap, "%s", WE_MODEL_DEFAULT);
-    return 0;
+    return we_file_find_data(buf, cap, request, "WE_MODEL", WE_MODEL_INSTALLED, WE_MODEL_DEFAULT);
 }
 
 void we_model_free(we_model *m)

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "we_color.h"
+#include "we_file.h"
 #include "we_layout_image.h"
 #include "we_nn.h"
 #include "we_pixel.h"
@@ -136,25 +137,7 @@ oom:
 
 void we_fexpr_path(char *buf, size_t cap, const char *request)
 {
-    if (request) { snprintf(buf, cap, "%s", request); return; }
-    const char *env = getenv("WE_FEXPR");
-    if (env && *env) { snprintf(buf, cap, "%s", env); return; }
-    char exe[PATH_MAX];
-    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
-    if (n > 0) {
-        exe[n] = 0;
-        char *sl = strrchr(exe, '/');
-        if (sl) {
-            *sl = 0;
-            static const char *const rel[] = {WE_FEXPR_INSTALLED, WE_FEXPR_DEFAULT};
-            for (int i = 0; i < 2; i++) {
-                char cand[PATH_MAX + 64];
-                snprintf(cand, sizeof cand, "%s/../%s", exe, rel[i]);
-                if (access(cand, F_OK) == 0) { snprintf(buf, cap, "%s", cand); return; }
-            }
-        }
-    }
-    snprintf(buf, cap, "%s", WE_FEXPR_DEFAULT);
+    we_file_find_data(buf, cap, request, "WE_FEXPR", WE_FEXPR_INSTALLED, WE_FEXPR_DEFAULT);
 }
 
 /* name and shape of every tensor, in file order */
