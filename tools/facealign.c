@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "we_batch.h"
 #include "we_cli.h"
 #include "we_face.h"
 #include "we_face_align.h"
@@ -106,7 +107,7 @@ static int do_file(we_face_model *model, const char *path, const opts *o, const 
     we_status s = we_image_read_file(path, &img);
     if (s != WE_OK) {
         snprintf(detail, dlen, "%s", *we_err_detail() ? we_err_detail() : we_err_str(s));
-        we_cli_warn("%s: %s", src, detail);
+        we_cli_warn("skipped %s: %s", src, detail);
         return s == WE_ENOINPUT ? ST_MISSING : s == WE_EUNSUPP ? ST_UNSUPP
              : (s == WE_EDATA || s == WE_ETRUNC || s == WE_ELIMIT) ? ST_CORRUPT : ST_ERROR;
     }
@@ -118,7 +119,7 @@ static int do_file(we_face_model *model, const char *path, const opts *o, const 
     we_tensor_free(&img);
     if (s != WE_OK) {
         snprintf(detail, dlen, "%s", *we_err_detail() ? we_err_detail() : we_err_str(s));
-        we_cli_warn("%s: %s", src, detail);
+        we_cli_warn("skipped %s: %s", src, detail);
         return ST_ERROR;
     }
     if (n == 0) {
@@ -126,7 +127,7 @@ static int do_file(we_face_model *model, const char *path, const opts *o, const 
         int crop = !o->p.whole_frame && pw <= 512 && ph <= 512 && 3 * pw >= 2 * ph && 3 * ph >= 2 * pw;
         snprintf(detail, dlen, "no face found (%dx%d)%s", pw, ph,
                  crop ? "; it looks like a tight face crop: try -w (--whole-frame)" : "");
-        we_cli_warn("%s: %s", src, detail);
+        we_cli_warn("skipped %s: %s", src, detail);
         return ST_NOFACE;
     }
     if (labels && !*emotion) we_cli_warn("%s: %s", src, detail);
@@ -224,6 +225,7 @@ int main(int argc, char **argv)
     if (o.list_path && strcmp(o.list_path, "-") == 0) stdin_used++;
     if (stdin_used > 1) we_cli_usage_error("stdin ('-') can be read only once");
     we_cli_refuse_tty(stdout);
+    we_cli_stream_stdout();
 
     we_status s;
     if (o.list_path) {
@@ -292,8 +294,6 @@ int main(int argc, char **argv)
     we_face_model_free(model);
     we_ssd_free(ssd);
     we_face_labels_free(labels);
-    if (faces > 0) return 0;
-    int failed = in.n - (int)count[ST_OK];
-    if (failed > 0 && count[ST_MISSING] == failed) return 66;
-    return 65;
+    we_batch b = {"files", count[ST_OK], in.n - count[ST_OK], count[ST_MISSING]}; /* facealign(1), BAD ITEMS */
+    return we_batch_end(&b, 1);
 }
