@@ -81,7 +81,7 @@ endif
 
 SHARD_WES := $(patsubst %,$(OUT)/%.wes,$(SHARD_NAMES))
 
-# One shard: facealign (exit 0, or 65 when no file of the shard had a face)
+# One shard: facealign (exit 0, or 65 when files of the shard were skipped: no face, corrupt)
 # piped into lmheat; written under a temporary name, renamed when complete.
 $(OUT)/%.wes: $(OUT)/lists/%.txt $(LABELS) | $(BIN)/facealign $(BIN)/lmheat
 	@echo "dataset: $*"
