@@ -14,7 +14,9 @@ femo.wes (femo -l -i of auto.wes). Signals per detection:
           landmark68 net on the same crop, / the crop's side
   hog     1 if dlib's HOG detector found a box overlapping it (IoU >= 0.3)
   desc    distance of face-api's 128-d recognition descriptor to the mean
-          descriptor of the positive set (leave-one-out for positives)
+          descriptor of the positive set (leave-one-out for positives; the
+          mean is the table in lib/face/we_face_align.c); a non-face's
+          descriptor is featureless, near the mean
 numpy only (a test oracle here, never a runtime dependency).
 """
 import os
@@ -138,7 +140,7 @@ def measure(pos_dir, neg_dir):
     # except score); faces lost vs false faces kept, at thresholds that
     # lose 0, 1, 2 % of the face set's detections
     print('\n%-26s %12s %12s %12s' % ('rule (reject if ...)', 'faces lost', 'false kept', 'threshold'))
-    rules = [('lmdev', 1), ('desc', 1), ('fit', 1), ('score', -1)]
+    rules = [('lmdev', 1), ('desc', -1), ('fit', 1), ('score', -1)]
     for k, sgn in rules:
         p = np.array([sgn * r[k] for r in pos])
         q = np.array([sgn * r[k] for r in neg])
@@ -146,11 +148,16 @@ def measure(pos_dir, neg_dir):
             t = np.percentile(p, 100 - lose) if lose else p.max()
             print('%-26s %6d/%-5d %6d/%-5d %12.4f' % ('%s %s t' % (k, '>' if sgn > 0 else '<'), np.sum(p > t),
                                                      len(p), np.sum(q <= t), len(q), sgn * t))
+    # the two together: suspect to the landmark net and featureless to the recognition net
+    for a, b in ((0.05, 0.52), (0.06, 0.52), (0.066, 0.52), (0.07, 0.50)):
+        lost = sum(r['lmdev'] > a and r['desc'] < b for r in pos)
+        kept = sum(not (r['lmdev'] > a and r['desc'] < b) for r in neg)
+        print('%-26s %6d/%-5d %6d/%-5d' % ('lmdev > %.3f and desc < %.2f' % (a, b), lost, len(pos), kept, len(neg)))
     print('%-26s %6d/%-5d %6d/%-5d' % ('no hog agreement', sum(1 - r['hog'] for r in pos), len(pos),
                                        sum(r['hog'] for r in neg), len(neg)))
-    lost = [r for r in pos if r['lmdev'] > LMDEV_T or r['desc'] > DESC_T]
-    kept = [r for r in neg if r['lmdev'] <= LMDEV_T and r['desc'] <= DESC_T]
-    print('\nthe rule in lib (lmdev > %.3f or desc > %.3f): faces lost %d/%d, false faces kept %d/%d' %
+    lost = [r for r in pos if r['lmdev'] > LMDEV_T and r['desc'] < DESC_T]
+    kept = [r for r in neg if not (r['lmdev'] > LMDEV_T and r['desc'] < DESC_T)]
+    print('\nthe rule in lib (lmdev > %.3f and desc < %.3f): faces lost %d/%d, false faces kept %d/%d' %
           (LMDEV_T, DESC_T, len(lost), len(pos), len(kept), len(neg)))
     for r in lost:
         print('  lost: %s (lmdev %.4f, desc %.4f, %s)' % (r['id'], r['lmdev'], r['desc'], r['detector']))
@@ -161,8 +168,8 @@ def measure(pos_dir, neg_dir):
                                                                              r['score']))
 
 
-LMDEV_T = float(os.environ.get('LMDEV_T', 'inf'))
-DESC_T = float(os.environ.get('DESC_T', 'inf'))
+LMDEV_T = float(os.environ.get('LMDEV_T', '0.05'))  # WE_FACE_VERIFY_MAX
+DESC_T = float(os.environ.get('DESC_T', '0.52'))    # WE_FACE_VERIFY_DESC
 
 if __name__ == '__main__':
     if sys.argv[1] == 'negatives':

@@ -60,7 +60,7 @@ fi
 
 for side in pos neg; do
     d=$W/$side
-    [ -s "$d/auto.wes" ] || "$BIN/facealign" -q -a -s 128 -L "$d/list" -r "$d/auto.tsv" > "$d/auto.wes" 2>/dev/null
+    [ -s "$d/auto.wes" ] || "$BIN/facealign" -q -a -K -s 128 -L "$d/list" -r "$d/auto.tsv" > "$d/auto.wes" 2>/dev/null
     [ -s "$d/hog.wes" ] || "$BIN/facealign" -q -a -s 64 -D hog -L "$d/list" > "$d/hog.wes" 2>/dev/null
     [ -s "$d/femo.wes" ] || "$BIN/femo" -E -l -i < "$d/auto.wes" > "$d/femo.wes"
     echo "$side: $(wc -l < "$d/list") photos, $(grep -c '	ok	' "$d/auto.tsv") with a detection" >&2
