@@ -64,9 +64,9 @@ endif
 
 SHARD_WES := $(patsubst %,$(OUT)/%.wes,$(SHARD_NAMES))
 
-# One shard: facealign (exit 0, or 65 when no file of the shard had a face)
-# piped into lmheat; written under a temporary name, renamed when complete
-# (pipelines/dataset_shard.sh).
+# One shard: facealign (exit 0, or 65 when files of the shard were skipped:
+# no face, corrupt) piped into lmheat; written under a temporary name,
+# renamed when complete (pipelines/dataset_shard.sh).
 $(OUT)/%.wes: $(OUT)/lists/%.txt $(LABELS) | $(BIN)/facealign $(BIN)/lmheat
 	@FACEALIGN_FLAGS='$(FACEALIGN_FLAGS)' LMHEAT_FLAGS='$(LMHEAT_FLAGS)' sh $(dir $(SELF))dataset_shard.sh \
 	  $(BIN) $(S) $(C) $(LABELS) $< $@ $(OUT)/reports/$*.tsv $(OUT)/logs/$*.log

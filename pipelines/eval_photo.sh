@@ -55,8 +55,12 @@ for set in $PHOTO_SETS; do
         mv "$dir/$set-list.new" "$dir/$set-list.txt"
         lab=""; [ -n "$labels" ] && lab="-e $labels"
         # shellcheck disable=SC2086
+        # exit 65 with faces written: some photos were skipped (no face), as facealign(1) says
+        rc=0
         "$BIN/facealign" -q -F -s "$PHOTO_S" -c 1 -t u8 $lab $PHOTO_FACEALIGN_FLAGS -L "$dir/$set-list.txt" \
-            > "$src.tmp" && mv "$src.tmp" "$src" || { echo "eval photo: facealign failed on $set" >&2; exit 70; }
+            > "$src.tmp" || rc=$?
+        { [ $rc = 0 ] || { [ $rc = 65 ] && [ -s "$src.tmp" ]; }; } && mv "$src.tmp" "$src" ||
+            { echo "eval photo: facealign failed on $set ($rc)" >&2; exit 70; }
     fi
     rm -f "$dir/$set-list.new"
     echo "eval photo: $set: $("$BIN/tsinfo" - < "$src" | grep -c ' image ') faces at $PHOTO_S px" >&2

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "we_batch.h"
 #include "we_cli.h"
 #include "we_dwt.h"
 #include "we_dwt_cuda.h"
@@ -44,6 +45,7 @@ static void usage(FILE *f)
 int main(int argc, char **argv)
 {
     we_cli_init(argv[0]);
+    we_cli_stream_stdout();
     const char *wname = "haar", *devname = NULL;
     int J = 1, nthreads = 0;
     static const struct option lo[] = {
@@ -73,65 +75,78 @@ int main(int argc, char **argv)
 
     we_reader r;
     we_reader_init(&r, stdin, "stdin");
-    we_frame in, out;
-    we_frame_init(&in);
+    we_item it;
+    we_item_init(&it);
+    we_frame out;
     float *work = NULL;
     size_t work_n = 0;
     we_progress pg;
     we_progress_start(&pg);
     long done = 0;
-    while ((s = we_reader_frame(&r, &in)) == WE_OK) {
-        if (strcmp(in.name, "image") != 0) {
-            if ((s = we_frame_write(stdout, &in))) we_cli_die_status(s, "stdout");
-            continue;
+    we_batch b;
+    we_batch_init(&b, "items");
+    while ((s = we_reader_item(&r, &it)) == WE_OK) {
+        /* the item's image frames are transformed in place; a bad one
+         * skips the whole item (nothing of it is written) */
+        for (int f = 0; f < it.n && !s; f++) {
+            we_frame *in = &it.f[f];
+            if (strcmp(in->name, "image") != 0) continue;
+            const we_tensor *t = &in->t;
+            we_image_layout il;
+            /* Odd sizes: repeat the last row/column up to a multiple of 2^J,
+             * as pywt's periodization does for J = 1; iwt crops back. */
+            we_wavelet_layout L;
+            if ((s = we_layout_image_read(in, &il)) ||
+                (s = we_layout_wavelet_make(&L, w, NULL, J, il.C, il.H, il.W, il.dtype)))
+                break;
+            int64_t H0 = il.H, W0 = il.W, Hp = L.H, Wp = L.W;
+            int C = L.C, H = L.H, W = L.W;
+            we_tensor f32 = {0}, padded = {0};
+            const float *px = t->data;
+            if (t->dtype == WE_U8) {
+                if ((s = we_image_u8_to_f32(t, &f32))) we_cli_die_status(s, "converting u8 pixels");
+                px = f32.data;
+            }
+            if (Hp != H0 || Wp != W0) {
+                if ((s = we_tensor_alloc_uninit(&padded, WE_F32, 3, (int64_t[3]){C, Hp, Wp})))
+                    we_cli_die_status(s, "padding an odd-sized image");
+                we_dwt2_pad_edge(padded.data, px, C, (int)H0, (int)W0, H, W);
+                px = padded.data;
+            }
+            we_frame_init(&out);
+            if ((s = we_layout_wavelet_new(&out, &L))) we_cli_die_status(s, "allocating coefficients");
+            size_t need = we_dwt2_work_floats(C, H, W, w, J, nthreads);
+            if (dev == WE_DEV_CPU && need > work_n) {
+                free(work);
+                work = malloc(need * sizeof *work);
+                if (!work) we_cli_die(WE_ENOMEM, "out of memory (%zu floats of workspace)", need);
+                work_n = need;
+            }
+            if ((s = we_dwt2_run(dev, 0, out.t.data, work, px, C, H, W, w, J, nthreads)))
+                we_cli_die_status(s, NULL);
+            s = we_frame_copy_keys(&out, in);
+            if (!s) s = we_layout_wavelet_set_keys(&out, &L);
+            if (s) we_cli_die_status(s, "setting keys");
+            we_frame_free(in);
+            we_frame_move(in, &out);
+            we_tensor_free(&f32);
+            we_tensor_free(&padded);
+            done++;
         }
-        const we_tensor *t = &in.t;
-        we_image_layout il;
-        if (we_layout_image_read(&in, &il)) we_cli_die(WE_EDATA, "frame %ld: %s", r.frames, we_err_detail());
-        /* Odd sizes: repeat the last row/column up to a multiple of 2^J, as
-         * pywt's periodization does for J = 1; iwt crops back. */
-        we_wavelet_layout L;
-        if (we_layout_wavelet_make(&L, w, NULL, J, il.C, il.H, il.W, il.dtype))
-            we_cli_die(WE_EDATA, "frame %ld: %s", r.frames, we_err_detail());
-        int64_t H0 = il.H, W0 = il.W, Hp = L.H, Wp = L.W;
-        int C = L.C, H = L.H, W = L.W;
-        we_tensor f32 = {0}, padded = {0};
-        const float *px = t->data;
-        if (t->dtype == WE_U8) {
-            if ((s = we_image_u8_to_f32(t, &f32))) we_cli_die_status(s, "converting u8 pixels");
-            px = f32.data;
+        if (s) {
+            we_batch_fail(&b, s, we_item_id(&it));
+        } else {
+            if ((s = we_item_write(stdout, &it))) we_cli_die_status(s, "stdout");
+            we_batch_ok(&b);
         }
-        if (Hp != H0 || Wp != W0) {
-            if ((s = we_tensor_alloc_uninit(&padded, WE_F32, 3, (int64_t[3]){C, Hp, Wp})))
-                we_cli_die_status(s, "padding an odd-sized image");
-            we_dwt2_pad_edge(padded.data, px, C, (int)H0, (int)W0, H, W);
-            px = padded.data;
-        }
-        we_frame_init(&out);
-        if ((s = we_layout_wavelet_new(&out, &L))) we_cli_die_status(s, "allocating coefficients");
-        size_t need = we_dwt2_work_floats(C, H, W, w, J, nthreads);
-        if (dev == WE_DEV_CPU && need > work_n) {
-            free(work);
-            work = malloc(need * sizeof *work);
-            if (!work) we_cli_die(WE_ENOMEM, "out of memory (%zu floats of workspace)", need);
-            work_n = need;
-        }
-        if ((s = we_dwt2_run(dev, 0, out.t.data, work, px, C, H, W, w, J, nthreads)))
-            we_cli_die_status(s, NULL);
-        s = we_frame_copy_keys(&out, &in);
-        if (!s) s = we_layout_wavelet_set_keys(&out, &L);
-        if (s) we_cli_die_status(s, "setting keys");
-        if ((s = we_frame_write(stdout, &out))) we_cli_die_status(s, "stdout");
-        we_frame_free(&out);
-        we_tensor_free(&f32);
-        we_tensor_free(&padded);
-        we_progress_update(&pg, ++done, 0, "images");
+        s = WE_OK;
+        we_progress_update(&pg, done, 0, "images");
     }
     if (s != WE_EOF) we_cli_die_status(s, NULL);
     we_progress_end(&pg, done, "images");
-    we_frame_free(&in);
+    we_item_free(&it);
     we_reader_free(&r);
     free(work);
     we_cli_finish_output();
-    return 0;
+    return we_batch_end(&b, 0);
 }

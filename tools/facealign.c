@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "we_batch.h"
 #include "we_cli.h"
 #include "we_face.h"
 #include "we_face_align.h"
@@ -36,6 +37,7 @@ static void usage(void)
            "                        finds turned and tilted heads) or auto (ssd, then hog on\n"
            "                        files where ssd finds no face) (default " DEFAULT_DETECTOR ")\n"
            "  -C, --confidence P    ssd: minimum face confidence, 0 < P < 1 (default 0.5)\n"
+           "  -K, --no-check        keep the detections the face check drops (ssd, auto)\n"
            "  -n, --min-face PX     ignore detections narrower than PX photo pixels (default 32)\n"
            "  -u, --upsample N      hog: pyramid-up steps, 0..3, 4x time each (default 0)\n"
            "  -R, --rotate DEG      hog: also look for heads tilted by about +-DEG degrees (e.g. 30;\n"
@@ -106,7 +108,7 @@ static int do_file(we_face_model *model, const char *path, const opts *o, const 
     we_status s = we_image_read_file(path, &img);
     if (s != WE_OK) {
         snprintf(detail, dlen, "%s", *we_err_detail() ? we_err_detail() : we_err_str(s));
-        we_cli_warn("%s: %s", src, detail);
+        we_cli_warn("skipped %s: %s", src, detail);
         return s == WE_ENOINPUT ? ST_MISSING : s == WE_EUNSUPP ? ST_UNSUPP
              : (s == WE_EDATA || s == WE_ETRUNC || s == WE_ELIMIT) ? ST_CORRUPT : ST_ERROR;
     }
@@ -118,7 +120,7 @@ static int do_file(we_face_model *model, const char *path, const opts *o, const 
     we_tensor_free(&img);
     if (s != WE_OK) {
         snprintf(detail, dlen, "%s", *we_err_detail() ? we_err_detail() : we_err_str(s));
-        we_cli_warn("%s: %s", src, detail);
+        we_cli_warn("skipped %s: %s", src, detail);
         return ST_ERROR;
     }
     if (n == 0) {
@@ -126,7 +128,7 @@ static int do_file(we_face_model *model, const char *path, const opts *o, const 
         int crop = !o->p.whole_frame && pw <= 512 && ph <= 512 && 3 * pw >= 2 * ph && 3 * ph >= 2 * pw;
         snprintf(detail, dlen, "no face found (%dx%d)%s", pw, ph,
                  crop ? "; it looks like a tight face crop: try -w (--whole-frame)" : "");
-        we_cli_warn("%s: %s", src, detail);
+        we_cli_warn("skipped %s: %s", src, detail);
         return ST_NOFACE;
     }
     if (labels && !*emotion) we_cli_warn("%s: %s", src, detail);
@@ -173,10 +175,10 @@ int main(int argc, char **argv)
     static const struct option lo[] = {
         {"size", 1, 0, 's'}, {"native", 0, 0, 'N'}, {"fixed", 0, 0, 'F'}, {"margin", 1, 0, 'm'}, {"channels", 1, 0, 'c'}, {"dtype", 1, 0, 't'},
         {"all", 0, 0, 'a'}, {"min-face", 1, 0, 'n'}, {"upsample", 1, 0, 'u'}, {"whole-frame", 0, 0, 'w'}, {"whole-frame-only", 0, 0, 'W'}, {"threshold", 1, 0, 'T'}, {"rotate", 1, 0, 'R'},
-        {"detector", 1, 0, 'D'}, {"confidence", 1, 0, 'C'},
+        {"detector", 1, 0, 'D'}, {"confidence", 1, 0, 'C'}, {"no-check", 0, 0, 'K'},
         {"labels", 1, 0, 'e'}, {"list", 1, 0, 'L'}, {"predictor", 1, 0, 'p'}, {"report", 1, 0, 'r'},
         {"quiet", 0, 0, 'q'}, {"help", 0, 0, 'h'}, {0, 0, 0, 0}};
-    for (int c; (c = getopt_long(argc, argv, "s:NFm:c:t:an:u:T:R:D:C:wWe:L:p:r:qh", lo, NULL)) != -1;) {
+    for (int c; (c = getopt_long(argc, argv, "s:NFm:c:t:an:u:T:R:D:C:KwWe:L:p:r:qh", lo, NULL)) != -1;) {
         switch (c) {
         case 's': o.p.size = (int)we_cli_parse_long("--size", optarg, 8, 2048); break;
         case 'N': o.p.native = 1; break;
@@ -208,6 +210,7 @@ int main(int argc, char **argv)
             if (!(o.p.ssd_conf > 0 && o.p.ssd_conf < 1))
                 we_cli_usage_error("option --confidence: '%s' is not strictly between 0 and 1", optarg);
             break;
+        case 'K': o.p.verify_max = -1; break;
         case 'e': o.labels_path = optarg; break;
         case 'L': o.list_path = optarg; break;
         case 'p': o.predictor = optarg; break;
@@ -224,6 +227,7 @@ int main(int argc, char **argv)
     if (o.list_path && strcmp(o.list_path, "-") == 0) stdin_used++;
     if (stdin_used > 1) we_cli_usage_error("stdin ('-') can be read only once");
     we_cli_refuse_tty(stdout);
+    we_cli_stream_stdout();
 
     we_status s;
     if (o.list_path) {
@@ -256,7 +260,8 @@ int main(int argc, char **argv)
             we_cli_die_status(s, "ssd detector");
         o.p.ssd = ssd;
         o.p.ssd_hog = autod;
-    }
+    } /* every detection is checked to be a face (facealign(1), NOT A FACE) */
+    if (ssd && o.p.verify_max >= 0 && (s = we_face_check_load(&o.p, NULL)) != WE_OK) we_cli_die_status(s, "face check");
 
     long count[ST_COUNT] = {0}, faces = 0, whole = 0, unlabelled = 0;
     we_progress prog;
@@ -289,11 +294,7 @@ int main(int argc, char **argv)
         if (labels) fprintf(stderr, ", %ld faces' files without a usable label", unlabelled);
         fputc('\n', stderr);
     }
-    we_face_model_free(model);
-    we_ssd_free(ssd);
-    we_face_labels_free(labels);
-    if (faces > 0) return 0;
-    int failed = in.n - (int)count[ST_OK];
-    if (failed > 0 && count[ST_MISSING] == failed) return 66;
-    return 65;
+    we_face_model_free(model), we_ssd_free(ssd), we_face_check_free(&o.p), we_face_labels_free(labels);
+    we_batch b = {"files", count[ST_OK], in.n - count[ST_OK], count[ST_MISSING]}; /* facealign(1), BAD ITEMS */
+    return we_batch_end(&b, 1);
 }

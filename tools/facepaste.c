@@ -9,6 +9,7 @@
 #include <strings.h>
 
 #include "we_face_paste.h"
+#include "we_batch.h"
 #include "we_cli.h"
 #include "we_image.h"
 #include "we_layout_image.h"
@@ -107,19 +108,24 @@ int main(int argc, char **argv)
     we_item it;
     we_item_init(&it);
     long pasted = 0;
+    we_batch b; /* a bad face is skipped, the others pasted (facepaste(1), BAD ITEMS) */
+    we_batch_init(&b, "faces");
     while ((s = we_reader_item(&r, &it)) == WE_OK) {
         we_frame *fi = we_item_find(&it, "image"), *fa = we_item_find(&it, "affine");
         we_frame *fl = we_item_find(&it, "landmarks");
         const char *id = *we_item_id(&it) ? we_item_id(&it) : "(no id)";
         if (!fi) { we_item_free(&it); continue; }
-        if (!fa) we_cli_die(WE_EDATA, "item %s: image without an affine frame", id);
         we_affine_layout af;
         we_image_layout il;
-        if (we_layout_affine_read(fa, &af)) we_cli_die(WE_EDATA, "item %s: %s", id, we_err_detail());
-        if (we_layout_image_read_face(fi, &il)) we_cli_die(WE_EDATA, "item %s: %s", id, we_err_detail());
-        if (af.have_photo && (af.photo_w != W || af.photo_h != H))
-            we_cli_die(WE_EDATA, "item %s: aligned from a %dx%d photo, %s is %dx%d", id, af.photo_w, af.photo_h,
-                       photo_path, W, H);
+        if (!fa) s = we_err_set(WE_EDATA, "image without an affine frame");
+        else if (!(s = we_layout_affine_read(fa, &af)) && !(s = we_layout_image_read_face(fi, &il)) &&
+                 af.have_photo && (af.photo_w != W || af.photo_h != H))
+            s = we_err_set(WE_EDATA, "aligned from a %dx%d photo, %s is %dx%d", af.photo_w, af.photo_h, photo_path, W, H);
+        if (s) {
+            we_batch_fail(&b, s, id);
+            we_item_free(&it);
+            continue;
+        }
         int Cf = il.C, S = il.H;
         float *A = af.A, pts[2 * 68];
         int npts;
@@ -139,8 +145,14 @@ int main(int argc, char **argv)
         for (size_t i = 0; i < (size_t)Cf * fplane; i++)
             face[i] = fi->t.dtype == WE_F32 ? we_pixel_from_unit(((const float *)fi->t.data)[i])
                                              : ((const uint8_t *)fi->t.data)[i];
-        if ((s = we_face_paste_blend(ph, Cp, H, W, face, Cf, S, A, pts, npts, &pp)) != WE_OK) we_cli_die_status(s, id);
+        s = we_face_paste_blend(ph, Cp, H, W, face, Cf, S, A, pts, npts, &pp);
         free(face);
+        if (s) {
+            we_batch_fail(&b, s, id);
+            we_item_free(&it);
+            continue;
+        }
+        we_batch_ok(&b);
         pasted++;
         we_item_free(&it);
     }
@@ -154,5 +166,6 @@ int main(int argc, char **argv)
     if ((s = we_image_write_file(out, &img, fmt, quality)) != WE_OK) we_cli_die_status(s, out);
     we_tensor_free(&img);
     we_cli_finish_output();
-    return pasted ? 0 : we_err_exit_code(WE_EDATA); /* a script can tell that nothing was edited */
+    int rc = we_batch_end(&b, 0);
+    return pasted ? rc : we_err_exit_code(WE_EDATA); /* a script can tell that nothing was edited */
 }

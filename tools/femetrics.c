@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "we_batch.h"
 #include "we_cli.h"
 #include "we_device.h"
 #include "we_faceapi.h"
@@ -78,16 +79,10 @@ static void close_atomic(FILE *f, const char *tmp, const char *path)
     if (st) we_cli_die_status(st, NULL);
 }
 
-static void analyse(we_fa_net **net, we_fa_crop_mode crop, const we_tensor *pix, we_fa_result *r, const char *where,
-                    const char *id)
+static we_status analyse(we_fa_net **net, we_fa_crop_mode crop, const we_tensor *pix, we_fa_result *r)
 {
-    we_status st = we_fa_analyse(net[0], net[1], net[2], crop, pix->data, (int)pix->shape[0], (int)pix->shape[1],
-                                 (int)pix->shape[2], r);
-    if (st) {
-        char d[300];
-        snprintf(d, sizeof d, "%s", we_err_detail());
-        we_cli_die(st, "%s: item %s: %s", where, id, d);
-    }
+    return we_fa_analyse(net[0], net[1], net[2], crop, pix->data, (int)pix->shape[0], (int)pix->shape[1],
+                         (int)pix->shape[2], r);
 }
 
 static void row_add(row *r, int has_target, int correct, const we_item_scores *s)
@@ -161,6 +156,8 @@ int main(int argc, char **argv)
     int ns = 0, cap = 0;
     we_tensor t;
     char id[512];
+    we_batch bt; /* a bad item of either set is skipped (femetrics(1), BAD ITEMS) */
+    we_batch_init(&bt, "items");
     while ((st = we_fid_src_next(src, "image", &t, id, sizeof id)) == WE_OK) {
         if (ns == cap) {
             cap = cap ? 2 * cap : 256;
@@ -169,10 +166,13 @@ int main(int argc, char **argv)
         }
         src_item *it = &items[ns];
         memset(it, 0, sizeof *it);
-        if ((st = we_fa_image_to_pixels(&t, &it->pix))) we_cli_die_status(st, S);
-        we_tensor_free(&t);
         we_fa_result r;
-        analyse(net, o.crop, &it->pix, &r, S, id);
+        if ((st = we_fa_image_to_pixels(&t, &it->pix)) || (st = analyse(net, o.crop, &it->pix, &r))) {
+            we_tensor_free(&it->pix);
+            we_batch_fail(&bt, st, id);
+        }
+        we_tensor_free(&t);
+        if (st) continue;
         memcpy(it->desc, r.id, sizeof r.id);
         memcpy(it->lm, r.lm, sizeof r.lm);
         memcpy(it->plm, r.lm, sizeof r.lm);
@@ -218,26 +218,29 @@ int main(int argc, char **argv)
             int j = (hint + k) % ns;
             if (!items[j].used && !strcmp(items[j].id, eid)) { si = &items[j]; hint = j + 1; }
         }
-        if (!si) {
-            unmatched++;
+        we_tensor pix = {0};
+        we_fa_result r;
+        we_item_scores sc;
+        unmatched += !si;
+        if (!si) st = we_err_set(WE_EDATA, "no source item with the same %s", o.key);
+        else if (!(st = we_fa_image_to_pixels(&fr.t, &pix)) &&
+                 !(st = o.photo ? we_metrics_photo_paste(&pix, &si->pix, si->plm, o.photo == 1) : WE_OK) &&
+                 (pix.shape[0] != si->pix.shape[0] || pix.shape[1] != si->pix.shape[1] || pix.shape[2] != si->pix.shape[2]))
+            st = we_err_set(WE_EDATA, "edited image %lldx%lldx%lld differs from the source's %lldx%lldx%lld",
+                            (long long)pix.shape[0], (long long)pix.shape[1], (long long)pix.shape[2],
+                            (long long)si->pix.shape[0], (long long)si->pix.shape[1], (long long)si->pix.shape[2]);
+        if (!st && !(st = analyse(net, o.crop, &pix, &r)))
+            st = we_metrics_item(&sc, pix.data, si->pix.data, (int)pix.shape[0], (int)pix.shape[1], (int)pix.shape[2],
+                                 r.id, si->desc, r.lm, si->lm, o.photo ? si->plm : NULL);
+        if (st) {
+            we_tensor_free(&pix);
+            we_batch_fail(&bt, st, eid);
             continue;
         }
         si->used = 1;
-        we_tensor pix;
-        if ((st = we_fa_image_to_pixels(&fr.t, &pix))) we_cli_die_status(st, E);
-        if (o.photo && (st = we_metrics_photo_paste(&pix, &si->pix, si->plm, o.photo == 1))) we_cli_die_status(st, eid);
-        if (pix.shape[0] != si->pix.shape[0] || pix.shape[1] != si->pix.shape[1] || pix.shape[2] != si->pix.shape[2])
-            we_cli_die(WE_EDATA, "item %s: edited image %lldx%lldx%lld differs from the source's %lldx%lldx%lld", eid,
-                       (long long)pix.shape[0], (long long)pix.shape[1], (long long)pix.shape[2],
-                       (long long)si->pix.shape[0], (long long)si->pix.shape[1], (long long)si->pix.shape[2]);
-        we_fa_result r;
-        analyse(net, o.crop, &pix, &r, E, eid);
+        we_batch_ok(&bt);
         const char *target = we_frame_get(&fr, "emotion");
         int ti = we_fa_expr_index(target), top = we_fa_expr_top(r.expr);
-        we_item_scores sc;
-        if ((st = we_metrics_item(&sc, pix.data, si->pix.data, (int)pix.shape[0], (int)pix.shape[1],
-                                  (int)pix.shape[2], r.id, si->desc, r.lm, si->lm, o.photo ? si->plm : NULL)))
-            we_cli_die_status(st, eid);
         row_add(&all, ti >= 0, ti == top, &sc);
         if (ti >= 0) row_add(&rows[ti], 1, ti == top, &sc);
         else row_add(&rows[WE_FA_NCLASS], 0, 0, &sc);
@@ -260,21 +263,12 @@ int main(int argc, char **argv)
     if (ef != stdin) fclose(ef);
     if (!nm) {
         if (fi) we_file_atomic_abort(fi, itmp);
-        we_cli_die(WE_EDATA, "no edited item matches a source item by `%s` (%ld edited images unmatched)", o.key,
-                   unmatched);
+        we_cli_die(WE_EDATA, "no edited item could be scored against a source item by `%s` (%ld edited images "
+                   "unmatched, %ld items skipped)", o.key, unmatched, bt.skipped);
     }
-    if (unmatched) we_cli_warn("warning: %ld edited image(s) have no source item with the same %s", unmatched, o.key);
 
     double fid = NAN;
-    if (nm >= 2) {
-        double *mu1 = malloc(sizeof(double) * 128), *mu2 = malloc(sizeof(double) * 128);
-        double *c1 = malloc(sizeof(double) * 128 * 128), *c2 = malloc(sizeof(double) * 128 * 128);
-        if (we_fid_stats(mu1, c1, fe, nm, 128) || we_fid_stats(mu2, c2, fs, nm, 128) ||
-            we_fid_frechet(&fid, mu1, c1, mu2, c2, 128))
-            fid = NAN;
-        if (fid < 0 && fid > -1e-6) fid = 0;
-        free(mu1); free(mu2); free(c1); free(c2);
-    }
+    if (nm >= 2 && we_fid_sets(&fid, fe, nm, fs, nm, 128)) fid = NAN;
     printf("%-10s %6s  %6s  %6s  %6s  %6s  %7s", "emotion", "n", "acc", "csim", "psnr", "ssim", "nme");
     printf(o.photo ? "  %6s  %8s  %6s  %6s\n" : "\n", "sharp", "psnr_out", "tone", "seam");
     for (int k = 0; k <= WE_FA_NCLASS; k++)
@@ -296,5 +290,5 @@ int main(int argc, char **argv)
     free(items); free(fe); free(fs);
     for (int k = 0; k < 3; k++) we_fa_net_free(net[k]);
     we_cli_finish_output();
-    return 0;
+    return we_batch_end(&bt, 0);
 }

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "we_batch.h"
 #include "we_cli.h"
 #include "we_device.h"
 #include "we_faceapi.h"
@@ -64,6 +65,7 @@ static we_status write_extra(const we_frame *img, we_frame *fr, we_status st, co
 int main(int argc, char **argv)
 {
     we_cli_init(argv[0]);
+    we_cli_stream_stdout();
     opts o = {1, 0, 0, WE_FA_CROP_WHOLE, NULL, NULL};
     static const struct option lo[] = {
         {"landmarks", no_argument, 0, 'l'}, {"identity", no_argument, 0, 'i'},
@@ -109,7 +111,29 @@ int main(int argc, char **argv)
     long items = 0, faces = 0;
     we_progress prog;
     we_progress_start(&prog);
+    we_batch b;
+    we_batch_init(&b, "items");
+    we_fa_result *res = NULL;
+    int rcap = 0;
     while ((st = we_reader_item(&rd, &it)) == WE_OK) {
+        if (it.n > rcap && !(res = realloc(res, sizeof *res * (size_t)(rcap = it.n))))
+            we_cli_die(WE_ENOMEM, "out of memory");
+        /* analyse every image of the item first: a bad one skips the item
+         * (femo(1), BAD ITEMS) before any of its frames is written */
+        for (int f = 0; f < it.n && !st; f++) {
+            we_frame *fr = &it.f[f];
+            if (strcmp(fr->name, "image") != 0) continue;
+            we_tensor pix;
+            if ((st = we_fa_image_to_pixels(&fr->t, &pix))) break;
+            st = we_fa_analyse(net[0], need[1] ? net[1] : NULL, net[2], o.crop, pix.data, (int)pix.shape[0],
+                               (int)pix.shape[1], (int)pix.shape[2], &res[f]);
+            we_tensor_free(&pix);
+        }
+        if (st) {
+            we_batch_fail(&b, st, we_item_id(&it));
+            st = WE_OK;
+            continue;
+        }
         for (int f = 0; f < it.n; f++) {
             we_frame *fr = &it.f[f];
             if (o.landmarks && !strcmp(fr->name, "landmarks")) continue; /* replaced by ours */
@@ -117,21 +141,7 @@ int main(int argc, char **argv)
                 if ((st = we_frame_write(stdout, fr))) we_cli_die_status(st, "stdout");
                 continue;
             }
-            we_tensor pix;
-            if ((st = we_fa_image_to_pixels(&fr->t, &pix))) {
-                char d[300];
-                snprintf(d, sizeof d, "%s", we_err_detail());
-                we_cli_die(st, "item %s (frame %ld): %s", *we_item_id(&it) ? we_item_id(&it) : "?", rd.frames, d);
-            }
-            we_fa_result r;
-            st = we_fa_analyse(net[0], need[1] ? net[1] : NULL, net[2], o.crop, pix.data, (int)pix.shape[0],
-                               (int)pix.shape[1], (int)pix.shape[2], &r);
-            we_tensor_free(&pix);
-            if (st) {
-                char d[300];
-                snprintf(d, sizeof d, "%s", we_err_detail());
-                we_cli_die(st, "item %s: %s", *we_item_id(&it) ? we_item_id(&it) : "?", d);
-            }
+            we_fa_result r = res[f];
             if (r.have_expr) {
                 for (int k = 0; k < WE_FA_NCLASS; k++) {
                     char key[64];
@@ -157,6 +167,7 @@ int main(int argc, char **argv)
             faces++;
         }
         items++;
+        we_batch_ok(&b);
         we_item_free(&it);
         we_progress_update(&prog, items, 0, "items");
     }
@@ -164,6 +175,7 @@ int main(int argc, char **argv)
     we_progress_end(&prog, items, "items");
     for (int k = 0; k < 3; k++) we_fa_net_free(net[k]);
     we_reader_free(&rd);
+    free(res);
     we_cli_finish_output();
-    return 0;
+    return we_batch_end(&b, 0);
 }

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "we_batch.h"
 #include "we_cli.h"
 #include "we_device.h"
 #include "we_faceapi.h"
@@ -57,9 +58,9 @@ typedef struct {
     int n, cap, D;
 } fset;
 
-static void push(fset *s, const float *v, int D, const char *what)
+static we_status push(fset *s, const float *v, int D)
 {
-    if (s->D && D != s->D) we_cli_die(WE_EDATA, "%s: feature length %d differs from the first item's %d", what, D, s->D);
+    if (s->D && D != s->D) return we_err_set(WE_EDATA, "feature length %d differs from the first item's %d", D, s->D);
     s->D = D;
     if (s->n == s->cap) {
         s->cap = s->cap ? 2 * s->cap : 256;
@@ -68,9 +69,12 @@ static void push(fset *s, const float *v, int D, const char *what)
     }
     memcpy(s->v + (size_t)s->n * D, v, sizeof(float) * D);
     s->n++;
+    return WE_OK;
 }
 
-static void load_set(const opts *o, const char *path, we_fa_net *lm, we_fa_net *rec, we_inc *inc, fset *out)
+/* The features of every item of path; a bad item is skipped (fid(1), BAD ITEMS). */
+static void load_set(const opts *o, const char *path, we_fa_net *lm, we_fa_net *rec, we_inc *inc, fset *out,
+                     we_batch *bt)
 {
     we_fid_src *src;
     we_status st = we_fid_src_open(&src, path);
@@ -81,34 +85,28 @@ static void load_set(const opts *o, const char *path, we_fa_net *lm, we_fa_net *
     we_progress prog;
     we_progress_start(&prog);
     while ((st = we_fid_src_next(src, frame, &t, id, sizeof id)) == WE_OK) {
+        we_tensor pix = {0}, f = {0};
         if (inc) {
-            we_tensor pix;
-            float f[2048];
-            if ((st = we_fa_image_to_pixels(&t, &pix))) we_cli_die_status(st, path);
-            st = we_inc_features(inc, f, pix.data, (int)pix.shape[0], (int)pix.shape[1], (int)pix.shape[2]);
-            we_tensor_free(&pix);
-            if (st) we_cli_die_status(st, path);
-            push(out, f, 2048, path);
+            float v[2048];
+            if (!(st = we_fa_image_to_pixels(&t, &pix)) &&
+                !(st = we_inc_features(inc, v, pix.data, (int)pix.shape[0], (int)pix.shape[1], (int)pix.shape[2])))
+                st = push(out, v, 2048);
         } else if (rec) {
-            we_tensor pix;
             we_fa_result r;
-            if ((st = we_fa_image_to_pixels(&t, &pix))) we_cli_die_status(st, path);
-            st = we_fa_analyse(NULL, lm, rec, o->crop, pix.data, (int)pix.shape[0], (int)pix.shape[1],
-                               (int)pix.shape[2], &r);
-            we_tensor_free(&pix);
-            if (st) {
-                char d[300];
-                snprintf(d, sizeof d, "%s", we_err_detail());
-                we_cli_die(st, "%s: item %s: %s", path, id, d);
-            }
-            push(out, r.id, 128, path);
-        } else {
-            we_tensor f;
-            if ((st = we_tensor_to_f32(&t, &f))) we_cli_die_status(st, path);
-            push(out, f.data, (int)we_tensor_count(&f), path);
-            we_tensor_free(&f);
+            if (!(st = we_fa_image_to_pixels(&t, &pix)) &&
+                !(st = we_fa_analyse(NULL, lm, rec, o->crop, pix.data, (int)pix.shape[0], (int)pix.shape[1],
+                                     (int)pix.shape[2], &r)))
+                st = push(out, r.id, 128);
+        } else if (!(st = we_tensor_to_f32(&t, &f))) {
+            st = push(out, f.data, (int)we_tensor_count(&f));
         }
+        we_tensor_free(&pix);
+        we_tensor_free(&f);
         we_tensor_free(&t);
+        char what[600];
+        snprintf(what, sizeof what, "%s: item %s", path, *id ? id : "without id");
+        if (st) we_batch_fail(bt, st, what);
+        else we_batch_ok(bt);
         we_progress_update(&prog, out->n, 0, "images");
     }
     we_progress_end(&prog, out->n, "images");
@@ -176,8 +174,10 @@ int main(int argc, char **argv)
             we_cli_die_status(st, "--device");
     }
     fset a = {0}, b = {0};
-    load_set(&o, A, lm, rec, inc, &a);
-    load_set(&o, B, lm, rec, inc, &b);
+    we_batch bt;
+    we_batch_init(&bt, "items");
+    load_set(&o, A, lm, rec, inc, &a, &bt);
+    load_set(&o, B, lm, rec, inc, &b, &bt);
     if (a.D != b.D) we_cli_die(WE_EDATA, "feature lengths differ: %d in %s, %d in %s", a.D, A, b.D, B);
     int D = a.D;
     double *mu1 = malloc(sizeof(double) * D), *mu2 = malloc(sizeof(double) * D);
@@ -207,5 +207,5 @@ int main(int argc, char **argv)
     we_fa_net_free(rec);
     we_inc_free(inc);
     we_cli_finish_output();
-    return 0;
+    return we_batch_end(&bt, 0);
 }

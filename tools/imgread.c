@@ -6,6 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "we_batch.h"
 #include "we_cli.h"
 #include "we_file.h"
 #include "we_image.h"
@@ -132,6 +133,7 @@ int main(int argc, char **argv)
     size_t nargs = (size_t)(argc - optind), nlist = 0;
     char **listed = NULL;
     we_cli_refuse_tty(stdout);
+    we_cli_stream_stdout();
     if (o.list) listed = read_list(o.list, &nlist);
     int list_on_stdin = o.list && !strcmp(o.list, "-");
 
@@ -142,7 +144,9 @@ int main(int argc, char **argv)
     if (from_stdin) total = 1;
     if (from_stdin && isatty(0)) we_cli_usage_error("no image files given and stdin is a terminal");
 
-    long written = 0, rejected = 0, missing = 0;
+    long written = 0, rejected = 0;
+    we_batch b; /* a bad file is skipped (imgread(1), BAD ITEMS) */
+    we_batch_init(&b, "images");
     we_progress prog;
     we_progress_start(&prog);
     if (total < 20) prog.enabled = 0;
@@ -156,11 +160,9 @@ int main(int argc, char **argv)
         else
             s = convert_one(&o, path, &fr);
         if (s) {
-            const char *d = we_err_detail();
             if (prog.enabled) fputc('\n', stderr);
-            we_cli_warn("%s: %s", !strcmp(path, "-") ? "stdin" : path, *d ? d : we_err_str(s));
+            we_batch_fail(&b, s, !strcmp(path, "-") ? "stdin" : path);
             rejected++;
-            if (s == WE_ENOINPUT) missing++;
             we_progress_update(&prog, (long)i + 1, (long)total, "images");
             continue;
         }
@@ -168,6 +170,7 @@ int main(int argc, char **argv)
         we_frame_free(&fr);
         if (s) we_cli_die_status(s, "stdout");
         written++;
+        we_batch_ok(&b);
         we_progress_update(&prog, (long)i + 1, (long)total, "images");
     }
     we_progress_end(&prog, (long)total, "images");
@@ -175,6 +178,5 @@ int main(int argc, char **argv)
     we_cli_finish_output();
     if (total > 1)
         fprintf(stderr, "%s: %ld images written, %ld rejected\n", we_cli_prog(), written, rejected);
-    if (written > 0 || rejected == 0) return 0;
-    return missing == rejected ? 66 : 65;
+    return we_batch_end(&b, 1); /* its own summary above */
 }

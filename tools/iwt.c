@@ -7,6 +7,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "we_batch.h"
 #include "we_cli.h"
 #include "we_dwt.h"
 #include "we_dwt_cuda.h"
@@ -117,11 +118,13 @@ int main(int argc, char **argv)
     if (s == WE_EUSAGE) we_cli_usage_error("option --device: %s", we_err_detail());
     if (s) we_cli_die_status(s, NULL);
     if (!o.pattern) we_cli_refuse_tty(stdout);
+    if (o.mode == OUT_STREAM) we_cli_stream_stdout();
 
     we_reader r;
     we_reader_init(&r, stdin, "stdin");
-    we_frame in, out;
-    we_frame_init(&in);
+    we_item it;
+    we_item_init(&it);
+    we_frame out;
     we_tensor single = {0}; /* default mode: the one image */
     int have_single = 0;
     long index = 0;
@@ -130,69 +133,85 @@ int main(int argc, char **argv)
     size_t work_n = 0;
     we_progress pg;
     we_progress_start(&pg);
-    while ((s = we_reader_frame(&r, &in)) == WE_OK) {
-        if (strcmp(in.name, "wavelet") != 0) {
-            if (o.mode == OUT_STREAM && (s = we_frame_write(stdout, &in))) we_cli_die_status(s, "stdout");
-            continue;
-        }
-        we_wavelet_layout L;
-        if (we_layout_wavelet_read(&in, WE_LAYOUT_STRICT, &L))
-            we_cli_die(WE_EDATA, "frame %ld: %s", r.frames, we_err_detail());
-        const we_wavelet *w = L.wavelet;
-        int J = L.levels, C = L.C, H = L.H, W = L.W;
-        if (o.mode == OUT_IMAGE && !o.pattern && have_single)
-            we_cli_die(WE_EUSAGE, "the stream holds more than one wavelet frame: use -o PATTERN or -t");
-        if (o.mode == OUT_IMAGE && C != 1 && C != 3)
-            we_cli_die(WE_EDATA, "frame %ld: %d channels cannot be written as PNG/JPEG (1 or 3); use -t", r.frames, C);
-        we_frame_init(&out);
-        we_tensor pix = {0};
-        if ((s = we_tensor_alloc_uninit(&pix, WE_F32, 3, (int64_t[3]){C, H, W})) || (s = we_layout_image_new(&out, &pix)))
-            we_cli_die_status(s, "allocating the image");
-        size_t need = we_dwt2_work_floats(C, H, W, w, J, o.nthreads);
-        if (dev == WE_DEV_CPU && need > work_n) {
-            free(work);
-            work = malloc(need * sizeof *work);
-            if (!work) we_cli_die(WE_ENOMEM, "out of memory (%zu floats of workspace)", need);
-            work_n = need;
-        }
-        if ((s = we_dwt2_run(dev, 1, out.t.data, work, in.t.data, C, H, W, w, J, o.nthreads)))
-            we_cli_die_status(s, NULL);
-        crop_to_original(&L, &out.t);
-        if (o.mode == OUT_STREAM) {
-            int dt = o.dtype;
-            if (dt < 0) dt = L.image_dtype == WE_U8 ? WE_U8 : WE_F32;
-            if (dt == WE_U8) {
+    we_batch b; /* -o and -t: a bad item is skipped (iwt(1), BAD ITEMS) */
+    we_batch_init(&b, "items");
+    while ((s = we_reader_item(&r, &it)) == WE_OK) {
+        for (int f = 0; f < it.n && !s; f++) {
+            we_frame *in = &it.f[f];
+            if (strcmp(in->name, "wavelet") != 0) continue;
+            we_wavelet_layout L;
+            if ((s = we_layout_wavelet_read(in, WE_LAYOUT_STRICT, &L))) {
+                if (o.mode == OUT_IMAGE && !o.pattern) we_cli_die(WE_EDATA, "frame %ld: %s", r.frames, we_err_detail());
+                index++;
+                break;
+            }
+            const we_wavelet *w = L.wavelet;
+            int J = L.levels, C = L.C, H = L.H, W = L.W;
+            if (o.mode == OUT_IMAGE && !o.pattern && have_single)
+                we_cli_die(WE_EUSAGE, "the stream holds more than one wavelet frame: use -o PATTERN or -t");
+            if (o.mode == OUT_IMAGE && C != 1 && C != 3) {
+                s = we_err_set(WE_EDATA, "frame %ld: %d channels cannot be written as PNG/JPEG (1 or 3); use -t",
+                               r.frames, C);
+                if (!o.pattern) we_cli_die_status(s, NULL);
+                index++;
+                break;
+            }
+            we_frame_init(&out);
+            we_tensor pix = {0};
+            if ((s = we_tensor_alloc_uninit(&pix, WE_F32, 3, (int64_t[3]){C, H, W})) ||
+                (s = we_layout_image_new(&out, &pix)))
+                we_cli_die_status(s, "allocating the image");
+            size_t need = we_dwt2_work_floats(C, H, W, w, J, o.nthreads);
+            if (dev == WE_DEV_CPU && need > work_n) {
+                free(work);
+                work = malloc(need * sizeof *work);
+                if (!work) we_cli_die(WE_ENOMEM, "out of memory (%zu floats of workspace)", need);
+                work_n = need;
+            }
+            if ((s = we_dwt2_run(dev, 1, out.t.data, work, in->t.data, C, H, W, w, J, o.nthreads)))
+                we_cli_die_status(s, NULL);
+            crop_to_original(&L, &out.t);
+            if (o.mode == OUT_STREAM) {
+                int dt = o.dtype;
+                if (dt < 0) dt = L.image_dtype == WE_U8 ? WE_U8 : WE_F32;
+                if (dt == WE_U8) {
+                    we_tensor u8;
+                    if ((s = we_image_f32_to_u8(&out.t, &u8))) we_cli_die_status(s, "converting to u8");
+                    we_tensor_free(&out.t);
+                    out.t = u8;
+                }
+                s = we_frame_copy_keys(&out, in);
+                if (s) we_cli_die_status(s, "copying keys");
+                we_layout_wavelet_unset_keys(&out);
+                we_frame_free(in);
+                we_frame_move(in, &out); /* the item is written whole below */
+            } else {
                 we_tensor u8;
                 if ((s = we_image_f32_to_u8(&out.t, &u8))) we_cli_die_status(s, "converting to u8");
-                we_tensor_free(&out.t);
-                out.t = u8;
+                if (o.pattern) {
+                    char path[WE_PATTERN_MAX_PATH];
+                    const char *id = we_frame_get(in, "id");
+                    if ((s = we_pattern_fill(path, sizeof path, o.pattern, id, index))) we_cli_die_status(s, NULL);
+                    int fresh = we_nameset_add(&names, path);
+                    if (fresh < 0) we_cli_die(WE_ENOMEM, "out of memory");
+                    if (!fresh) /* never write two items over one file */
+                        we_cli_die(WE_EDATA, "id '%.64s': %s was already written for another item; ids repeat: "
+                                   "add %%d to the pattern", id ? id : "", path);
+                    if ((s = we_image_write_file(path, &u8, o.fmt, o.quality))) we_cli_die_status(s, path);
+                    we_tensor_free(&u8);
+                } else {
+                    single = u8;
+                    have_single = 1;
+                }
             }
-            s = we_frame_copy_keys(&out, &in);
-            if (s) we_cli_die_status(s, "copying keys");
-            we_layout_wavelet_unset_keys(&out);
-            if ((s = we_frame_write(stdout, &out))) we_cli_die_status(s, "stdout");
-        } else {
-            we_tensor u8;
-            if ((s = we_image_f32_to_u8(&out.t, &u8))) we_cli_die_status(s, "converting to u8");
-            if (o.pattern) {
-                char path[WE_PATTERN_MAX_PATH];
-                const char *id = we_frame_get(&in, "id");
-                if ((s = we_pattern_fill(path, sizeof path, o.pattern, id, index))) we_cli_die_status(s, NULL);
-                int fresh = we_nameset_add(&names, path);
-                if (fresh < 0) we_cli_die(WE_ENOMEM, "out of memory");
-                if (!fresh) /* never write two items over one file */
-                    we_cli_die(WE_EDATA, "frame %ld (id '%.64s'): %s was already written for another item; "
-                               "ids repeat: add %%d to the pattern", r.frames, id ? id : "", path);
-                if ((s = we_image_write_file(path, &u8, o.fmt, o.quality))) we_cli_die_status(s, path);
-                we_tensor_free(&u8);
-            } else {
-                single = u8;
-                have_single = 1;
-            }
+            we_frame_free(&out);
+            index++;
+            we_progress_update(&pg, index, 0, "images");
         }
-        we_frame_free(&out);
-        index++;
-        we_progress_update(&pg, index, 0, "images");
+        if (s) we_batch_fail(&b, s, we_item_id(&it));
+        else if (o.mode == OUT_STREAM && (s = we_item_write(stdout, &it))) we_cli_die_status(s, "stdout");
+        else we_batch_ok(&b);
+        s = WE_OK;
     }
     if (s != WE_EOF) we_cli_die_status(s, NULL);
     we_progress_end(&pg, index, "images");
@@ -207,10 +226,10 @@ int main(int argc, char **argv)
         free(buf);
         we_tensor_free(&single);
     }
-    we_frame_free(&in);
+    we_item_free(&it);
     we_reader_free(&r);
     we_nameset_free(&names);
     free(work);
     we_cli_finish_output();
-    return 0;
+    return we_batch_end(&b, 0);
 }

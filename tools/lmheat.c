@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "we_batch.h"
 #include "we_cli.h"
 #include "we_heatmap.h"
 #include "we_layout_face.h"
@@ -43,6 +44,7 @@ int main(int argc, char **argv)
     if (argc - optind > 1) we_cli_usage_error("at most one input file (got %d)", argc - optind);
     const char *path = optind < argc ? argv[optind] : "-";
     we_cli_refuse_tty(stdout);
+    we_cli_stream_stdout();
     FILE *in = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
     if (!in) we_cli_die(WE_ENOINPUT, "cannot open %s", path);
     we_reader r;
@@ -54,15 +56,17 @@ int main(int argc, char **argv)
     int K = WE_HEATMAP_REGIONS + mask;
     we_progress prog;
     we_progress_start(&prog);
+    we_batch b;
+    we_batch_init(&b, "items");
     while ((s = we_reader_item(&r, &it)) == WE_OK) {
         we_frame *lm = we_item_find(&it, "landmarks");
         if (lm) {
             const char *id = we_item_id(&it);
-            if (we_layout_landmarks_check(lm) != WE_OK)
-                we_cli_die(WE_EDATA, "item %s: %s", *id ? id : "(no id)", we_err_detail());
             int sh, sw;
-            if (we_layout_landmarks_image_size(&it, lm, &sh, &sw) != WE_OK)
-                we_cli_die(WE_EDATA, "item %s: %s", *id ? id : "(no id)", we_err_detail());
+            if ((s = we_layout_landmarks_check(lm)) || (s = we_layout_landmarks_image_size(&it, lm, &sh, &sw))) {
+                we_batch_fail(&b, s, id); /* lmheat(1), BAD ITEMS */
+                continue;
+            }
             int H = size ? size : (sh / 2 > 0 ? sh / 2 : 1), W = size ? size : (sw / 2 > 0 ? sw / 2 : 1);
             we_frame hm;
             we_frame_init(&hm);
@@ -80,6 +84,7 @@ int main(int argc, char **argv)
             maps++;
         }
         if ((s = we_item_write(stdout, &it)) != WE_OK) we_cli_die_status(s, "stdout");
+        we_batch_ok(&b);
         we_item_free(&it);
         we_progress_update(&prog, ++items, 0, "items");
     }
@@ -88,5 +93,5 @@ int main(int argc, char **argv)
     we_reader_free(&r);
     if (in != stdin) fclose(in);
     we_cli_finish_output();
-    return 0;
+    return we_batch_end(&b, 0);
 }

@@ -1,9 +1,11 @@
 /* tsinfo - describe a tensor stream, one line per frame (like pamfile). */
+#include <errno.h>
 #include <getopt.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "we_batch.h"
 #include "we_cli.h"
 #include "we_stream.h"
 
@@ -61,12 +63,16 @@ int main(int argc, char **argv)
     const char *stdin_only[] = {"-"};
     const char **files = nfiles ? (const char **)argv + optind : stdin_only;
     if (!nfiles) nfiles = 1;
-    int rc = 0;
+    we_batch b; /* a bad file is reported and skipped (tsinfo(1)) */
+    we_batch_init(&b, "files");
     for (int fi = 0; fi < nfiles; fi++) {
         const char *path = files[fi];
         int is_stdin = strcmp(path, "-") == 0;
         FILE *f = is_stdin ? stdin : fopen(path, "rb");
-        if (!f) we_cli_die(WE_ENOINPUT, "cannot open %s", path);
+        if (!f) {
+            we_batch_skip(&b, WE_ENOINPUT, path, "cannot open: %s", strerror(errno));
+            continue;
+        }
         const char *label = is_stdin ? "stdin" : path;
         we_reader r;
         we_reader_init(&r, f, label);
@@ -96,12 +102,10 @@ int main(int argc, char **argv)
         we_reader_free(&r);
         if (count) printf("%s: %ld frames, %ld items\n", label, frames, items);
         if (!is_stdin) fclose(f);
-        if (s != WE_EOF) {
-            fflush(stdout);
-            we_cli_warn("%s", we_err_detail());
-            rc = we_err_exit_code(s);
-        }
+        fflush(stdout);
+        if (s != WE_EOF) we_batch_fail(&b, s == WE_ETRUNC ? WE_EDATA : s, label);
+        else we_batch_ok(&b);
     }
     we_cli_finish_output();
-    return rc;
+    return we_batch_end(&b, nfiles == 1);
 }

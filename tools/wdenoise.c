@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "we_batch.h"
 #include "we_cli.h"
 #include "we_device.h"
 #include "we_model.h"
@@ -209,6 +210,7 @@ static long flush(opts *o, we_model *m, we_item *it, int n, int nedit, we_rng *r
 int main(int argc, char **argv)
 {
     we_cli_init(argv[0]);
+    we_cli_stream_stdout();
     opts o;
     parse(argc, argv, &o);
     we_device dev;
@@ -231,11 +233,19 @@ int main(int argc, char **argv)
     if (!it) we_cli_die(WE_ENOMEM, "out of memory");
     we_progress pg;
     we_progress_start(&pg);
+    we_batch b;
+    we_batch_init(&b, "items");
     we_status s;
     for (;;) {
         if (n == cap) done += flush(&o, &m, it, n, nedit, &rng, &warned), n = nedit = 0; /* memory bound */
         we_item_init(&it[n]);
         if ((s = we_reader_item(&rd, &it[n]))) break;
+        if ((s = we_model_check_item(&m, &o.r, &it[n]))) { /* a bad item is skipped (wdenoise(1), BAD ITEMS) */
+            we_batch_fail(&b, s, we_item_id(&it[n]));
+            we_item_free(&it[n]);
+            continue;
+        }
+        we_batch_ok(&b);
         nedit += we_item_find(&it[n], "wavelet") != NULL;
         n++;
         if (nedit == o.batch) {
@@ -254,5 +264,5 @@ int main(int argc, char **argv)
     free(it);
     we_reader_free(&rd);
     we_model_free(&m);
-    return 0;
+    return we_batch_end(&b, 0);
 }

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "we_batch.h"
 #include "we_cli.h"
 #include "we_image.h"
 #include "we_montage.h"
@@ -98,6 +99,8 @@ int main(int argc, char **argv)
     long taken = 0, missing_key = 0;
     we_progress pg;
     we_progress_start(&pg);
+    we_batch b;
+    we_batch_init(&b, "images");
     while ((s = we_reader_frame(&rd, &fr)) == WE_OK) {
         if (strcmp(fr.name, frame)) continue;
         const char *kv = key ? we_frame_get(&fr, key) : NULL;
@@ -107,7 +110,12 @@ int main(int argc, char **argv)
         }
         s = we_montage_add(&m, &fr.t, kv, label ? we_frame_get(&fr, label) : NULL,
                            row_label ? we_frame_get(&fr, row_label) : NULL);
+        if (s == WE_EDATA) { /* a bad image is skipped (wmontage(1), BAD ITEMS) */
+            we_batch_fail(&b, s, we_frame_get(&fr, "id"));
+            continue;
+        }
         if (s) we_cli_die_status(s, rd.label);
+        we_batch_ok(&b);
         taken++;
         we_progress_update(&pg, taken, 0, "images");
     }
@@ -127,5 +135,5 @@ int main(int argc, char **argv)
     we_tensor_free(&sheet);
     we_montage_free(&m);
     if (!strcmp(output, "-")) we_cli_finish_output();
-    return 0;
+    return we_batch_end(&b, 0);
 }

@@ -1,6 +1,8 @@
 /* we_cli.c - shared tool skeleton: errors, exit codes, progress. */
 #include "we_cli.h"
 
+#include "we_stream.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <malloc.h>
@@ -9,12 +11,14 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "we_limits.h"
 
 static const char *prog = "we";
+static int stream_stdout; /* we_cli_stream_stdout was called */
 
 void we_cli_init(const char *argv0)
 {
@@ -45,13 +49,45 @@ static void vmsg(const char *fmt, va_list ap)
     fputc('\n', stderr);
 }
 
+void we_cli_stream_stdout(void)
+{
+    stream_stdout = 1;
+}
+
+/* Does a failing tool end stdout with the abort marker? When it is a
+ * stream, not a terminal, and either a pipe (the reader must not take the
+ * end for a whole, even empty, stream) or a file that already holds
+ * frames (an empty file stays empty: a tool that fails before its first
+ * frame writes nothing). */
+static int want_abort_marker(void)
+{
+    struct stat st;
+    if (!stream_stdout || isatty(1)) return 0;
+    if (fstat(1, &st) == 0 && S_ISREG(st.st_mode)) return ftell(stdout) > 0;
+    return 1;
+}
+
+/* Exit with code after the message (the format and its arguments); a
+ * stream on stdout is ended with the abort marker first (wes(5), ABORT). */
+static noreturn void die_code(int code, const char *fmt, va_list ap)
+{
+    va_list aq;
+    va_copy(aq, ap);
+    vmsg(fmt, ap);
+    if (want_abort_marker()) {
+        char m[1024];
+        vsnprintf(m, sizeof m, fmt, aq);
+        we_stream_abort_write(stdout, code, prog, m);
+    }
+    va_end(aq);
+    exit(code);
+}
+
 noreturn void we_cli_die(we_status s, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    vmsg(fmt, ap);
-    va_end(ap);
-    exit(we_err_exit_code(s) ? we_err_exit_code(s) : 70);
+    die_code(we_err_exit_code(s) ? we_err_exit_code(s) : 70, fmt, ap);
 }
 
 noreturn void we_cli_die_status(we_status s, const char *context)
@@ -69,6 +105,13 @@ noreturn void we_cli_usage_error(const char *fmt, ...)
     vmsg(fmt, ap);
     va_end(ap);
     fprintf(stderr, "Try '%s --help' for more information.\n", prog);
+    if (want_abort_marker()) {
+        char m[1024];
+        va_start(ap, fmt);
+        vsnprintf(m, sizeof m, fmt, ap);
+        va_end(ap);
+        we_stream_abort_write(stdout, 64, prog, m);
+    }
     exit(64);
 }
 

@@ -27,6 +27,15 @@ noreturn void we_cli_die_status(we_status s, const char *context);
 noreturn void we_cli_usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void we_cli_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/* Declare stdout a WES1 stream (call it as soon as the tool knows, before
+ * it can fail): from then on every fatal error (we_cli_die*, usage errors)
+ * ends stdout with the abort marker (we_stream_abort_write, wes(5) ABORT)
+ * after the whole frames already written, so the readers downstream fail
+ * as well instead of taking a short stream for a whole one. Written to a
+ * pipe always, to a regular file only if it already holds frames (a tool
+ * that fails first thing leaves an empty file), to a terminal never. */
+void we_cli_stream_stdout(void);
+
 /* Refuse to write a binary stream to a terminal (exit 64). */
 void we_cli_refuse_tty(FILE *out);
 

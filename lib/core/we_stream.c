@@ -251,9 +251,33 @@ static we_status parse_first_line(we_reader *r, char *line, we_frame *fr, int *r
     return WE_OK;
 }
 
+/* The rest of an abort marker (its first line is read): its keys up to the
+ * blank line, turned into the error every later read returns. */
+static we_status read_abort(we_reader *r, char *line, size_t cap)
+{
+    char tool[64] = "a tool", code[16] = "?", msg[512] = "";
+    size_t len;
+    for (int nk = 0; nk < WE_HEADER_KEYS_MAX; nk++) {
+        if (read_line(r, line, cap, &len, 0) || len == 0) break;
+        char *eq = strchr(line, '=');
+        if (!eq) break;
+        *eq = 0;
+        if (!strcmp(line, "tool")) snprintf(tool, sizeof tool, "%s", eq + 1);
+        else if (!strcmp(line, "status")) snprintf(code, sizeof code, "%s", eq + 1);
+        else if (!strcmp(line, "message")) snprintf(msg, sizeof msg, "%s", eq + 1);
+    }
+    r->aborted = 1;
+    if (strstr(msg, " failed upstream after frame ")) /* passed on by a tool in between: the first cause */
+        return we_err_set(WE_EDATA, "%s", msg);
+    return we_err_set(WE_EDATA, "%s: %s failed upstream after frame %ld (exit %s)%s%s", r->label, tool, r->frames,
+                      code, *msg ? ": " : "", msg);
+}
+
 we_status we_reader_frame(we_reader *r, we_frame *fr)
 {
     we_frame_free(fr);
+    if (r->aborted)
+        return we_err_set(WE_EDATA, "%s: the stream was aborted upstream after frame %ld", r->label, r->frames);
     if (r->have_ahead) {
         we_frame_move(fr, &r->ahead);
         r->have_ahead = 0;
@@ -263,6 +287,7 @@ we_status we_reader_frame(we_reader *r, we_frame *fr)
     size_t len;
     we_status s = read_line(r, line, sizeof line, &len, 1);
     if (s) return s;
+    if (!strcmp(line, WE_ABORT_LINE)) return read_abort(r, line, sizeof line);
     int rank = 0;
     int64_t shape[WE_MAX_RANK];
     s = parse_first_line(r, line, fr, &rank, shape);
@@ -383,6 +408,11 @@ const char *we_item_id(const we_item *it)
 we_status we_reader_item(we_reader *r, we_item *it)
 {
     we_item_free(it);
+    if (r->pending) {
+        we_status e = r->pending;
+        r->pending = WE_OK;
+        return we_err_set(e, "%s", r->pending_msg);
+    }
     we_frame fr;
     we_frame_init(&fr);
     we_status s = we_reader_frame(r, &fr);
@@ -395,7 +425,12 @@ we_status we_reader_item(we_reader *r, we_item *it)
     while (!s && id) {
         s = we_reader_frame(r, &fr);
         if (s == WE_EOF) { s = WE_OK; break; }
-        if (s) break;
+        if (s) { /* the item so far is whole: the error waits for the next call */
+            r->pending = s;
+            snprintf(r->pending_msg, sizeof r->pending_msg, "%s", we_err_detail());
+            s = WE_OK;
+            break;
+        }
         const char *idn = we_frame_get(&fr, "id");
         if (!idn || strcmp(idn, id) != 0) {
             we_frame_move(&r->ahead, &fr);
@@ -453,5 +488,27 @@ we_status we_item_write(FILE *f, const we_item *it)
         we_status s = we_frame_write(f, &it->f[i]);
         if (s) return s;
     }
+    return WE_OK;
+}
+
+/* Copy src into dst (n bytes) as a valid header value: up to the first
+ * newline; if that is not valid UTF-8, its non-ASCII bytes become '?'. */
+static void abort_value(char *dst, size_t n, const char *src)
+{
+    size_t o = 0;
+    for (const char *p = src ? src : ""; *p && *p != '\n' && o + 1 < n; p++) dst[o++] = *p == '\r' ? ' ' : *p;
+    dst[o] = 0;
+    if (!we_valid_value(dst))
+        for (char *p = dst; *p; p++)
+            if ((unsigned char)*p >= 0x80) *p = '?';
+}
+
+we_status we_stream_abort_write(FILE *f, int code, const char *tool, const char *msg)
+{
+    char t[64], m[1024];
+    abort_value(t, sizeof t, tool);
+    abort_value(m, sizeof m, msg);
+    if (fprintf(f, WE_ABORT_LINE "\nstatus=%d\ntool=%s\nmessage=%s\n\n", code, t, m) < 0 || fflush(f))
+        return we_err_set(WE_EIO, "write error: %s", strerror(errno));
     return WE_OK;
 }

@@ -76,6 +76,9 @@ typedef struct {
                             * inspectors (tsinfo, tscmp) set 1 to see them */
     we_frame ahead;
     int have_ahead;
+    int aborted;           /* an abort marker was read: every later read fails too */
+    we_status pending;     /* an error met while looking ahead past an item ... */
+    char pending_msg[512]; /* ... and its detail, returned by the next read */
 } we_reader;
 
 /* Init with the default limit (or the WE_MAX_BYTES environment variable). */
@@ -87,7 +90,9 @@ void we_reader_free(we_reader *r);
  * frames), or an error with a detail naming the frame number and offset:
  * WE_ETRUNC, WE_EDATA, WE_ELIMIT, WE_ENOMEM, WE_EIO. A float payload with
  * a NaN or Inf is WE_EDATA unless r->allow_nonfinite (the non-finite
- * policy of wes(5)). */
+ * policy of wes(5)). An abort marker (we_stream_abort_write: the tool
+ * upstream failed midway) is WE_EDATA with the upstream tool's message,
+ * and so is every read after it. */
 we_status we_reader_frame(we_reader *r, we_frame *fr);
 
 /* An item: the contiguous frames sharing one `id` (a frame without `id` is
@@ -99,7 +104,10 @@ typedef struct {
 
 void we_item_init(we_item *it);
 void we_item_free(we_item *it);          /* frees frames, keeps nothing */
-/* Read the next item. WE_EOF when no frames are left. */
+/* Read the next item. WE_EOF when no frames are left. An error met while
+ * looking for the item's end (the next frame is truncated, bad, or an abort
+ * marker) does not cost the whole item read before it: the item is
+ * returned, and the error comes with the next call. */
 we_status we_reader_item(we_reader *r, we_item *it);
 /* First frame of the item with this name, or NULL. */
 we_frame *we_item_find(we_item *it, const char *name);
@@ -119,6 +127,16 @@ we_status we_frame_read_file(const char *path, we_frame *fr);
  * written), so a tool can never emit a stream another tool rejects. */
 we_status we_frame_write(FILE *f, const we_frame *fr);
 we_status we_item_write(FILE *f, const we_item *it);
+
+/* The abort marker (wes(5), ABORT): a writer that fails after it started
+ * its stream ends the stream with it, so that every reader downstream fails
+ * too instead of taking a short stream for a whole one:
+ *     WES1 !abort\nstatus=<exit code>\ntool=<name>\nmessage=<text>\n\n
+ * (no payload; '!' is not a name character, so older readers refuse it as
+ * a bad frame name). msg is cut at its first newline and made valid UTF-8.
+ * Returns WE_EIO on a write error (the caller is failing anyway). */
+#define WE_ABORT_LINE "WES1 !abort"
+we_status we_stream_abort_write(FILE *f, int code, const char *tool, const char *msg);
 
 /* Serialise a frame's header to a malloc'd string (used by tsinfo, tests). */
 char *we_frame_header_string(const we_frame *fr);

@@ -256,6 +256,23 @@ we_status we_model_check_wavelet(const we_model *m, const we_frame *w, const cha
     return check_wavelet(m, w, id, &L);
 }
 
+we_status we_model_check_item(const we_model *m, const we_edit_request *r, we_item *it)
+{
+    we_frame *w = we_item_find(it, "wavelet");
+    if (!w) return WE_OK;
+    we_wavelet_layout L;
+    int J;
+    const char *id = we_item_id(it);
+    we_status s = we_model_cascade_levels(m, w, id, &L, &J);
+    if (!s && !J) s = check_wavelet(m, w, id, &L);
+    we_frame *hf = r->no_heat || !m->cfg.K ? NULL : we_item_find(it, "heatmap");
+    we_heatmap_layout H;
+    if (!s && hf && (we_layout_heatmap_read(hf, &H) || we_layout_heatmap_check(&H, m->cfg.K, m->h, m->h)))
+        s = we_err_set(WE_EDATA, "item %s: heatmap frame must be f32 %d x %d x %d for this model (lmheat -s %d)", id,
+                       m->cfg.K, m->h, m->h, m->h);
+    return s;
+}
+
 /* The source label of an item with wavelet frame w by the request's rule;
  * the net sees coef [4C, h, h] of wavelet wname (the frame's, or a cascade
  * item's coarse face). */

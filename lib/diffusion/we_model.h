@@ -148,6 +148,12 @@ we_status we_model_edit_setup(const we_model *m, const we_guidance *g, we_edit_r
  * one level, the model's wavelet (the keys levels, wavelet). id names the
  * item in the message. WE_EDATA. (The one reader of wavelet-frame keys.) */
 we_status we_model_check_wavelet(const we_model *m, const we_frame *w, const char *id);
+/* Check one item as we_model_edit will: its `wavelet` frame (the model's
+ * size, or a larger face for the cascade: we_model_cascade_levels) and,
+ * for a model with heatmaps and unless r->no_heat, its `heatmap` frame.
+ * WE_OK for an item without a wavelet frame; WE_EDATA naming the item
+ * otherwise, so a tool can skip a bad item before it joins a batch. */
+we_status we_model_check_item(const we_model *m, const we_edit_request *r, we_item *it);
 /* Edit the items of it[0..n) that have a `wavelet` frame (at most m->maxN,
  * each checked with we_model_check_wavelet), in place: the coefficients,
  * and the keys emotion, source_emotion, valence/arousal and edit.*. Items

@@ -201,3 +201,19 @@ done:
     free(ry);
     return st;
 }
+
+we_status we_fid_sets(double *out, const float *x, int N, const float *y, int M, int D)
+{
+    double *mu1 = malloc(sizeof(double) * D), *mu2 = malloc(sizeof(double) * D);
+    double *c1 = malloc(sizeof(double) * D * D), *c2 = malloc(sizeof(double) * D * D);
+    we_status s = mu1 && mu2 && c1 && c2 ? WE_OK : we_err_set(WE_ENOMEM, "out of memory (FID of %d features)", D);
+    if (!s) s = we_fid_stats(mu1, c1, x, N, D);
+    if (!s) s = we_fid_stats(mu2, c2, y, M, D);
+    if (!s) s = we_fid_frechet(out, mu1, c1, mu2, c2, D);
+    if (!s && *out < 0 && *out > -1e-6) *out = 0;
+    free(mu1);
+    free(mu2);
+    free(c1);
+    free(c2);
+    return s;
+}

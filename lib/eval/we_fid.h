@@ -23,6 +23,11 @@ we_status we_fid_stats(double *mu, double *cov, const float *x, int N, int D);
 we_status we_fid_frechet(double *out, const double *mu1, const double *cov1, const double *mu2,
                          const double *cov2, int D);
 
+/* FID of two feature sets, x (N x D) and y (M x D): we_fid_stats of each,
+ * then we_fid_frechet; a rounding-level negative distance (> -1e-6) is 0.
+ * WE_EDATA if N or M < 2, WE_ENOMEM, WE_EINTERNAL as we_fid_frechet. */
+we_status we_fid_sets(double *out, const float *x, int N, const float *y, int M, int D);
+
 /* KID: unbiased MMD^2 with the kernel (x.y/D + 1)^3. When both sets have
  * at least subset_size rows, the mean and standard deviation over
  * `subsets` random subsets of that size (drawn with seed) are returned;

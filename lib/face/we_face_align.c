@@ -32,6 +32,8 @@ void we_face_align_params_init(we_face_align_params *p)
     p->ssd = NULL;
     p->ssd_conf = 0.5;
     p->ssd_frame = 1.0;
+    p->verify_max = WE_FACE_VERIFY_MAX;
+    p->verify_desc = WE_FACE_VERIFY_DESC;
     /* Fitted on faces both detectors find (6 demo photos + 60 facial_expressions
      * crops): the predictor's 68 points from the mapped SSD box agree with
      * those from the HOG box to 0.017 (median; mean 0.029) of the eye distance,
@@ -40,6 +42,21 @@ void we_face_align_params_init(we_face_align_params *p)
     p->ssd_box[1] = 0.05;
     p->ssd_box[2] = 1.1;
     p->ssd_box[3] = 0.9;
+}
+
+we_status we_face_check_load(we_face_align_params *p, const char *dir)
+{
+    we_status s = we_fa_net_load(&p->verify, WE_FA_LANDMARK, dir);
+    if (!s) s = we_fa_net_load(&p->verify_rec, WE_FA_RECOG, dir);
+    if (s) we_face_check_free(p);
+    return s;
+}
+
+void we_face_check_free(we_face_align_params *p)
+{
+    we_fa_net_free(p->verify);
+    we_fa_net_free(p->verify_rec);
+    p->verify = p->verify_rec = NULL;
 }
 
 const char *we_face_method_name(we_face_method m)
@@ -232,6 +249,59 @@ static we_status detect_rotated(we_face_model *m, const uint8_t *g, int gh, int 
     return WE_OK;
 }
 
+/* The mean face-api recognition descriptor of the 212 aligned faces of
+ * bench/report_face_verify.sh (crops seen whole, as femo -c whole). */
+static const float mean_face_desc[128] = {
+    -0.09731f, 0.08063f, 0.04999f, -0.04872f, -0.11378f, -0.00951f, -0.02551f, -0.10592f,
+    0.14427f, -0.08268f, 0.17969f, -0.04006f, -0.25239f, -0.03577f, -0.03182f, 0.13487f,
+    -0.14636f, -0.12537f, -0.10642f, -0.07236f, 0.01520f, 0.04703f, 0.02702f, 0.03959f,
+    -0.12517f, -0.29980f, -0.06806f, -0.08121f, 0.02834f, -0.08926f, 0.00334f, 0.05562f,
+    -0.18704f, -0.04597f, 0.02403f, 0.08342f, -0.05234f, -0.07523f, 0.19665f, 0.01305f,
+    -0.17915f, 0.00829f, 0.05073f, 0.24229f, 0.19332f, 0.00753f, 0.01770f, -0.07460f,
+    0.11468f, -0.26885f, 0.04726f, 0.15122f, 0.10081f, 0.07216f, 0.06420f, -0.14662f,
+    0.01915f, 0.14518f, -0.18767f, 0.06772f, 0.06919f, -0.08812f, -0.03001f, -0.05009f,
+    0.18724f, 0.09823f, -0.11053f, -0.14037f, 0.16630f, -0.15562f, -0.05522f, 0.08057f,
+    -0.09311f, -0.17032f, -0.27257f, 0.03965f, 0.38142f, 0.13843f, -0.16553f, 0.01394f,
+    -0.07936f, -0.02102f, 0.02371f, 0.06129f, -0.06359f, -0.03582f, -0.08625f, 0.01900f,
+    0.19984f, -0.01634f, -0.01472f, 0.24013f, 0.02028f, -0.00680f, 0.02912f, 0.05092f,
+    -0.11167f, -0.02263f, -0.11258f, -0.01641f, 0.02252f, -0.09836f, 0.01280f, 0.10268f,
+    -0.18065f, 0.16996f, -0.03081f, -0.02788f, -0.01165f, -0.02292f, -0.08061f, -0.00806f,
+    0.16767f, -0.25421f, 0.19044f, 0.16317f, 0.02437f, 0.14280f, 0.06407f, 0.07440f,
+    -0.00122f, -0.02144f, -0.14095f, -0.09792f, 0.04131f, -0.03605f, 0.02823f, 0.04571f,
+};
+
+/* The face check (we_face_align.h, WE_FACE_VERIFY_MAX) of the face with
+ * dlib's points photo_pts in the photo ph (Co x H x W, pixels 0..255):
+ * *face = 0 when it is not a face. It judges its own 128 px crop, as
+ * measured, whatever the output's size. The recognition net runs on
+ * suspect crops only. */
+static we_status verify_face(const we_face_align_params *p, const float *ph, int Co, int H, int W,
+                             const float *photo_pts, int *face)
+{
+    enum { S = 128 };
+    float aff[6], crop_pts[2 * WE_FACE_NPTS];
+    we_fa_result r;
+    *face = 1;
+    we_status st = we_align_face(aff, crop_pts, photo_pts, S, p->margin);
+    if (st != WE_OK) return st;
+    float *o = malloc(sizeof *o * Co * S * S);
+    if (!o) return we_err_set(WE_ENOMEM, "out of memory");
+    we_warp_affine_forward(o, ph, aff, Co, H, W, S, S, we_warp_supersample(we_affine_scale(aff)), WE_BORDER_REFLECT);
+    st = we_fa_analyse(NULL, p->verify, NULL, WE_FA_CROP_WHOLE, o, Co, S, S, &r);
+    if (st != WE_OK) { free(o); return st; }
+    double sum = 0;
+    for (int j = 0; j < WE_FACE_NPTS; j++)
+        sum += hypot(r.lm[2 * j] - crop_pts[2 * j], r.lm[2 * j + 1] - crop_pts[2 * j + 1]);
+    if (sum / WE_FACE_NPTS > p->verify_max * S && p->verify_rec)
+        st = we_fa_analyse(NULL, NULL, p->verify_rec, WE_FA_CROP_WHOLE, o, Co, S, S, &r);
+    free(o);
+    if (st != WE_OK || sum / WE_FACE_NPTS <= p->verify_max * S || !p->verify_rec) return st;
+    double d = 0;
+    for (int j = 0; j < 128; j++) d += (r.id[j] - mean_face_desc[j]) * (r.id[j] - mean_face_desc[j]);
+    *face = sqrt(d) >= p->verify_desc;
+    return WE_OK;
+}
+
 we_status we_face_align_image(we_face_model *m, const we_tensor *img,
                               const we_face_align_params *p,
                               we_face_aligned **faces, int *n)
@@ -296,7 +366,7 @@ we_status we_face_align_image(we_face_model *m, const we_tensor *img,
         method = WE_FACE_WHOLE;
     }
     if (nb == 0) goto out;
-    if (!p->all) nb = 1;
+    if (!p->all && !p->verify) nb = 1;
     we_face_aligned *f = calloc((size_t)nb, sizeof *f);
     if (!f) { st = we_err_set(WE_ENOMEM, "out of memory"); goto out; }
 
@@ -316,8 +386,8 @@ we_status we_face_align_image(we_face_model *m, const we_tensor *img,
         }
 
     int done = 0;
-    for (int i = 0; i < nb; i++) {
-        we_face_aligned *a = &f[i];
+    for (int i = 0; i < nb && (p->all || done == 0); i++) {
+        we_face_aligned *a = &f[done];
         a->method = method;
         float wp[2 * WE_FACE_NPTS];
         int ri = rot ? rot[i] : 0;
@@ -369,6 +439,14 @@ we_status we_face_align_image(we_face_model *m, const we_tensor *img,
         float *o = a->image.data;
         int ss = we_warp_supersample(we_affine_scale(a->affine));
         we_warp_affine_forward(o, ph, a->affine, Co, H, W, S, S, ss, WE_BORDER_REFLECT);
+        int face = 1;
+        if (p->verify && method != WE_FACE_WHOLE && (st = verify_face(p, ph, Co, H, W, a->photo_pts, &face)) != WE_OK)
+            break;
+        if (!face) { /* not a face: dropped */
+            we_tensor_free(&a->image);
+            memset(a, 0, sizeof *a);
+            continue;
+        }
         for (size_t j = 0; j < (size_t)Co * S * S; j++) {
             float v = we_pixel_to_unit(o[j]);
             o[j] = we_pixel_clamp_unit(v);
@@ -377,6 +455,7 @@ we_status we_face_align_image(we_face_model *m, const we_tensor *img,
     }
     free(ph);
     if (st != WE_OK) { we_face_aligned_free(f, nb); goto out; }
+    if (!done) { free(f); f = NULL; }
     *faces = f;
     *n = done;
 out:

@@ -29,6 +29,8 @@ void we_photo_engine_free(we_photo_engine *e)
     we_model_free(&e->model);
     we_fa_net_free(e->expr);
     we_fa_net_free(e->rec);
+    we_fa_net_free(e->check_lm);
+    we_fa_net_free(e->check_rec);
     memset(e, 0, sizeof *e);
 }
 
@@ -51,7 +53,9 @@ we_status we_photo_engine_open(we_photo_engine *e, const we_photo_engine_params 
     /* facealign's "auto": the SSD when face-api's weights are there, with
      * HOG for the photos it finds nothing in; the judge needs them too */
     if ((s = we_ssd_load(&e->ssd, p->faceapi)) || (s = we_fa_net_load(&e->expr, WE_FA_EXPR, p->faceapi)) ||
-        (s = we_fa_net_load(&e->rec, WE_FA_RECOG, p->faceapi)))
+        (s = we_fa_net_load(&e->rec, WE_FA_RECOG, p->faceapi)) ||
+        (s = we_fa_net_load(&e->check_lm, WE_FA_LANDMARK, p->faceapi)) ||
+        (s = we_fa_net_load(&e->check_rec, WE_FA_RECOG, p->faceapi)))
         goto fail;
     return WE_OK;
 fail:
@@ -85,6 +89,8 @@ we_status we_photo_load(we_photo_engine *e, const uint8_t *buf, size_t n, uint64
     ap.all = 1;
     ap.ssd = e->ssd;
     ap.ssd_hog = 1;
+    ap.verify = e->check_lm; /* facealign's face check: a cat is not edited as a face */
+    ap.verify_rec = e->check_rec;
     pthread_mutex_lock(&e->lock);
     s = we_face_align_image(e->face, &ph->img, &ap, &ph->faces, &ph->nfaces);
     pthread_mutex_unlock(&e->lock);

@@ -49,6 +49,7 @@ typedef struct {
     we_model model;         /* the diffusion model; its tick is the caller's */
     const we_wavelet *wavelet;
     we_fa_net *expr, *rec;  /* judge: expression and recognition nets */
+    we_fa_net *check_lm, *check_rec; /* the face check's own nets (we_face_align.h) */
     we_photo_engine_params p;
     char model_path[4096];
 } we_photo_engine;

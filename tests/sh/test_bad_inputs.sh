@@ -139,7 +139,7 @@ table <<'EOF'
 65 - -   | dwt: 100000x100000 header                      | dwt < huge_header.wes
 65 - -   | dwt: NaN pixels (python-input)                 | dwt < nan_image.wes
 65 - -   | dwt: Inf pixel (python-input)                  | dwt < inf_image.wes
-65 - -   | dwt: 3e38 pixels overflow to inf (python-input) | dwt < big_image.wes
+65 2 -   | dwt: 3e38 pixels overflow to inf (python-input; skipped + summary) | dwt < big_image.wes
 65 - -   | iwt: NaN wavelet (python-input)                | iwt -t < nan_wavelet.wes
 65 - -   | iwt: garbage                                   | iwt -t < garbage.bin
 64 2 -   | iwt -o width 999999999                         | iwt -o 'out/%0999999999d.png' < face_wavelet.wes
@@ -160,8 +160,8 @@ table <<'EOF'
 65 2 -   | facealign: 1-bit 16000^2 PNG (python-input)    | facealign -s 64 bit16k.png
 65 2 -   | facealign -u 3: 4096^2 upsampled 64x (python-input) | facealign -u 3 -s 64 m4096.png
 65 2 -   | facealign: garbage                             | facealign garbage.bin
-65 - -   | facepaste: NaN landmarks (python-input)        | facepaste -f png flat.png nan_landmarks.wes
-65 - -   | facepaste: affine 1,0,3e9,0,1,500 (python-input) | facepaste -f png flat.png affine_3e9.wes
+65 2 -   | facepaste: NaN landmarks (python-input; photo kept, -o) | facepaste -o kept1.png flat.png nan_landmarks.wes
+65 3 -   | facepaste: affine 1,0,3e9,0,1,500 (python-input; photo kept, -o) | facepaste -o kept2.png flat.png affine_3e9.wes
 65 - -   | facepaste: truncated stream (python-input)     | facepaste -f png flat.png trunc.wes
 65 - -   | facepaste: PNG bomb photo (python-input)       | facepaste -f png bomb16k.png face_wavelet.wes
 65 - -   | lmheat: NaN landmarks (python-input)           | lmheat < nan_landmarks_bare.wes

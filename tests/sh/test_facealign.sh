@@ -78,7 +78,7 @@ printf 'not an image at all' > "$T/text.jpg"
 printf 'image,emotion\nsample2.jpg,Happiness\ntiny.png,angry\nflat.png,sadness\n' > "$T/labels.csv"
 facealign -s 64 -c 1 -t u8 -W -e "$T/labels.csv" -r "$T/rep2.tsv" "$DEMO/sample2.jpg" "$T/tiny.png" \
     "$T/flat.png" "$T/corrupt.jpg" "$T/text.jpg" "$T/missing.jpg" > "$T/small.wes" 2> "$T/small.err"
-is "batch with failures exits 0" $? 0
+is "batch with failures exits 65 (files skipped: see BAD ITEMS)" $? 65
 tsinfo "$T/small.wes" > "$T/info2"
 is "u8 1x64x64 crops" "$(grep -c ' image u8 1x64x64 ' "$T/info2")" 3
 grep ' image ' "$T/info2" | grep 'id=sample2.jpg#0' | grep -q 'emotion=happy'; is "label word mapped (Happiness -> happy)" $? 0

@@ -15,7 +15,8 @@ fails 64 "photo and stream both stdin" facepaste - -
 fails 66 "missing photo" facepaste "$T/nope.jpg" /dev/null
 convert -size 40x30 xc:gray50 "$T/flat.png" 2>/dev/null
 { printf 'WES1 image u8 1 8 8\nid=a#0\n\n'; head -c 64 /dev/zero; } > "$T/noaff.wes"
-fails 65 "image without affine" facepaste "$T/flat.png" "$T/noaff.wes"
+facepaste -f png "$T/flat.png" "$T/noaff.wes" > /dev/null 2> "$T/na.err"
+is "image without affine: skipped, exit 65" "$?:$(grep -c 'skipped a#0: image without an affine frame' "$T/na.err")" 65:1
 printf 'WES1 image u8 1 8 8\nid=a#0\n\n' > "$T/trunc.wes"
 fails 65 "truncated stream" facepaste "$T/flat.png" "$T/trunc.wes"
 facepaste -f png "$T/flat.png" /dev/null > "$T/.out" 2> "$T/.err"
@@ -53,7 +54,9 @@ head -c 4 "$T/o.png" | od -An -c | grep -q 'P   N   G'; is "-o .png writes PNG" 
 # Gray crops on a colour photo (luma paste) still give a colour photo.
 facealign -q -c 1 "$DEMO/sample2.jpg" | facepaste -f png "$DEMO/sample2.jpg" > "$T/g.png" 2>/dev/null
 imgread -t u8 "$T/g.png" | tsinfo | grep -q ' image u8 3x'; is "gray face on a colour photo" $? 0
-fails 65 "faces of another photo refused" facepaste -f png "$DEMO/sample2.jpg" "$T/faces.wes"
+facepaste -f png "$DEMO/sample2.jpg" "$T/faces.wes" > /dev/null 2> "$T/ap.err"
+is "faces of another photo refused (skipped), exit 65" "$?:$(grep -c 'skipped .*aligned from a' "$T/ap.err")" \
+   "65:$(tsinfo "$T/faces.wes" | grep -c ' image ')"
 if command -v dwt >/dev/null 2>&1 && command -v iwt >/dev/null 2>&1; then
     dwt < "$T/faces.wes" | iwt -t | facepaste -f png "$P" > "$T/w.png" 2>/dev/null
     imgread -t u8 "$T/w.png" > "$T/w.wes" 2>/dev/null

@@ -37,10 +37,10 @@ is "stdin and file give the same bytes" "$(tail -c 576 "$T/in.wes" | od -An -tx1
 
 # several files, one bad: frames for the good ones, a warning, a summary
 imgread -t u8 $F/rgb.png $F/rgb.webp $F/gray.jpg $F/nope.png >"$T/m.wes" 2>"$T/m.err"
-is "mixed batch exits 0" "$?" 0
+is "mixed batch exits 65 (bad items skipped: see stream.md)" "$?" 65
 is "mixed batch: 2 frames" "$(nframes "$T/m.wes")" 2
-is "webp warning" "$(grep -c "^imgread: $F/rgb.webp: WebP images are not supported" "$T/m.err")" 1
-is "missing file warning" "$(grep -c "^imgread: $F/nope.png: cannot open" "$T/m.err")" 1
+is "webp warning" "$(grep -c "^imgread: skipped $F/rgb.webp: WebP images are not supported" "$T/m.err")" 1
+is "missing file warning" "$(grep -c "^imgread: skipped $F/nope.png: cannot open" "$T/m.err")" 1
 is "summary line" "$(tail -n 1 "$T/m.err")" "imgread: 2 images written, 2 rejected"
 
 fails 66 "missing file" imgread "$T/nope.png"
@@ -54,10 +54,12 @@ ok "truncated message is one line" sh -c "imgread $F/truncated.jpg 2>&1 >/dev/nu
 # list mode
 printf '%s\n' $F/rgb.png $F/gray.png '' $F/rgb.gif $F/orient3.jpg >"$T/list"
 printf '%s\r\n' $F/rgb.png >"$T/crlf"
-ok "list file" sh -c "imgread -t u8 -l '$T/list' > '$T/l.wes' 2>'$T/l.err'"
+imgread -t u8 -l "$T/list" > "$T/l.wes" 2>"$T/l.err"
+is "list file with a GIF: exit 65" $? 65
 is "list: 3 frames" "$(nframes "$T/l.wes")" 3
 is "list summary" "$(tail -n 1 "$T/l.err")" "imgread: 3 images written, 1 rejected"
-ok "list on stdin" sh -c "imgread -l - < '$T/list' > '$T/l2.wes' 2>/dev/null"
+imgread -l - < "$T/list" > "$T/l2.wes" 2>/dev/null
+is "list on stdin: exit 65" $? 65
 is "stdin list: 3 frames" "$(nframes "$T/l2.wes")" 3
 ok "list with CRLF line ends" sh -c "imgread -l '$T/crlf' > '$T/l3.wes'"
 is "CRLF list: 1 frame" "$(nframes "$T/l3.wes")" 1
