@@ -23,8 +23,11 @@
  * [-87, 87], where the sigmoid is 0 or 1 to float precision anyway. */
 static inline float silu_exp(float x)
 {
-    x = x < -87.0f ? -87.0f : x;
-    x = x > 87.0f ? 87.0f : x;
+    /* written so that NaN clamps too (every comparison with NaN is false):
+     * a NaN input gives a finite exp here (no undefined int conversion
+     * below) and still NaN out of silu, x * sigmoid(x) */
+    x = x > -87.0f ? x : -87.0f;
+    x = x < 87.0f ? x : 87.0f;
     /* round to nearest by the 1.5 * 2^23 trick (|x log2 e| < 2^22) */
     float n = (x * 1.44269504088896341f + 12582912.0f) - 12582912.0f;
     float r = x - n * 0.693145751953125f - n * 1.42860682030941723212e-6f;

@@ -848,5 +848,12 @@ int main(void)
     test_data_movement();
     test_temb();
     test_adamw();
+    { /* SiLU of non-finite and huge inputs: NaN stays NaN, no undefined
+       * float-to-int conversion in the exp (found by fuzz_wdenoise + UBSan) */
+        float xin[4] = {NAN, 1e30f, -1e30f, 0.5f}, yout[4];
+        we_nn_silu_forward(yout, xin, 4);
+        CHECK(isnan(yout[0]) && yout[1] == 1e30f && fabsf(yout[2]) < 1e-6f && fabsf(yout[3] - 0.5f / (1 + expf(-0.5f))) < 1e-6f,
+              "silu: NaN -> NaN, +-1e30 saturate (x, ~0), finite as before");
+    }
     return check_summary();
 }
