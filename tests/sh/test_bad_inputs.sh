@@ -166,6 +166,7 @@ table <<'EOF'
 65 - -   | facepaste: PNG bomb photo (python-input)       | facepaste -f png bomb16k.png face_wavelet.wes
 65 - -   | lmheat: NaN landmarks (python-input)           | lmheat < nan_landmarks_bare.wes
 65 - -   | lmheat: garbage                                | lmheat < garbage.bin
+65 - -   | lmtarget: garbage                              | lmtarget -o lmt.st < garbage.bin
 65 - 700 | wdenoise: NaN in a wavelet frame (python-input) | wdenoise -e happy < nan_wavelet.wes
 65 - 700 | wdenoise: model with a NaN weight (python-input) | wdenoise -m nanw.st -e happy < face_wavelet.wes
 65 - 700 | wdenoise: model wavelet=nope (python-input)    | wdenoise -m nope.st -e happy < face_wavelet.wes
