@@ -18,6 +18,7 @@ void we_cascade_params_init(we_cascade_params *p)
     p->tone_sigma = 8.0f;
     p->tone_mean = 1;
     p->flow_alpha = 0.0f;
+    p->detail_fade = 0.0f;
 }
 
 we_status we_cascade_check(int S, int J)
@@ -245,7 +246,7 @@ we_status we_cascade_edit(float *out, we_cascade_pyr *masks, const float *src, c
     }
     if (masks && (masks->S != S || masks->J != J)) return we_err_set(WE_EUSAGE, "cascade: mask pyramid of the wrong size");
     we_cascade_pyr sp = {0}, dp = {0}, mp = {0};
-    float *work = NULL, *lle = NULL, *dnew = NULL, *warped = NULL;
+    float *work = NULL, *lle = NULL, *dnew = NULL, *warped = NULL, *fade = NULL;
     we_status s = we_cascade_pyr_alloc(&sp, S, J);
     s = s ? s : we_cascade_pyr_alloc(&dp, S, J);
     if (!s && !masks) s = we_cascade_pyr_alloc(&mp, S, J);
@@ -286,6 +287,10 @@ we_status we_cascade_edit(float *out, we_cascade_pyr *masks, const float *src, c
         for (size_t i = 0; i < n2; i++) d[i] = (x[i] * u + d[i]) - sp.ll[J][i];
     }
 
+    if (p->detail_fade > 0 && !(fade = malloc(3 * (S2 / 4) * sizeof(float)))) {
+        s = we_err_set(WE_ENOMEM, "cascade: work of %dx%d", S, S);
+        goto done;
+    }
     /* 3. level by level */
     for (int j = J; j >= 1; j--) {
         int nj = S >> j;
@@ -294,6 +299,15 @@ we_status we_cascade_edit(float *out, we_cascade_pyr *masks, const float *src, c
         /* base = source detail + the smooth change's detail (into dp.det[j]) */
         we_cascade_smooth_detail(dp.det[j], work, dp.ll[j], nj);
         for (size_t i = 0; i < 3 * q; i++) dp.det[j][i] += sp.det[j][i];
+        if (p->detail_fade > 0) { /* 3b: where the coarse band changed a lot, the source's
+                                    * detail gives way to a smooth interpolation of its LL */
+            we_cascade_smooth_detail(fade, work, sp.ll[j], nj);
+            for (size_t i = 0; i < q; i++) {
+                float a = fabsf(dp.ll[j][i]) * ldexpf(1.0f, -j) / p->detail_fade;
+                a = (a > 1 ? 1 : a) * m[i];
+                for (int b = 0; b < 3; b++) dp.det[j][b * q + i] += a * (fade[b * q + i] - sp.det[j][b * q + i]);
+            }
+        }
         if (D) {
             for (size_t i = 0; i < q; i++) lle[i] = sp.ll[j][i] + dp.ll[j][i];
             if ((s = we_detail_apply(D, dnew, lle, sp.ll[j], dp.det[j], m, j, nj, nj))) goto done;
@@ -307,6 +321,7 @@ we_status we_cascade_edit(float *out, we_cascade_pyr *masks, const float *src, c
     /* 4. (an unchanged pixel is copied, so even -0 stays as it was) */
     for (size_t i = 0; i < S2; i++) out[i] = dp.ll[0][i] != 0 ? base[i] + dp.ll[0][i] : base[i];
 done:
+    free(fade);
     free(warped);
     free(work);
     free(lle);

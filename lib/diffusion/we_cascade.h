@@ -31,6 +31,10 @@
  *     the steps then run on src' (its pyramid in place of the source's)
  *     with dLL_J = LL_J + dLL_J - LL_J(src'), so the coarse band still
  *     comes out as the target. Where m_0 = 0, src' is src bit for bit.
+ *  3b. with detail_fade > 0 (cascade.detail_fade): inside the mask the
+ *     source's detail at level j gives way to the smooth interpolation of
+ *     its own LL_j, by a = min(1, |dLL_j| / 2^j / detail_fade) m_j: where the
+ *     coarse band changed a lot the old texture would be a ghost.
  *  3. for j = J..1: LL'_j = LL_j + dLL_j; base_j = det_j +
  *     we_cascade_smooth_detail(dLL_j) (the source's detail plus the detail
  *     of a smooth interpolation of the change); det'_j = D(LL'_j, LL_j,
@@ -63,6 +67,8 @@ typedef struct {
     int tone_mean;      /* 1: also remove the remaining mask-weighted mean change (1) */
     float flow_alpha;   /* > 0: move the source's detail along the change (step 2b), the
                            Horn-Schunck smoothness of that flow (0 = off) */
+    float detail_fade;  /* > 0: the source's detail at level j fades by min(1, |dLL_j| / 2^j /
+                           detail_fade) inside the mask (step 3b; 0 = off) */
 } we_cascade_params;
 
 /* Fill p with the defaults above. */

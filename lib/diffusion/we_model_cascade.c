@@ -17,17 +17,18 @@
 /* ---- the model file's detail net and settings ------------------------- */
 
 /* The cascade.* metadata keys, in the order they are written. */
-#define NKEYS 8
+#define NKEYS 9
 static const char *const key_name[NKEYS] = {"cascade.mask_sigma", "cascade.mask_lo",   "cascade.mask_hi",
                                             "cascade.mask_dilate", "cascade.mask_feather",
-                                            "cascade.tone_sigma", "cascade.tone_mean", "cascade.flow_alpha"};
+                                            "cascade.tone_sigma", "cascade.tone_mean", "cascade.flow_alpha",
+                                            "cascade.detail_fade"};
 
 static void key_ptrs(we_cascade_params *p, float *f[NKEYS], int *i[NKEYS])
 {
     memset(f, 0, sizeof(float *) * NKEYS);
     memset(i, 0, sizeof(int *) * NKEYS);
     f[0] = &p->mask_sigma, f[1] = &p->mask_lo, f[2] = &p->mask_hi, i[3] = &p->mask_dilate;
-    f[4] = &p->mask_feather, f[5] = &p->tone_sigma, i[6] = &p->tone_mean, f[7] = &p->flow_alpha;
+    f[4] = &p->mask_feather, f[5] = &p->tone_sigma, i[6] = &p->tone_mean, f[7] = &p->flow_alpha, f[8] = &p->detail_fade;
 }
 
 we_status we_model_cascade_load(we_model *m, const we_st_file *f)

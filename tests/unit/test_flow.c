@@ -2,7 +2,9 @@
  * warp, and the cascade edit with the source moved along its change
  * (cascade flow_alpha): a feature the model moves keeps its sharp detail
  * at the new place and leaves no ghost of it at the old one, while
- * outside the change the pixels stay the source's bit for bit. */
+ * outside the change the pixels stay the source's bit for bit; and the
+ * simpler detail_fade, which drops the source's texture where the coarse
+ * band changed a lot instead of moving it. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -131,6 +133,21 @@ int main(void)
     printf("     L1 to the truly moved image: plain %.2f, flow %.2f\n", e_plain, e_flow);
     CHECK(e_flow < 0.7 * e_plain, "flow: the result is closer to the truly moved image");
 
+    /* detail_fade (step 3b): no flow, the source's texture gives way where
+     * the coarse band changed a lot: less ghost at the old edge than the
+     * plain rebuild, the pixels outside the mask still the source's */
+    float *o_fade = malloc(S2 * sizeof(float));
+    p.flow_alpha = 0;
+    p.detail_fade = 0.1f;
+    CHECK(we_cascade_edit(o_fade, &mk, src, xe, NULL, S, J, NULL, &p) == WE_OK, "cascade edit with detail_fade");
+    double ghost_fade = detail_energy(o_fade, S, 44, 56, 54, 72);
+    printf("     detail at the old edge with detail_fade 0.1: %.4f (plain %.4f)\n", ghost_fade, ghost_plain);
+    CHECK(ghost_fade < 0.5 * ghost_plain, "detail_fade: the ghost detail at the old place mostly gone");
+    same = 1;
+    for (size_t i = 0; i < S2; i++)
+        if (mk.ll[0][i] == 0) same &= o_fade[i] == src[i];
+    CHECK(same, "detail_fade: outside the mask the pixels are the source's bit for bit");
+    free(o_fade);
     we_cascade_pyr_free(&mk);
     free(a), free(b), free(u), free(v), free(work), free(img), free(out);
     free(src), free(moved), free(x), free(xe), free(o_flow), free(o_plain);
