@@ -31,16 +31,16 @@
  *     the steps then run on src' (its pyramid in place of the source's)
  *     with dLL_J = LL_J + dLL_J - LL_J(src'), so the coarse band still
  *     comes out as the target. Where m_0 = 0, src' is src bit for bit.
- *  3b. with detail_fade > 0 (cascade.detail_fade): inside the mask the
- *     source's detail at level j gives way to the smooth interpolation of
- *     its own LL_j, by a = min(1, |dLL_j| / 2^j / detail_fade) m_j: where the
- *     coarse band changed a lot the old texture would be a ghost.
  *  3. for j = J..1: LL'_j = LL_j + dLL_j; base_j = det_j +
  *     we_cascade_smooth_detail(dLL_j) (the source's detail plus the detail
  *     of a smooth interpolation of the change); det'_j = D(LL'_j, LL_j,
  *     base_j, m_j) (we_detail_apply: D's residual is on base_j; D = NULL
  *     keeps base_j); ddet_j = m_j * (det'_j - det_j);
  *     dLL_{j-1} = IWT(dLL_j, ddet_j).
+ *  3b. with detail_fade > 0 (cascade.detail_fade): inside the mask the
+ *     source's detail at level j gives way to the smooth interpolation of
+ *     its own LL_j, by a = min(1, |dLL_j| / 2^j / detail_fade) m_j: where the
+ *     coarse band changed a lot the old texture would be a ghost.
  *  4. out = src + dLL_0.
  * So where m_j = 0 every coefficient of level j (LL_j and det_j) is the
  * source's, and a zero change returns the source bit for bit.
