@@ -4,6 +4,14 @@
 #include <math.h>
 #include <string.h>
 
+#include "we_warp.h"
+
+/* The one bilinear sampler of lib/image, edges clamped as we_flow.h says. */
+static float sample(const float *p, int h, int w, float x, float y)
+{
+    return we_warp_sample(p, h, w, x, y, WE_BORDER_CLAMP);
+}
+
 #define MAX_LEVELS 8
 
 void we_flow_params_init(we_flow_params *p)
@@ -19,17 +27,6 @@ size_t we_flow_work_size(int h, int w)
 {
     /* two pyramids (< 4/3 h w each, 2 h w to be safe) + 10 planes */
     return 14 * (size_t)h * (size_t)w + 64;
-}
-
-float we_flow_sample(const float *img, int h, int w, float x, float y)
-{
-    x = x < 0 ? 0 : x > (float)(w - 1) ? (float)(w - 1) : x;
-    y = y < 0 ? 0 : y > (float)(h - 1) ? (float)(h - 1) : y;
-    int x0 = (int)x, y0 = (int)y;
-    int x1 = x0 + 1 < w ? x0 + 1 : x0, y1 = y0 + 1 < h ? y0 + 1 : y0;
-    float fx = x - (float)x0, fy = y - (float)y0;
-    const float *r0 = img + (size_t)y0 * w, *r1 = img + (size_t)y1 * w;
-    return (1 - fy) * ((1 - fx) * r0[x0] + fx * r0[x1]) + fy * ((1 - fx) * r1[x0] + fx * r1[x1]);
 }
 
 /* out [h/2, w/2] = 2x2 box means of inp [h, w] (a trailing odd row or
@@ -65,7 +62,7 @@ static void level_refine(float *u, float *v, float *t, const float *a, const flo
         for (int y = 0; y < h; y++)
             for (int x = 0; x < w; x++) {
                 size_t i = (size_t)y * w + x;
-                aw[i] = we_flow_sample(a, h, w, (float)x + u[i], (float)y + v[i]);
+                aw[i] = sample(a, h, w, (float)x + u[i], (float)y + v[i]);
             }
         for (int y = 0; y < h; y++)
             for (int x = 0; x < w; x++) {
@@ -130,8 +127,8 @@ void we_flow_estimate(float *u, float *v, float *work, const float *a, const flo
                     float cx = ((float)x + 0.5f) * (float)wc / (float)ws[l] - 0.5f;
                     float cy = ((float)y + 0.5f) * (float)hc / (float)hs[l] - 0.5f;
                     size_t i = (size_t)y * ws[l] + x;
-                    u[i] = 2 * we_flow_sample(cu, hc, wc, cx, cy);
-                    v[i] = 2 * we_flow_sample(cv, hc, wc, cx, cy);
+                    u[i] = 2 * sample(cu, hc, wc, cx, cy);
+                    v[i] = 2 * sample(cv, hc, wc, cx, cy);
                 }
         } else {
             memset(u, 0, (size_t)hs[l] * (size_t)ws[l] * sizeof(float));
@@ -155,8 +152,8 @@ void we_flow_warp_up(float *out, const float *img, const float *u, const float *
     for (int y = 0; y < H; y++)
         for (int x = 0; x < W; x++) {
             float cx = ((float)x + 0.5f) * s - 0.5f, cy = ((float)y + 0.5f) * s - 0.5f;
-            float U = (float)f * we_flow_sample(u, h, w, cx, cy), V = (float)f * we_flow_sample(v, h, w, cx, cy);
+            float U = (float)f * sample(u, h, w, cx, cy), V = (float)f * sample(v, h, w, cx, cy);
             size_t i = (size_t)y * W + x;
-            out[i] = U == 0 && V == 0 ? img[i] : we_flow_sample(img, H, W, (float)x + U, (float)y + V);
+            out[i] = U == 0 && V == 0 ? img[i] : sample(img, H, W, (float)x + U, (float)y + V);
         }
 }

@@ -11,7 +11,7 @@
  *
  * Convention: the flow (u, v) of planes a, b says b(p) ~ a(p + (u, v)(p))
  * (a backward map: each pixel of b fetches from a). Planes are row-major
- * float [h, w]; sampling is bilinear with clamped edges.
+ * float [h, w]; sampling is we_warp_sample's bilinear with clamped edges.
  *
  * Prefix: we_flow_.
  */
@@ -39,9 +39,6 @@ size_t we_flow_work_size(int h, int w);
  * we_flow_work_size(h, w) floats. Deterministic; never allocates. */
 void we_flow_estimate(float *u, float *v, float *work, const float *a, const float *b, int h, int w,
                       const we_flow_params *p);
-
-/* Bilinear sample of plane img [h, w] at (x, y) in pixel units, clamped. */
-float we_flow_sample(const float *img, int h, int w, float x, float y);
 
 /* Warp a fine image by a coarse flow: out [H, W] (H = f*h, W = f*w, f a
  * positive integer) = img(P + f * U(P)), where U is the bilinear
