@@ -16,15 +16,21 @@
 #   bior15 bior44  the data wavelet bior1.5, bior4.4
 #   high low       noise on LH/HL/HH only (LL clean and given), on LL only
 #   cosine         the cosine schedule
+#   va lm valm     the conditions Expr+VA (valence/arousal keys from feclass
+#                  --va: our classifier's probabilities times the circumplex
+#                  table), Expr+Landmarks (wtrain --heatmaps: the shards'
+#                  lmheat heatmaps) and both; edited with -V/-A of the target
+#                  emotion and/or the target heatmaps of lmtarget's estimate
+#                  (pipelines/exp_edit.sh)
 # Factors (table sections): architecture = pixel, base; wavelet = base,
 # bior15, bior44; region = high, low, base; schedule = base, cosine;
-# conditions = base (Expr) and the rows Expr+VA, Expr+Landmarks,
-# Expr+VA+Landmarks, reported as missing with the reason until issue 13
-# lands; guidance = a G_LOW_LIST x G_HIGH_LIST grid of wdenoise --g-low /
+# conditions = base (Expr), va, lm, valm; guidance = a G_LOW_LIST x G_HIGH_LIST grid of wdenoise --g-low /
 # --g-high on the base model (the diagonal is the shared scale).
 # Each row: expression accuracy (face-api's expression net, which no loss
 # here uses), identity cosine, PSNR, SSIM, landmark NME (femetrics) of the
-# EVAL_N held-out faces edited to every emotion of EMOTIONS; FID and KID
+# EVAL_N held-out faces edited to every emotion of EMOTIONS; tgt NME: the
+# edit's landmarks (face-api's) against the target landmarks lmtarget
+# estimates (LMT, learnt from the training shards), brows and mouth; FID and KID
 # (fid, face-api identity features) of GEN_N wsample faces against REF_N
 # held-out real faces; training wall time (wtrain's CSV), final loss (mean
 # of the last 10% of steps), edit latency (wall time of the edits / edits).
@@ -37,6 +43,14 @@
 # row is not redone, a killed training resumes from its last checkpoint
 # (every SAVE_EVERY steps; wtrain refuses a resume on other data or
 # settings). Remove EXP/<row> after changing a row's settings.
+#
+# vasweep: the Expr+VA row edits the held-out faces with -V/-A only (no
+# label): valence over VA_LIST at arousal 0, and arousal over VA_LIST at
+# valence 0; face-api's probabilities times the same circumplex table
+# (femo's expr.valence/arousal) judge each edit: OUT/va-sweep.csv (requested,
+# judged mean, per sweep), the Pearson r of judged against requested over
+# all edits (OUT/va-sweep.txt), OUT/sheet-valence.png and OUT/sheet-arousal.png (SHEET_N
+# faces along each sweep).
 #
 # synth: wsample writes SYNTH_N faces per class of SYNTH_CLASSES with the base
 # model; a small softmax classifier (exprclf(1)) trained on them alone and
@@ -102,7 +116,8 @@ ATTN        ?= 2
 LR          ?= 4e-4
 GEN_G       ?= $(G)
 
-ROWS ?= base pixel bior15 bior44 high low cosine
+ROWS ?= base pixel bior15 bior44 high low cosine va lm valm
+VA_LIST ?= -0.8 -0.4 0 0.4 0.8
 FLAGS_base   := -w haar --region all --schedule linear
 FLAGS_pixel  := -w lazy --region all --schedule linear
 FLAGS_bior15 := -w bior1.5 --region all --schedule linear
@@ -110,20 +125,25 @@ FLAGS_bior44 := -w bior4.4 --region all --schedule linear
 FLAGS_high   := -w haar --region high --schedule linear
 FLAGS_low    := -w haar --region low --schedule linear
 FLAGS_cosine := -w haar --region all --schedule cosine
+FLAGS_va     := -w haar --region all --schedule linear
+FLAGS_lm     := -w haar --region all --schedule linear --heatmaps
+FLAGS_valm   := -w haar --region all --schedule linear --heatmaps
+# (what a row is conditioned on beyond the label: exp_cond in pipelines/exp_edit.sh)
+LMT := $(EXP)/lmtarget.safetensors
 GRID := $(foreach l,$(G_LOW_LIST),$(foreach h,$(G_HIGH_LIST),$(l)_$(h)))
 
 export BIN EXP OUT SEED EMOTIONS STRENGTH G EDIT_STEPS THREADS DEVICE GEN_N GEN_STEPS GEN_G
 export STEPS BATCH LR SAVE_EVERY SHEET_N SHEET_EMOTION SYNTH_N SYNTH_CLASSES
-export NF MULT ATTN NUM_RES S C SCALE FACEALIGN_FLAGS ROWS
+export NF MULT ATTN NUM_RES S C SCALE FACEALIGN_FLAGS ROWS LMT VA_LIST
 TRAIN_NEW = --nf $(NF) --mult $(MULT) --attn $(ATTN) --num-res $(NUM_RES)
 TRAIN_SET = $(foreach s,$(SETS),$(WORK)/$(s)/train-*.wes)
 
-.PHONY: all check datasets heldout train eval table plots sheets synth status
+.PHONY: all check datasets heldout train eval table plots sheets synth vasweep status
 .DELETE_ON_ERROR:
-all: table plots sheets
+all: table plots sheets $(if $(filter va,$(ROWS)),vasweep)
 
 check:
-	@for t in facealign lmheat dwt iwt wtrain wsample wdenoise femetrics femo fid wmontage; do [ -x $(BIN)/$$t ] || { \
+	@for t in facealign lmheat lmtarget lmnme feclass dwt iwt wtrain wsample wdenoise femetrics femo fid wmontage; do [ -x $(BIN)/$$t ] || { \
 	  echo "experiments.mk: $(BIN)/$$t is missing: run 'make' first" >&2; exit 66; }; done
 
 # 1. aligned shards (pipelines/train.mk -> pipelines/dataset.mk; shared
@@ -153,11 +173,14 @@ $(EXP)/%/done: | datasets
 
 # 4. evaluation per row: edits (femetrics, latency) and samples (FID/KID)
 eval: $(foreach r,$(ROWS),$(EXP)/$(r)/eval.csv $(EXP)/$(r)/gen.csv) $(foreach g,$(GRID),$(EXP)/base/guid/$(g).csv)
-$(EXP)/%/eval.csv: $(EXP)/%/done $(EXP)/heldout/edit.wes
+# the target-landmark estimate (lmtarget) of the training shards
+$(LMT): | datasets
+	@$(BIN)/lmtarget -o $@ $(TRAIN_SET)
+$(EXP)/%/eval.csv: $(EXP)/%/done $(EXP)/heldout/edit.wes $(LMT)
 	@sh pipelines/exp_eval.sh $(EXP)/$*/run.safetensors $(EXP)/heldout/edit.wes $@ -g $(G)
 $(EXP)/%/gen.csv: $(EXP)/%/done $(EXP)/heldout/edit.wes
 	@sh pipelines/exp_gen.sh $(EXP)/$*/run.safetensors $(EXP)/heldout/ref.wes $@
-$(EXP)/base/guid/%.csv: $(EXP)/base/done $(EXP)/heldout/edit.wes
+$(EXP)/base/guid/%.csv: $(EXP)/base/done $(EXP)/heldout/edit.wes $(LMT)
 	@mkdir -p $(dir $@)
 	@gl=$$(echo $* | cut -d_ -f1); gh=$$(echo $* | cut -d_ -f2); \
 	 sh pipelines/exp_eval.sh $(EXP)/base/run.safetensors $(EXP)/heldout/edit.wes $@ --g-low $$gl --g-high $$gh
@@ -173,9 +196,15 @@ plots: $(OUT)/table.md
 	@command -v gnuplot > /dev/null || { echo "experiments.mk: gnuplot is missing (apt-get install gnuplot-nox)" >&2; exit 69; }
 	@sh pipelines/exp_plot.sh
 
-sheets: $(foreach r,$(ROWS),$(EXP)/$(r)/done) $(EXP)/heldout/edit.wes
+sheets: $(foreach r,$(ROWS),$(EXP)/$(r)/done) $(EXP)/heldout/edit.wes $(LMT)
 	@mkdir -p $(OUT)
 	@sh pipelines/exp_sheets.sh "$(ROWS)"
+
+# 5b. the valence and arousal sweeps of the Expr+VA row
+vasweep: $(OUT)/va-sweep.csv
+$(OUT)/va-sweep.csv: $(EXP)/va/done $(EXP)/heldout/edit.wes
+	@mkdir -p $(OUT)
+	@sh pipelines/exp_vasweep.sh $(EXP)/va/run.safetensors
 
 # 6. synthetic faces as training data: the synthetic-to-real gap
 synth: $(OUT)/synth.txt

@@ -27,6 +27,8 @@ static void usage(FILE *f)
             "      --va          also set valence= and arousal= (the condition keys wtrain\n"
             "                    reads) on every frame of the item, replacing any there\n"
             "  -T, --threads=N   threads (default 1)\n"
+            "      --table       print the circumplex table (emotion valence arousal, one\n"
+            "                    class a line) and exit: the -V/-A of each emotion\n"
             "  -h, --help        show this help and exit\n"
             "\n"
             "Exit status: 0 ok, 64 usage, 65 bad input, 66 weights missing, 74 I/O.\n");
@@ -39,7 +41,8 @@ int main(int argc, char **argv)
     int va_keys = 0;
     long threads = 1;
     static const struct option lo[] = {
-        {"model", 1, 0, 'm'}, {"va", 0, 0, 'v'}, {"threads", 1, 0, 'T'}, {"help", 0, 0, 'h'}, {0, 0, 0, 0},
+        {"model", 1, 0, 'm'}, {"va", 0, 0, 'v'}, {"threads", 1, 0, 'T'}, {"help", 0, 0, 'h'},
+        {"table", 0, 0, 't'}, {0, 0, 0, 0},
     };
     int ch;
     while ((ch = getopt_long(argc, argv, "m:T:h", lo, NULL)) != -1) {
@@ -48,6 +51,10 @@ int main(int argc, char **argv)
         case 'v': va_keys = 1; break;
         case 'T': threads = we_cli_parse_long("--threads", optarg, 1, 256); break;
         case 'h': usage(stdout); return 0;
+        case 't':
+            for (int k = 0; k < WE_FEXPR_NCLASS; k++)
+                printf("%s %.4f %.4f\n", we_emotion_name(k), we_fexpr_va_table[k][0], we_fexpr_va_table[k][1]);
+            return 0;
         default: we_cli_usage_error("unknown option");
         }
     }

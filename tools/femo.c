@@ -9,6 +9,7 @@
 #include "we_cli.h"
 #include "we_device.h"
 #include "we_faceapi.h"
+#include "we_fexpr.h"
 #include "we_layout_face.h"
 #include "we_stream.h"
 
@@ -25,8 +26,9 @@ static void usage(FILE *f)
             "Usage: femo [OPTION]... < in.wes > out.wes\n"
             "Classify the facial expression of every `image` frame with face-api's\n"
             "faceExpressionNet and add the result as keys (expr.<class>=p, expr.top=class,\n"
-            "classes: neutral happy sad anger fear disgust surprise). Other frames pass\n"
-            "through unchanged.\n"
+            "classes: neutral happy sad anger fear disgust surprise; expr.valence and\n"
+            "expr.arousal: the probabilities times the classes' circumplex coordinates,\n"
+            "the table of feclass(1)). Other frames pass through unchanged.\n"
             "\n"
             "  -l, --landmarks      also write a `landmarks` frame (f32 68x2, image pixels)\n"
             "                       after each image (replaces the item's own landmarks)\n"
@@ -56,6 +58,8 @@ static we_status write_extra(const we_frame *img, we_frame *fr, we_status st, co
         we_frame_unset(fr, key);
     }
     we_frame_unset(fr, "expr.top");
+    we_frame_unset(fr, "expr.valence");
+    we_frame_unset(fr, "expr.arousal");
     if (!st) st = we_frame_set(fr, "model", model);
     if (!st) st = we_frame_write(stdout, fr);
     we_frame_free(fr);
@@ -149,6 +153,10 @@ int main(int argc, char **argv)
                     we_frame_setf(fr, key, "%.6f", r.expr[k]);
                 }
                 we_frame_set(fr, "expr.top", we_fa_expr_vocab[we_fa_expr_top(r.expr)]);
+                float va[2];
+                we_fexpr_va_named(va, r.expr, we_fa_expr_vocab, WE_FA_NCLASS);
+                we_frame_setf(fr, "expr.valence", "%.6f", va[0]);
+                we_frame_setf(fr, "expr.arousal", "%.6f", va[1]);
             }
             if ((st = we_frame_write(stdout, fr))) we_cli_die_status(st, "stdout");
             we_frame ex;

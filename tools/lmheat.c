@@ -21,6 +21,8 @@ static void usage(void)
            "  -s, --size N     heatmap side (default: half the item's image side, S/2)\n"
            "  -g, --sigma F    Gaussian sigma in heatmap pixels (default 1.5)\n"
            "  -m, --mask       add a 9th channel: the landmarks' convex hull, edge smoothed by sigma\n"
+           "  -t, --target     from the `target_landmarks` frame (lmtarget -k) to a `target_heatmap`\n"
+           "                   frame: the heatmaps wdenoise's reverse pass is conditioned on\n"
            "  -h, --help       this help\n",
            we_cli_prog());
 }
@@ -28,15 +30,16 @@ static void usage(void)
 int main(int argc, char **argv)
 {
     we_cli_init(argv[0]);
-    int size = 0, mask = 0;
+    int size = 0, mask = 0, target = 0;
     double sigma = 1.5;
     static const struct option lo[] = {{"size", 1, 0, 's'}, {"sigma", 1, 0, 'g'}, {"mask", 0, 0, 'm'},
-                                       {"help", 0, 0, 'h'}, {0, 0, 0, 0}};
-    for (int c; (c = getopt_long(argc, argv, "s:g:mh", lo, NULL)) != -1;) {
+                                       {"target", 0, 0, 't'}, {"help", 0, 0, 'h'}, {0, 0, 0, 0}};
+    for (int c; (c = getopt_long(argc, argv, "s:g:mth", lo, NULL)) != -1;) {
         switch (c) {
         case 's': size = (int)we_cli_parse_long("--size", optarg, 1, 4096); break;
         case 'g': sigma = we_cli_parse_double("--sigma", optarg, 0.05, 1000); break;
         case 'm': mask = 1; break;
+        case 't': target = 1; break;
         case 'h': usage(); return 0;
         default: we_cli_usage_error("unknown option");
         }
@@ -58,8 +61,9 @@ int main(int argc, char **argv)
     we_progress_start(&prog);
     we_batch b;
     we_batch_init(&b, "items");
+    const char *lm_name = target ? "target_landmarks" : "landmarks", *hm_name = target ? "target_heatmap" : "heatmap";
     while ((s = we_reader_item(&r, &it)) == WE_OK) {
-        we_frame *lm = we_item_find(&it, "landmarks");
+        we_frame *lm = we_item_find(&it, lm_name);
         if (lm) {
             const char *id = we_item_id(&it);
             int sh, sw;
@@ -70,11 +74,12 @@ int main(int argc, char **argv)
             int H = size ? size : (sh / 2 > 0 ? sh / 2 : 1), W = size ? size : (sw / 2 > 0 ? sw / 2 : 1);
             we_frame hm;
             we_frame_init(&hm);
-            if ((s = we_layout_heatmap_new(&hm, K, H, W)) != WE_OK) we_cli_die_status(s, id);
+            if ((s = we_layout_heatmap_new(&hm, K, H, W)) != WE_OK || (s = we_frame_set_name(&hm, hm_name)))
+                we_cli_die_status(s, id);
             we_heatmap_forward(hm.t.data, lm->t.data, sh, sw, H, W, (float)sigma, mask);
             if (we_frame_copy_keys(&hm, lm) != WE_OK || we_layout_heatmap_set_keys(&hm, mask, sigma) != WE_OK)
                 we_cli_die(WE_EINTERNAL, "item %s: cannot set heatmap keys", id);
-            we_frame *old = we_item_find(&it, "heatmap");
+            we_frame *old = we_item_find(&it, hm_name);
             if (old) {
                 we_frame_free(old);
                 we_frame_move(old, &hm);

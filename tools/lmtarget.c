@@ -26,6 +26,9 @@ static void usage(void)
            "  -s, --source NAME     move: source emotion when an item has no `emotion` key\n"
            "                        (default neutral)\n"
            "  -i, --intensity F     move: fraction of the mean displacement, 0..2 (default 1)\n"
+           "  -k, --keep            move: keep `landmarks` and write the moved ones to a\n"
+           "                        `target_landmarks` frame (then lmheat -t; wdenoise inverts\n"
+           "                        under the face's own heatmaps, denoises under the target's)\n"
            "  -h, --help            this help\n",
            we_cli_prog(), we_cli_prog());
 }
@@ -37,22 +40,38 @@ static int emotion_arg(const char *opt, const char *name)
     return e;
 }
 
+/* -k: *lm becomes a `target_landmarks` copy of the item's landmarks (an
+ * earlier one is replaced), which the move then changes. */
+static we_status keep_source(we_item *it, we_frame **lm)
+{
+    we_frame *old = we_item_find(it, "target_landmarks"), cp;
+    we_frame_init(&cp);
+    we_status s = we_frame_copy(&cp, *lm);
+    if (!s) s = we_frame_set_name(&cp, "target_landmarks");
+    if (s) { we_frame_free(&cp); return s; }
+    if (old) { we_frame_free(old); we_frame_move(old, &cp); *lm = old; return WE_OK; }
+    if ((s = we_item_push(it, &cp))) { we_frame_free(&cp); return s; }
+    *lm = &it->f[it->n - 1];
+    return WE_OK;
+}
+
 int main(int argc, char **argv)
 {
     we_cli_init(argv[0]);
     const char *out = NULL, *model = NULL;
-    int dst = -1, src_default = 0;
+    int dst = -1, src_default = 0, keep = 0;
     double intensity = 1;
     static const struct option lo[] = {{"output", 1, 0, 'o'},  {"model", 1, 0, 'm'},     {"emotion", 1, 0, 'e'},
                                        {"source", 1, 0, 's'},  {"intensity", 1, 0, 'i'}, {"help", 0, 0, 'h'},
-                                       {0, 0, 0, 0}};
-    for (int c; (c = getopt_long(argc, argv, "o:m:e:s:i:h", lo, NULL)) != -1;) {
+                                       {"keep", 0, 0, 'k'},    {0, 0, 0, 0}};
+    for (int c; (c = getopt_long(argc, argv, "o:m:e:s:i:kh", lo, NULL)) != -1;) {
         switch (c) {
         case 'o': out = optarg; break;
         case 'm': model = optarg; break;
         case 'e': dst = emotion_arg("--emotion", optarg); break;
         case 's': src_default = emotion_arg("--source", optarg); break;
         case 'i': intensity = we_cli_parse_double("--intensity", optarg, 0, 2); break;
+        case 'k': keep = 1; break;
         case 'h': usage(); return 0;
         default: we_cli_usage_error("unknown option");
         }
@@ -95,6 +114,7 @@ int main(int argc, char **argv)
                     continue;
                 }
             } else if (lm) {
+                if (keep && (s = keep_source(&it, &lm))) we_cli_die_status(s, id);
                 if ((s = we_lmtarget_apply(&t, lm->t.data, H, e >= 0 && e < WE_EMOTION_COUNT ? e : src_default, dst,
                                            (float)intensity)))
                     we_cli_die_status(s, model);

@@ -38,15 +38,16 @@ we_status we_cond_eps(void *ctx, float *eps, const float *x, int t, int which, i
     const int32_t *lab = src ? c->src_label : c->tgt_label;
     const float *va = src ? c->src_va : c->tgt_va;
     const int32_t *vk = src ? c->src_va_known : c->tgt_va_known;
+    const float *heat = use_heat ? (src && c->heat_src ? c->heat_src : c->heat) : NULL;
     for (int n = 0; n < N; n++) {
         c->t[n] = t;
         c->label[n] = (use_label && lab) ? lab[n] : WE_UNET_NULL_LABEL;
         c->vnull[n] = !(use_va && va && vk && vk[n]);
     }
     if (c->gpu)
-        return we_unet_cuda_forward(c->gpu, x, c->t, c->label, va, c->vnull, use_heat ? c->heat : NULL, N, eps);
+        return we_unet_cuda_forward(c->gpu, x, c->t, c->label, va, c->vnull, heat, N, eps);
     const float *out;
-    we_status s = we_unet_forward(c->m, x, c->t, c->label, va, c->vnull, use_heat ? c->heat : NULL, N, &out);
+    we_status s = we_unet_forward(c->m, x, c->t, c->label, va, c->vnull, heat, N, &out);
     if (s) return s;
     memcpy(eps, out, sizeof(float) * (size_t)N * (size_t)c->m->xsize);
     return WE_OK;

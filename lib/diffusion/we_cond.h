@@ -31,7 +31,11 @@ typedef struct {
     const int32_t *tgt_label, *src_label;
     const float *tgt_va, *src_va;
     const int32_t *tgt_va_known, *src_va_known;
-    const float *heat;     /* [N,K,h,h] or NULL */
+    const float *heat;     /* [N,K,h,h] or NULL: the target's (and the source's) */
+    const float *heat_src; /* [N,K,h,h] the source's for WE_EPS_SOURCE (the
+                            * inversion), NULL = heat: an Expr+Landmarks edit
+                            * inverts under the face's own landmarks and
+                            * denoises under the target's */
     /* work buffers (we_cond_init) */
     int32_t *t, *label, *vnull;
     int cap;

@@ -45,7 +45,7 @@ void we_model_free(we_model *m)
     we_cond_free(&m->cond);
     we_sched_free(&m->sch);
     we_unet_free(&m->m);
-    free(m->x); free(m->heat); free(m->va); free(m->keep); free(m->coef);
+    free(m->x); free(m->heat); free(m->theat); free(m->va); free(m->keep); free(m->coef);
     free(m->xr); free(m->coefr);
     free(m->tgt); free(m->src); free(m->vk);
     memset(m, 0, sizeof *m);
@@ -61,6 +61,7 @@ static we_status alloc_batch(we_model *m, int maxN, int keep)
     size_t hw = (size_t)m->h * m->h, N = (size_t)maxN;
     m->x = malloc(sizeof(float) * m->per * N);
     m->heat = m->cfg.K ? malloc(sizeof(float) * (size_t)m->cfg.K * hw * N) : NULL;
+    m->theat = m->cfg.K ? malloc(sizeof(float) * (size_t)m->cfg.K * hw * N) : NULL;
     m->va = malloc(sizeof(float) * 2 * N);
     m->keep = keep ? malloc(sizeof(float) * 8 * hw * N) : NULL;
     m->coef = keep ? malloc(sizeof(float) * 12 * hw) : NULL;
@@ -69,7 +70,7 @@ static we_status alloc_batch(we_model *m, int maxN, int keep)
     m->tgt = malloc(sizeof(int32_t) * N);
     m->src = malloc(sizeof(int32_t) * N);
     m->vk = calloc(N, sizeof(int32_t));
-    if (!m->x || (m->cfg.K && !m->heat) || !m->va || (keep && (!m->keep || !m->coef || !m->xr || !m->coefr)) || !m->tgt || !m->src || !m->vk)
+    if (!m->x || (m->cfg.K && (!m->heat || !m->theat)) || !m->va || (keep && (!m->keep || !m->coef || !m->xr || !m->coefr)) || !m->tgt || !m->src || !m->vk)
         return we_err_set(WE_ENOMEM, "out of memory for a batch of %d items", maxN);
     return WE_OK;
 }
@@ -265,11 +266,14 @@ we_status we_model_check_item(const we_model *m, const we_edit_request *r, we_it
     const char *id = we_item_id(it);
     we_status s = we_model_cascade_levels(m, w, id, &L, &J);
     if (!s && !J) s = check_wavelet(m, w, id, &L);
-    we_frame *hf = r->no_heat || !m->cfg.K ? NULL : we_item_find(it, "heatmap");
-    we_heatmap_layout H;
-    if (!s && hf && (we_layout_heatmap_read(hf, &H) || we_layout_heatmap_check(&H, m->cfg.K, m->h, m->h)))
-        s = we_err_set(WE_EDATA, "item %s: heatmap frame must be f32 %d x %d x %d for this model (lmheat -s %d)", id,
-                       m->cfg.K, m->h, m->h, m->h);
+    for (int k = 0; k < 2 && !s; k++) {
+        const char *name = k ? "target_heatmap" : "heatmap";
+        we_frame *hf = r->no_heat || !m->cfg.K ? NULL : we_item_find(it, name);
+        we_heatmap_layout H;
+        if (hf && (we_layout_heatmap_read(hf, &H) || we_layout_heatmap_check(&H, m->cfg.K, m->h, m->h)))
+            s = we_err_set(WE_EDATA, "item %s: %s frame must be f32 %d x %d x %d for this model (lmheat -s %d)", id,
+                           name, m->cfg.K, m->h, m->h, m->h);
+    }
     return s;
 }
 
@@ -290,20 +294,27 @@ static we_status source_label(we_model *m, const we_edit_request *r, const we_fr
     return we_edit_source_net(m->net, coef, C, m->h, wname, l);
 }
 
-/* Batch slot k's heatmap from the item (or zeros); *got = 1 if it had one. */
-static we_status item_heat(we_model *m, const we_edit_request *r, we_item *it, int k, int *got)
+/* Batch slot k's heatmaps from the item: the `heatmap` frame (the face's
+ * own landmarks; zeros without one) into m->heat, and the `target_heatmap`
+ * frame (lmheat -t: where the target emotion puts them) into m->theat, else
+ * a copy of the first. *got = 1 if it had a heatmap, *gott = 1 a target. */
+static we_status item_heat(we_model *m, const we_edit_request *r, we_item *it, int k, int *got, int *gott)
 {
     int K = m->cfg.K, h = m->h;
     size_t hw = (size_t)h * h;
-    float *hp = m->heat + (size_t)k * K * hw;
-    we_frame *hf = r->no_heat ? NULL : we_item_find(it, "heatmap");
-    *got = hf != NULL;
-    we_heatmap_layout L;
-    if (hf && (we_layout_heatmap_read(hf, &L) || we_layout_heatmap_check(&L, K, h, h)))
-        return we_err_set(WE_EDATA, "item %s: heatmap frame must be f32 %d x %d x %d for this model (lmheat -s %d)",
-                          we_item_id(it), K, h, h, h);
-    if (hf) memcpy(hp, hf->t.data, sizeof(float) * K * hw);
-    else memset(hp, 0, sizeof(float) * K * hw);
+    float *hp[2] = {m->heat + (size_t)k * K * hw, m->theat + (size_t)k * K * hw};
+    for (int j = 0; j < 2; j++) {
+        const char *name = j ? "target_heatmap" : "heatmap";
+        we_frame *hf = r->no_heat ? NULL : we_item_find(it, name);
+        *(j ? gott : got) = hf != NULL;
+        we_heatmap_layout L;
+        if (hf && (we_layout_heatmap_read(hf, &L) || we_layout_heatmap_check(&L, K, h, h)))
+            return we_err_set(WE_EDATA, "item %s: %s frame must be f32 %d x %d x %d for this model (lmheat -s %d)",
+                              we_item_id(it), name, K, h, h, h);
+        if (hf) memcpy(hp[j], hf->t.data, sizeof(float) * K * hw);
+        else if (j) memcpy(hp[1], hp[0], sizeof(float) * K * hw);
+        else memset(hp[0], 0, sizeof(float) * K * hw);
+    }
     return WE_OK;
 }
 
@@ -341,7 +352,7 @@ we_status we_model_edit(we_model *m, const we_edit_request *r, we_item *it, int 
 {
     const we_unet_config *cfg = &m->cfg;
     size_t hw = (size_t)m->h * m->h, per = m->per;
-    int nb = 0, anyheat = 0, got, J, anycas = 0;
+    int nb = 0, anyheat = 0, anytgt = 0, got, gott, J, anycas = 0;
     we_status s;
     if (noheat) *noheat = -1;
     for (int i = 0; i < n; i++) {
@@ -363,8 +374,9 @@ we_status we_model_edit(we_model *m, const we_edit_request *r, we_item *it, int 
         }
         if (s) return s;
         if (cfg->K) {
-            if ((s = item_heat(m, r, &it[i], nb, &got))) return s;
-            anyheat |= got;
+            if ((s = item_heat(m, r, &it[i], nb, &got, &gott))) return s;
+            anyheat |= got | gott;
+            anytgt |= gott;
             if (!got && !r->no_heat && noheat && *noheat < 0) *noheat = i;
         }
         nb++;
@@ -373,7 +385,8 @@ we_status we_model_edit(we_model *m, const we_edit_request *r, we_item *it, int 
     /* with a cascade item the batch is also reconstructed: the cascade
      * changes the photo by edit - reconstruction, not by edit - source */
     s = we_model_edit_batch(m, &r->p, m->x, anycas ? m->xr : NULL, m->src, r->target, r->have_va ? r->va : NULL,
-                            (cfg->K && anyheat) ? m->heat : NULL, nb, rng);
+                            (cfg->K && anyheat) ? (anytgt ? m->theat : m->heat) : NULL,
+                            (cfg->K && anytgt) ? m->heat : NULL, nb, rng);
     if (s) return s;
     for (int i = 0, k = 0; i < n; i++) {
         we_frame *w = we_item_find(&it[i], "wavelet");

@@ -70,6 +70,7 @@ typedef struct we_model {
     int h;                  /* S/2 */
     size_t per;             /* 4C h h floats per item (model channels) */
     float *x, *heat, *va;   /* batch buffers: [maxN, 4C, h, h], [maxN, K, h, h], [maxN, 2] */
+    float *theat;           /* [maxN, K, h, h]: target heatmaps (`target_heatmap` frames) */
     int32_t *tgt, *src, *vk;  /* [maxN] each */
     float *keep;            /* [maxN, 8 h h] CbCr of RGB items through a luminance model */
     we_unet_cuda *gpu;      /* the device twin, NULL on the CPU */
@@ -150,14 +151,19 @@ we_status we_model_edit_setup(const we_model *m, const we_guidance *g, we_edit_r
 we_status we_model_check_wavelet(const we_model *m, const we_frame *w, const char *id);
 /* Check one item as we_model_edit will: its `wavelet` frame (the model's
  * size, or a larger face for the cascade: we_model_cascade_levels) and,
- * for a model with heatmaps and unless r->no_heat, its `heatmap` frame.
+ * for a model with heatmaps and unless r->no_heat, its `heatmap` and
+ * `target_heatmap` frames.
  * WE_OK for an item without a wavelet frame; WE_EDATA naming the item
  * otherwise, so a tool can skip a bad item before it joins a batch. */
 we_status we_model_check_item(const we_model *m, const we_edit_request *r, we_item *it);
 /* Edit the items of it[0..n) that have a `wavelet` frame (at most m->maxN,
  * each checked with we_model_check_wavelet), in place: the coefficients,
  * and the keys emotion, source_emotion, valence/arousal and edit.*. Items
- * without one are left alone. *noheat (may be NULL) is set to the index of
+ * without one are left alone. A model with heatmaps inverts under the
+ * item's `heatmap` (its own landmarks) and denoises under its
+ * `target_heatmap` when it has one (lmtarget -k | lmheat -t: the landmarks
+ * the target emotion is expected to give), else under `heatmap` again.
+ * *noheat (may be NULL) is set to the index of
  * the first item the model wanted a heatmap frame for and that had none
  * (edited with the NULL heatmap), else -1. rng for eta > 0. WE_EDATA
  * when an edited item's coefficients come out NaN/Inf (input far outside
@@ -287,9 +293,10 @@ we_status we_model_train_step(we_model *m, const we_train_data *ds, int N, float
  * recon: NULL, or [N, 4C, h, h] out: the reconstruction of each item
  * (we_sampler_edit_recon; the cascade's reference). src_label [N]
  * (8 = NULL); tgt_label for all; va: target (valence, arousal) or NULL;
- * heat: [N, K, h, h] or NULL (NULL heatmaps). rng for eta > 0. */
+ * heat: [N, K, h, h] or NULL (NULL heatmaps): the target's; heat_src: the
+ * source's for the inversion, or NULL (heat for both). rng for eta > 0. */
 we_status we_model_edit_batch(we_model *em, const we_edit_params *p, float *x, float *recon,
-                              const int32_t *src_label, int tgt_label, const float *va, const float *heat, int N,
-                              we_rng *rng);
+                              const int32_t *src_label, int tgt_label, const float *va, const float *heat,
+                              const float *heat_src, int N, we_rng *rng);
 
 #endif

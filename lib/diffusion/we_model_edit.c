@@ -33,8 +33,8 @@ static we_status eps_tick(void *ctx, float *eps, const float *x, int t, int whic
 }
 
 we_status we_model_edit_batch(we_model *em, const we_edit_params *p, float *x, float *recon,
-                              const int32_t *src_label, int tgt_label, const float *va, const float *heat, int N,
-                              we_rng *rng)
+                              const int32_t *src_label, int tgt_label, const float *va, const float *heat,
+                              const float *heat_src, int N, we_rng *rng)
 {
     if (N < 1 || N > em->maxN) return we_err_set(WE_EUSAGE, "edit: batch %d not in 1..%d", N, em->maxN);
     we_status s = we_edit_params_check(p, em->cfg.T);
@@ -60,6 +60,7 @@ we_status we_model_edit_batch(we_model *em, const we_edit_params *p, float *x, f
     c->src_va = NULL;           /* the source's valence/arousal is unknown: NULL */
     c->src_va_known = NULL;
     c->heat = heat;
+    c->heat_src = heat ? heat_src : NULL;
     we_sampler sp;
     we_sampler_init(&sp);
     sp.fn = we_cond_eps;

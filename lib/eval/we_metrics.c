@@ -95,6 +95,11 @@ void we_metrics_nonmouth(unsigned char use[68])
     for (int i = 0; i < 68; i++) use[i] = i < 48;
 }
 
+void we_metrics_expr_points(unsigned char use[68])
+{
+    for (int i = 0; i < 68; i++) use[i] = (i >= 17 && i <= 26) || i >= 48;
+}
+
 double we_metrics_cosine(const float *a, const float *b, int n)
 {
     double ab = 0, aa = 0, bb = 0;

@@ -25,6 +25,8 @@ we_status we_metrics_nme(double *out, const float *a, const float *b, const floa
 
 /* The non-mouth subset: points 0..47 (jaw, brows, nose, eyes). */
 void we_metrics_nonmouth(unsigned char use[68]);
+/* The points an expression moves most: brows 17..26 and mouth 48..67. */
+void we_metrics_expr_points(unsigned char use[68]);
 
 /* Mean gradient across the edge of a blend mask (H x W, values in 0..1):
  * at every point of the mask's 0.5 contour (where it crosses 0.5 between

@@ -285,6 +285,20 @@ float we_fexpr_xent(const float *logits, int k, float scale, float *dlogits)
     return (float)(mx + log(se) - logits[k]);
 }
 
+void we_fexpr_va_named(float *va, const float *p, const char *const *names, int n)
+{
+    double v = 0, a = 0, tot = 0;
+    for (int k = 0; k < n; k++) {
+        int e = we_emotion_id(names[k]);
+        if (e < 0 || e >= WE_FEXPR_NCLASS) continue;
+        v += (double)p[k] * we_fexpr_va_table[e][0];
+        a += (double)p[k] * we_fexpr_va_table[e][1];
+        tot += p[k];
+    }
+    va[0] = tot > 0 ? (float)(v / tot) : 0.0f;
+    va[1] = tot > 0 ? (float)(a / tot) : 0.0f;
+}
+
 void we_fexpr_va(float *va, const float *logits)
 {
     float p[WE_FEXPR_NCLASS];

@@ -116,6 +116,13 @@ float we_fexpr_xent(const float *logits, int k, float scale, float *dlogits);
 /* va[2] = (valence, arousal) = sum_k p_k table[k] of logits[8]. */
 void we_fexpr_va(float *va, const float *logits);
 
+/* The same read-out for another classifier's probabilities p[n] over the
+ * classes names[n] (emotion names, e.g. face-api's we_fa_expr_vocab): sum
+ * of p_k table[class k] over the names the vocabulary knows, divided by
+ * their total probability (0, 0 if none). How a judge's probabilities
+ * become a judged valence/arousal (femo's expr.valence, expr.arousal). */
+void we_fexpr_va_named(float *va, const float *p, const char *const *names, int n);
+
 /* Squared error ||va(logits) - target||^2 of one face; dlogits[8] (may be
  * NULL) += scale * d/dlogits (through the softmax). */
 float we_fexpr_va_loss(const float *logits, const float *target, float scale, float *dlogits);

@@ -36,8 +36,9 @@ we_status we_lmtarget_apply(const we_lmtarget *t, float *lm, int S, int src, int
 {
     if (src < 0 || src >= WE_EMOTION_COUNT || dst < 0 || dst >= WE_EMOTION_COUNT)
         return we_err_set(WE_EUSAGE, "emotion out of range (%d -> %d)", src, dst);
-    if (!t->count[src] || !t->count[dst])
-        return we_err_set(WE_EUSAGE, "the estimate has no %s faces", we_emotion_name(t->count[src] ? dst : src));
+    if (!t->count[dst]) return we_err_set(WE_EUSAGE, "the estimate has no %s faces", we_emotion_name(dst));
+    if (!t->count[src]) src = 0; /* an unknown source is taken as neutral, like an unlabelled face */
+    if (!t->count[src]) return we_err_set(WE_EUSAGE, "the estimate has no neutral faces");
     for (int i = 0; i < 2 * WE_FACE_NPTS; i++) lm[i] += (float)S * intensity * (t->mean[dst][i] - t->mean[src][i]);
     return WE_OK;
 }

@@ -41,8 +41,9 @@ we_status we_lmtarget_finish(we_lmtarget *t);
 
 /* Move lm [68 x 2] of an S px crop from emotion src to dst (0..7) by
  * intensity (0 = unchanged, 1 = the mean displacement): lm += S *
- * intensity * (mean[dst] - mean[src]). WE_EUSAGE for an emotion the
- * estimate has no faces of (the message names it). */
+ * intensity * (mean[dst] - mean[src]). A source emotion the estimate has
+ * no faces of counts as neutral (as a face without a label does);
+ * WE_EUSAGE for a target it has no faces of (the message names it). */
 we_status we_lmtarget_apply(const we_lmtarget *t, float *lm, int S, int src, int dst, float intensity);
 
 /* Save the means and counts (tensors lmtarget.mean [8, 68, 2] f32 and

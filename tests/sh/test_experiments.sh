@@ -1,8 +1,9 @@
 # tests/sh/test_experiments.sh - pipelines/experiments.mk end to end on a
-# tiny grid: two rows (base, pixel) of a 16 px model trained 3 steps on a
-# generated set (the faces of a face-api demo photo, labelled), two guidance points,
-# then the table, plots and sheets; a second make does nothing, a killed
-# run resumes. Nothing from ../shared is read.
+# tiny grid: four rows (base, pixel, Expr+VA, Expr+VA+Landmarks) of a 16 px
+# model trained 3 steps on a generated set (the faces of a face-api demo
+# photo, labelled), two guidance points, then the table, plots, sheets and
+# the valence/arousal sweep; a second make does nothing, a killed run
+# resumes. Nothing from ../shared is read.
 . tests/sh/lib.sh
 photo=third_party/face-api/demo/sample1.jpg
 [ -f "$photo" ] || { echo "skip: needs $photo (sh scripts/setup.sh)"; summary; exit; }
@@ -19,7 +20,7 @@ done
 exp() {
     make -s -f pipelines/experiments.mk DATA="$T/data" SETS=a WORK="$T/w" EXP="$T/exp" OUT="$T/out" S=16 NF=8 MULT=1,2 \
         ATTN=1 NUM_RES=1 BATCH=4 SAVE_EVERY=2 EVAL_N=2 REF_N=4 SHEET_N=1 GEN_N=2 GEN_STEPS=2 EDIT_STEPS=2 \
-        EMOTIONS="sad happy" G_LOW_LIST="1 2" G_HIGH_LIST=2 ROWS="base pixel" TEST_PCT=40 "$@"
+        EMOTIONS="sad happy" G_LOW_LIST="1 2" G_HIGH_LIST=2 ROWS="base pixel va valm" VA_LIST="-0.8 0.8" TEST_PCT=40 "$@"
 }
 # a run killed after its checkpoint at step 2: the checkpoint stays, no done
 ok "train the pixel row to step 2" exp STEPS=2 train ROWS=pixel
@@ -30,21 +31,30 @@ grep -q "exp_train: resuming $T/exp/pixel/run.safetensors" "$T/.err"; _report $?
 . pipelines/ckpt_meta.sh
 is "... to step 3" "$(ckpt_meta "$T/exp/pixel/run.safetensors" train.step)" 3
 is "pixel row's wavelet is lazy" "$(ckpt_meta "$T/exp/pixel/run.safetensors" wavelet)" lazy
-grep -q "Expr+VA: missing: needs valence/arousal labels" "$T/.err"; _report $? "missing condition rows say why"
-is "table.csv: header + 6 rows of base/pixel + 3 missing" "$(wc -l < "$T/out/table.csv" | tr -d ' ')" 10
+is "table.csv: header + 5 rows of base/pixel + va, valm (lm is not in ROWS)" "$(wc -l < "$T/out/table.csv" | tr -d ' ')" 9
+
+is "the Expr+VA row was trained with valence/arousal" "$(ckpt_meta "$T/exp/va/run.safetensors" conditions | grep -c va)" 1
+is "... the Expr+VA+Landmarks row with heatmaps too" "$(ckpt_meta "$T/exp/valm/run.safetensors" conditions | tr -d ' ')" \
+   "$(ckpt_meta "$T/exp/valm/run.safetensors" conditions | tr -d ' ' | grep heat | grep va)"
+tsinfo "$T/exp/va/eval/sad.wes" | grep -q "valence=-0.725"; _report $? "Expr+VA edits ask for the target's valence (sad: -0.725)"
+tsinfo "$T/exp/valm/eval/happy.wes" | grep -q "^[^ ]* target_heatmap"; _report $? "Expr+Landmarks edits carry target heatmaps"
+tsinfo "$T/exp/base/eval/happy.wes" | grep -q "^[^ ]* target_landmarks .*lmtarget=happy"; _report $? "every edit has its target landmarks"
+is "va-sweep.csv: header + 2 valence + 2 arousal" "$(wc -l < "$T/out/va-sweep.csv" | tr -d ' ')" 5
+grep -q "^valence sweep: r = -\{0,1\}[0-9.]* over 4 edits" "$T/out/va-sweep.txt"; _report $? "va-sweep.txt: the valence correlation"
+is "sheet-valence.png is a PNG" "$(head -c 4 "$T/out/sheet-valence.png" | tail -c 3)" PNG
 p1=$(awk -F, '$2 == "base" { print $4; exit }' "$T/out/table.csv")
 p2=$(awk -F, '$2 == "pixel" { print $4; exit }' "$T/out/table.csv")
 [ -n "$p1" ] && [ "$p1" -gt 0 ]; _report $? "parameter count in the table ($p1)"
 is "pixel and wavelet rows: the same parameter count" "$p2" "$p1"
 # every trained row has every metric: n acc csim psnr ssim nme edit_ms fid kid
 is "no empty metric in a trained row" \
-   "$(awk -F, 'NR > 1 && $2 != "-" { for (i = 4; i <= 15; i++) if ($i == "") print $2, i }' "$T/out/table.csv")" ""
+   "$(awk -F, 'NR > 1 && $2 != "-" { for (i = 4; i <= 17; i++) if ($i == "") print $2, i }' "$T/out/table.csv")" ""
 awk -F, 'NR > 1 && $2 != "-" && !($8 >= 0 && $8 <= 1 && $9 >= -1 && $9 <= 1 && $11 <= 1 && $13 > 0 && $5 >= 0) { bad = 1 }
     END { exit bad }' "$T/out/table.csv"; _report $? "metrics in range (acc, csim, ssim), times positive"
 is "guidance.csv: 2 grid points, the diagonal marked shared" "$(cut -d, -f1-3 "$T/out/guidance.csv" | tr '\n' ' ')" \
    "g_low,g_high,shared 1,2,no 2,2,yes "
-grep -q "^| conditions | Expr+Landmarks | missing: " "$T/out/table.md"; _report $? "table.md has the missing row"
-for f in loss-architecture tradeoff-architecture guidance sheet-architecture; do
+grep -q "^| conditions | Expr+VA+Landmarks | [0-9]" "$T/out/table.md"; _report $? "table.md has the conditions rows"
+for f in loss-architecture tradeoff-architecture guidance sheet-architecture sheet-conditions; do
     is "$f.png is a PNG" "$(head -c 4 "$T/out/$f.png" | tail -c 3)" PNG
 done
 # sheet: 1 face x (source + 2 rows) of 128 px tiles, 2 px gaps and borders

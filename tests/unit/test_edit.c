@@ -113,7 +113,7 @@ int main(int argc, char **argv)
         p.steps = 10;
         memcpy(a, x0, n * sizeof(float));
         we_rng_seed(&r, 1);
-        CHECK(we_model_edit_batch(&em, &p, a, NULL, src, 2, NULL, NULL, 2, &r) == WE_OK, "edit 2 items to sad");
+        CHECK(we_model_edit_batch(&em, &p, a, NULL, src, 2, NULL, NULL, NULL, 2, &r) == WE_OK, "edit 2 items to sad");
         int finite = 1;
         for (size_t i = 0; i < n; i++) finite &= isfinite(a[i]) != 0;
         CHECK(finite, "edited coefficients are finite");
@@ -122,31 +122,31 @@ int main(int argc, char **argv)
         CHECK(d0 > 1e-4, "the edit changes the coefficients");
         memcpy(b, x0, n * sizeof(float));
         we_rng_seed(&r, 1);
-        we_model_edit_batch(&em, &p, b, NULL, src, 2, NULL, NULL, 2, &r);
+        we_model_edit_batch(&em, &p, b, NULL, src, 2, NULL, NULL, NULL, 2, &r);
         CHECK(maxdiff(a, b, n) == 0, "deterministic (eta 0): same output twice");
         /* the tick hook: counts every network call, and stops the edit */
         tick_seen = 0, tick_stop = 0;
         em.tick = count_tick;
         memcpy(b, x0, n * sizeof(float));
         float *rc = malloc(n * sizeof(float));
-        CHECK(we_model_edit_batch(&em, &p, b, rc, src, 2, NULL, NULL, 2, &r) == WE_OK, "edit with a tick hook");
+        CHECK(we_model_edit_batch(&em, &p, b, rc, src, 2, NULL, NULL, NULL, 2, &r) == WE_OK, "edit with a tick hook");
         CHECK(tick_seen == we_model_edit_calls(&p, 1) && tick_seen == 10 * (1 + 2 + 1),
               "tick counts the edit's network calls (inversion + guided reverse + reconstruction)");
         CHECK(maxdiff(a, b, n) == 0, "the tick hook does not change the edit");
         tick_seen = 0, tick_stop = 5;
         memcpy(b, x0, n * sizeof(float));
-        CHECK(we_model_edit_batch(&em, &p, b, NULL, src, 2, NULL, NULL, 2, &r) == WE_ELIMIT && tick_seen == 5,
+        CHECK(we_model_edit_batch(&em, &p, b, NULL, src, 2, NULL, NULL, NULL, 2, &r) == WE_ELIMIT && tick_seen == 5,
               "a tick's error stops the edit at once and is returned");
         em.tick = NULL;
         free(rc);
         memcpy(b, x0, n * sizeof(float));
-        we_model_edit_batch(&em, &p, b, NULL, src, 1, NULL, NULL, 2, &r);
+        we_model_edit_batch(&em, &p, b, NULL, src, 1, NULL, NULL, NULL, 2, &r);
         double dt = maxdiff(a, b, n);
         printf("     max |sad - happy| = %.4g\n", dt);
         CHECK(dt > 1e-5, "the target emotion changes the result");
         /* one item alone gives the same as in a batch of two */
         memcpy(b, x0, n * sizeof(float));
-        we_model_edit_batch(&em, &p, b, NULL, src, 2, NULL, NULL, 1, &r);
+        we_model_edit_batch(&em, &p, b, NULL, src, 2, NULL, NULL, NULL, 1, &r);
         CHECK(maxdiff(a, b, em.per) < 1e-4, "batch of 1 equals the first item of a batch of 2");
         /* eta > 0: the seed decides */
         p.eta = 1.0;
@@ -154,24 +154,24 @@ int main(int argc, char **argv)
         memcpy(c1, x0, n * sizeof(float));
         memcpy(c2, x0, n * sizeof(float));
         we_rng_seed(&r, 5);
-        we_model_edit_batch(&em, &p, c1, NULL, src, 2, NULL, NULL, 2, &r);
+        we_model_edit_batch(&em, &p, c1, NULL, src, 2, NULL, NULL, NULL, 2, &r);
         we_rng_seed(&r, 5);
-        we_model_edit_batch(&em, &p, c2, NULL, src, 2, NULL, NULL, 2, &r);
+        we_model_edit_batch(&em, &p, c2, NULL, src, 2, NULL, NULL, NULL, 2, &r);
         CHECK(maxdiff(c1, c2, n) == 0, "eta 1: same seed, same output");
         memcpy(c2, x0, n * sizeof(float));
         we_rng_seed(&r, 6);
-        we_model_edit_batch(&em, &p, c2, NULL, src, 2, NULL, NULL, 2, &r);
+        we_model_edit_batch(&em, &p, c2, NULL, src, 2, NULL, NULL, NULL, 2, &r);
         CHECK(maxdiff(c1, c2, n) > 1e-5, "eta 1: another seed, another output");
         /* faithfulness keeps the coarse LL closer to the source */
         we_edit_params_init(&p);
         p.steps = 10;
         p.g_low = p.g_high = 8;
         memcpy(c1, x0, n * sizeof(float));
-        we_model_edit_batch(&em, &p, c1, NULL, src, 2, NULL, NULL, 2, &r);
+        we_model_edit_batch(&em, &p, c1, NULL, src, 2, NULL, NULL, NULL, 2, &r);
         p.faith = 1.0;
         p.faith_levels = 3; /* 8x8 blocks = the mean of each LL channel */
         memcpy(c2, x0, n * sizeof(float));
-        we_model_edit_batch(&em, &p, c2, NULL, src, 2, NULL, NULL, 2, &r);
+        we_model_edit_batch(&em, &p, c2, NULL, src, 2, NULL, NULL, NULL, 2, &r);
         double m0 = 0, m1 = 0, ms = 0;
         for (size_t i = 0; i < hw; i++) m0 += c1[i], m1 += c2[i], ms += x0[i];
         printf("     LL mean: source %.4f, edit %.4f, edit with faithfulness %.4f\n", ms / hw, m0 / hw, m1 / hw);
@@ -183,15 +183,15 @@ int main(int argc, char **argv)
         p.per_cond = 1;
         p.cond_scales[0] = 3;
         memcpy(c1, x0, n * sizeof(float));
-        CHECK(we_model_edit_batch(&em, &p, c1, NULL, src, 3, NULL, NULL, 2, &r) == WE_OK, "per-condition guidance edit");
+        CHECK(we_model_edit_batch(&em, &p, c1, NULL, src, 3, NULL, NULL, NULL, 2, &r) == WE_OK, "per-condition guidance edit");
         /* valence/arousal on a model without them */
         float va[2] = {0.5f, 0.5f};
         memcpy(c1, x0, n * sizeof(float));
         we_edit_params_init(&p);
         p.steps = 5;
-        CHECK(we_model_edit_batch(&em, &p, c1, NULL, src, 1, va, NULL, 2, &r) == WE_EUSAGE && strstr(we_err_detail(), "valence"),
+        CHECK(we_model_edit_batch(&em, &p, c1, NULL, src, 1, va, NULL, NULL, 2, &r) == WE_EUSAGE && strstr(we_err_detail(), "valence"),
               "-V/-A refused for a model trained without them");
-        CHECK(we_model_edit_batch(&em, &p, c1, NULL, src, 1, NULL, NULL, 3, &r) == WE_EUSAGE, "batch above maxN refused");
+        CHECK(we_model_edit_batch(&em, &p, c1, NULL, src, 1, NULL, NULL, NULL, 3, &r) == WE_EUSAGE, "batch above maxN refused");
         free(c1); free(c2); free(x0); free(a); free(b);
         we_model_free(&em);
     }
@@ -209,8 +209,20 @@ int main(int argc, char **argv)
         we_rng_seed(&r, 1);
         we_edit_params_init(&p);
         p.steps = 5;
-        CHECK(we_model_edit_batch(&em, &p, x, NULL, src, WE_UNET_NULL_LABEL, va, ht, 1, &r) == WE_OK,
+        CHECK(we_model_edit_batch(&em, &p, x, NULL, src, WE_UNET_NULL_LABEL, va, ht, NULL, 1, &r) == WE_OK,
               "edit with valence/arousal and heatmaps only");
+        /* target heatmaps: the inversion runs under heat_src, the reverse
+         * pass under heat; heat_src = heat is the single-heatmap edit */
+        float *x1 = malloc(em.per * sizeof(float)), *x2 = malloc(em.per * sizeof(float));
+        float *x3 = malloc(em.per * sizeof(float)), *hs = calloc(2 * hw, sizeof(float));
+        for (size_t i = 0; i < hw; i++) hs[hw + i] = 1.0f;
+        fill(x1, em.per, 11), fill(x2, em.per, 11), fill(x3, em.per, 11);
+        we_model_edit_batch(&em, &p, x1, NULL, src, 1, NULL, ht, NULL, 1, &r);
+        we_model_edit_batch(&em, &p, x2, NULL, src, 1, NULL, ht, ht, 1, &r);
+        we_model_edit_batch(&em, &p, x3, NULL, src, 1, NULL, ht, hs, 1, &r);
+        CHECK(memcmp(x1, x2, em.per * sizeof(float)) == 0, "heat_src = heat: the same edit as heat_src NULL");
+        CHECK(memcmp(x1, x3, em.per * sizeof(float)) != 0, "another source heatmap changes the inversion");
+        free(x1); free(x2); free(x3); free(hs);
         free(x); free(ht);
         we_model_free(&em);
     }

@@ -215,6 +215,14 @@ static void test_losses(void)
     CHECK_CLOSE(va[1], (6.05 - 5) / 4, 1e-5, "happy face: arousal of the table");
     for (int k = 0; k < WE_FEXPR_NCLASS; k++)
         CHECK(fabs(we_fexpr_va_table[k][0]) <= 1 && fabs(we_fexpr_va_table[k][1]) <= 1, "table inside [-1,1]^2");
+    /* a judge's probabilities over its own vocabulary (face-api's order) */
+    static const char *const nm[4] = {"neutral", "happy", "sad", "unknown"};
+    float pj[4] = {0.2f, 0.5f, 0.1f, 0.2f}, vj[2];
+    we_fexpr_va_named(vj, pj, nm, 4);
+    CHECK_CLOSE(vj[0], (0.2 * we_fexpr_va_table[0][0] + 0.5 * we_fexpr_va_table[1][0] + 0.1 * we_fexpr_va_table[2][0]) / 0.8,
+                1e-6, "named read-out: valence over the known classes, renormalised");
+    CHECK_CLOSE(vj[1], (0.2 * we_fexpr_va_table[0][1] + 0.5 * we_fexpr_va_table[1][1] + 0.1 * we_fexpr_va_table[2][1]) / 0.8,
+                1e-6, "named read-out: arousal");
     CHECK(we_fexpr_va_table[WE_EMO_SAD][0] < 0 && we_fexpr_va_table[WE_EMO_ANGER][1] > we_fexpr_va_table[WE_EMO_SAD][1],
           "sad is negative, anger more aroused than sad");
 }

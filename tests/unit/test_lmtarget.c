@@ -42,7 +42,11 @@ int main(void)
     CHECK_CLOSE(lm[2 * 30] - base[2 * 30] * 256, 0, 1e-3, "the nose stays");
     CHECK(we_lmtarget_apply(&t, lm, 256, 1, 0, 0.5f) == WE_OK, "half way back");
     CHECK_CLOSE(lm[2 * 48] - base[2 * 48] * 256, -3.84, 1e-3, "intensity scales the move");
-    CHECK(we_lmtarget_apply(&t, lm, 256, 0, 6, 1.0f) == WE_EUSAGE, "an emotion without faces is refused");
+    CHECK(we_lmtarget_apply(&t, lm, 256, 0, 6, 1.0f) == WE_EUSAGE, "a target emotion without faces is refused");
+    float l2[2 * WE_FACE_NPTS], l3[2 * WE_FACE_NPTS];
+    memcpy(l2, lm, sizeof l2), memcpy(l3, lm, sizeof l3);
+    CHECK(we_lmtarget_apply(&t, l2, 256, 6, 1, 1.0f) == WE_OK && we_lmtarget_apply(&t, l3, 256, 0, 1, 1.0f) == WE_OK &&
+              !memcmp(l2, l3, sizeof l2), "a source emotion without faces moves as neutral does");
     lm[3] = NAN;
     CHECK(we_lmtarget_add(&t, lm, 64, 1) == WE_EDATA, "NaN landmark refused");
     CHECK(we_lmtarget_add(&t, base, 64, 9) == WE_EDATA, "emotion out of range refused");
