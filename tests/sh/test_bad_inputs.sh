@@ -167,6 +167,11 @@ table <<'EOF'
 65 - -   | lmheat: NaN landmarks (python-input)           | lmheat < nan_landmarks_bare.wes
 65 - -   | lmheat: garbage                                | lmheat < garbage.bin
 65 - -   | lmtarget: garbage                              | lmtarget -o lmt.st < garbage.bin
+65 - -   | lmnme: garbage                                 | lmnme < garbage.bin
+65 - -   | lmnme: NaN landmarks (python-input)            | lmnme -b landmarks < nan_landmarks_bare.wes
+65 - -   | lmnme: no item with both frames (python-input) | lmnme < nan_image.wes
+64 2 -   | lmnme: bad frame name                          | lmnme -a Bad < garbage.bin
+66 - -   | lmnme: missing file                            | lmnme no_such.wes
 65 - 700 | wdenoise: NaN in a wavelet frame (python-input) | wdenoise -e happy < nan_wavelet.wes
 65 - 700 | wdenoise: model with a NaN weight (python-input) | wdenoise -m nanw.st -e happy < face_wavelet.wes
 65 - 700 | wdenoise: model wavelet=nope (python-input)    | wdenoise -m nope.st -e happy < face_wavelet.wes
