@@ -40,6 +40,10 @@ MULT        ?= 1,2,2,2
 ATTN        ?= 2
 NUM_RES     ?= 1
 HEATMAPS    ?= 0
+# VA=1: condition on valence/arousal too: the stream goes through feclass
+# --va (our classifier's probabilities times the circumplex table of
+# Warriner et al. 2013; `wdenoise -V/-A` then works with the model)
+VA          ?= 0
 STEPS       ?= 12000
 BATCH       ?= 16
 LR          ?= 4e-4
@@ -70,7 +74,7 @@ EXPORT_FLAGS ?= --edit-guidance 2
 DETAIL      ?= $(wildcard data/detail/detail.safetensors)
 
 SELF := $(lastword $(MAKEFILE_LIST))
-TOOLS := facealign lmheat dwt wtrain
+TOOLS := facealign lmheat dwt wtrain $(if $(filter 1,$(VA)),feclass)
 comma := ,
 WTRAIN_NEW := --nf $(NF) --mult $(MULT) --attn $(ATTN) --num-res $(NUM_RES) -w $(WAVELET) $(if $(filter 1,$(HEATMAPS)),--heatmaps)
 
@@ -101,7 +105,7 @@ train: datasets
 	@if [ -f $(CKPT) ]; then args="--resume"; echo "train.mk: resuming $(CKPT)"; \
 	   [ -f $(CKPT).init ] && args="--resume --allow-change"; \
 	 else args="$(WTRAIN_NEW)"; echo "train.mk: new run $(CKPT) (S $(S), C $(C), nf $(NF), $(WAVELET))"; fi; \
-	 cat $(foreach s,$(SETS),$(WORK)/$(s)/train-*.wes) \
+	 cat $(foreach s,$(SETS),$(WORK)/$(s)/train-*.wes) $(if $(filter 1,$(VA)),| $(BIN)/feclass --va -T 1) \
 	   | timeout -s INT -k 120 $(RUN_SECONDS) $(BIN)/wtrain -m $(CKPT) $$args -n $(STEPS) -b $(BATCH) \
 	       --lr $(LR) --ema $(EMA) -S $(SEED) $(AUX) --save-every $(SAVE_EVERY) --csv $(WORK)/loss.csv --log-every 100 -T $(THREADS) -d $(DEVICE); \
 	 rc=$$?; [ $$rc -eq 0 ] || [ $$rc -eq 124 ] || [ $$rc -eq 130 ] && rm -f $(CKPT).init; \
