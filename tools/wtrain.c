@@ -65,19 +65,13 @@ static void usage(void)
            "      --clip=F          gradient clipping by global norm, 0 = off (default 1)\n"
            "      --ema=F           EMA decay of the weights (default 0.999)\n"
            "      --p-drop=F        per-condition dropout to NULL (default 0.15)\n"
-           "      --p-all=F         all-conditions dropout (default 0.1)\n"
-           "      --lambda-wav=F    weight of L_wav, subband-weighted L1 x0_hat - x0 (default 0)\n"
-           "      --wav-weights=LOW,HIGH  L_wav weights of LL and LH/HL/HH (default 0.1,1)\n"
-           "      --lambda-expr=F   weight of L_expr, our classifier's cross-entropy on IWT(x0_hat)\n"
-           "                        (default 0; models/fexpr.safetensors or $WE_FEXPR, an\n"
-           "                        orthogonal wavelet; face-api's net only judges)\n"
-           "      --lambda-va=F     weight of L_VA, the classifier's valence/arousal squared error\n"
-           "                        on IWT(x0_hat) against the item's (default 0)\n"
-           "      --aux-tmax=N      auxiliary terms only for timesteps t < N (default 400)\n"
-           "  -S, --seed=N          seed of everything (default 1)\n"
+           "      --p-all=F         all-conditions dropout (default 0.1)\n");
+    fputs(we_train_aux_usage, stdout);
+    printf("  -S, --seed=N          seed of everything (default 1)\n"
            "      --save-every=N    checkpoint period in steps (default 500)\n"
            "      --csv=FILE        append step,loss,grad_norm,lr,seconds lines to FILE\n"
-           "                        (plus l_wav,l_expr when an auxiliary term is on, l_va); a\n"
+           "                        (plus l_wav,l_expr when an auxiliary term is on, l_va,\n"
+           "                        l_lm,l_id,l_bg); a\n"
            "                        resume drops the rows of steps past CKPT's\n"
            "      --log-every=N     loss line on stderr every N steps (default 1)\n"
            "  -e, --labels=CSV      take `emotion` from CSV (image,emotion) by file name of\n"
@@ -114,7 +108,7 @@ int main(int argc, char **argv)
     o.nf = 64, o.num_res = 2, o.mult = "1,2,2,2", o.attn = "2";
     o.schedule = "linear", o.region = "all", o.wavelet = "haar";
     we_train_params_init(&o.hp);
-    enum { O_LR = 256, O_WD, O_CLIP, O_EMA, O_PD, O_PA, O_SAVE, O_CSV, O_LOG, O_NF, O_MULT, O_NR, O_ATTN, O_SCHED, O_REG, O_HEAT, O_EXPORT, O_F16, O_EDITG, O_DETAIL, O_LW, O_WW, O_LE, O_TM, O_FORCE, O_ALLOW, O_LV };
+    enum { O_LR = 256, O_WD, O_CLIP, O_EMA, O_PD, O_PA, O_SAVE, O_CSV, O_LOG, O_NF, O_MULT, O_NR, O_ATTN, O_SCHED, O_REG, O_HEAT, O_EXPORT, O_F16, O_EDITG, O_DETAIL, O_FORCE, O_ALLOW, O_AUX };
     static const struct option lo[] = {
         {"model", 1, 0, 'm'}, {"resume", 0, 0, 'r'}, {"steps", 1, 0, 'n'}, {"batch", 1, 0, 'b'},
         {"lr", 1, 0, O_LR}, {"weight-decay", 1, 0, O_WD}, {"clip", 1, 0, O_CLIP}, {"ema", 1, 0, O_EMA},
@@ -123,10 +117,12 @@ int main(int argc, char **argv)
         {"device", 1, 0, 'd'}, {"nf", 1, 0, O_NF}, {"mult", 1, 0, O_MULT}, {"num-res", 1, 0, O_NR},
         {"attn", 1, 0, O_ATTN}, {"schedule", 1, 0, O_SCHED}, {"region", 1, 0, O_REG},
         {"wavelet", 1, 0, 'w'}, {"heatmaps", 0, 0, O_HEAT}, {"export", 1, 0, O_EXPORT}, {"f16", 0, 0, O_F16}, {"edit-guidance", 1, 0, O_EDITG},
-        {"detail", 1, 0, O_DETAIL}, {"lambda-wav", 1, 0, O_LW}, {"wav-weights", 1, 0, O_WW}, {"lambda-expr", 1, 0, O_LE}, {"lambda-va", 1, 0, O_LV}, {"aux-tmax", 1, 0, O_TM},
+        {"detail", 1, 0, O_DETAIL}, {"lambda-wav", 1, 0, O_AUX}, {"wav-weights", 1, 0, O_AUX}, {"lambda-expr", 1, 0, O_AUX},
+        {"lambda-va", 1, 0, O_AUX}, {"lambda-lm", 1, 0, O_AUX}, {"lambda-id", 1, 0, O_AUX}, {"lambda-bg", 1, 0, O_AUX},
+        {"aux-tmax", 1, 0, O_AUX}, {"aux-items", 1, 0, O_AUX},
         {"force", 0, 0, O_FORCE}, {"allow-change", 0, 0, O_ALLOW}, {"help", 0, 0, 'h'}, {0, 0, 0, 0}};
-    int c;
-    while ((c = getopt_long(argc, argv, "m:rn:b:S:e:T:d:w:h", lo, NULL)) != -1) {
+    int c, li = 0;
+    while ((c = getopt_long(argc, argv, "m:rn:b:S:e:T:d:w:h", lo, &li)) != -1) {
         switch (c) {
         case 'm': o.model = optarg; break;
         case 'r': o.resume = 1; break;
@@ -159,16 +155,9 @@ int main(int argc, char **argv)
         case O_F16: o.f16 = 1; break;
         case O_DETAIL: o.detail = optarg; break;
         case O_EDITG: o.edit_guidance = we_cli_parse_double("--edit-guidance", optarg, 1e-3, 100); break;
-        case O_LW: o.hp.lambda_wav = (float)we_cli_parse_double("--lambda-wav", optarg, 0, 1e6); o.given |= WE_AUX_LAMBDA_WAV; break;
-        case O_LE: o.hp.lambda_expr = (float)we_cli_parse_double("--lambda-expr", optarg, 0, 1e6); o.given |= WE_AUX_LAMBDA_EXPR; break;
-        case O_LV: o.hp.lambda_va = (float)we_cli_parse_double("--lambda-va", optarg, 0, 1e6); o.given |= WE_AUX_LAMBDA_VA; break;
-        case O_TM: o.hp.aux_tmax = (int)we_cli_parse_long("--aux-tmax", optarg, 0, 1000000); o.given |= WE_AUX_TMAX; break;
-        case O_WW: {
-            double wlo, whi;
-            we_cli_parse_pair("--wav-weights", optarg, "LOW,HIGH, e.g. 0.1,1", 0, 1e6, &wlo, &whi);
-            o.hp.wav_w_low = (float)wlo, o.hp.wav_w_high = (float)whi, o.given |= WE_AUX_WAV_WEIGHTS;
+        case O_AUX:
+            if (we_train_aux_option(lo[li].name, optarg, &o.hp, &o.given)) we_cli_usage_error("%s", we_err_detail());
             break;
-        }
         case 'h': usage(); return 0;
         default: we_cli_usage_error("unknown option");
         }
@@ -176,7 +165,7 @@ int main(int argc, char **argv)
     if (!o.model) we_cli_usage_error("--model CKPT is required");
     if ((o.f16 || o.edit_guidance > 0 || o.detail) && !o.export_to)
         we_cli_usage_error("--f16, --edit-guidance and --detail only apply to --export");
-    if (o.export_to && (o.given & (15 | WE_AUX_LAMBDA_VA))) we_cli_usage_error("--export does not train (no auxiliary loss options)");
+    if (o.export_to && (o.given & WE_AUX_BITS)) we_cli_usage_error("--export does not train (no auxiliary loss options)");
     if (o.export_to) {
         if (optind < argc || o.resume) we_cli_usage_error("--export reads only CKPT (no stream, no --resume)");
         we_status s = we_model_export(o.model, o.export_to, o.f16, (float)o.edit_guidance, o.detail);
@@ -242,8 +231,7 @@ int main(int argc, char **argv)
     if (s) we_cli_die_status(s, s == WE_EDEVICE ? "--device cuda" : o.model);
     we_train *tr = md.train;
     tr->comm = &comm;
-    /* bit 0: the auxiliary columns l_wav, l_expr; bit 1: l_va */
-    int aux_on = (tr->hp.lambda_wav > 0 || tr->hp.lambda_expr > 0 || tr->hp.lambda_va > 0) | (tr->hp.lambda_va > 0) << 1;
+    int aux_on = we_train_aux_on(&tr->hp); /* the CSV's auxiliary columns */
     if (lead && comm.size > 1)
         fprintf(stderr, "%s: %d processes (%s), %d shards, this one holds %d items\n", we_cli_prog(), comm.size,
                 comm.transport, sh.nshards, ds.n);
@@ -271,7 +259,7 @@ int main(int argc, char **argv)
         double el = we_now() - t0;
         if (csv) we_train_log_step(csv, tr, loss, gn, el, aux_on);
         if (o.log_every && tr->step % o.log_every == 0 && !pg.enabled && lead) {
-            char ax[96];
+            char ax[160];
             we_train_log_aux(ax, sizeof ax, tr, aux_on);
             fprintf(stderr, "%s: step %ld loss %.5f%s grad_norm %.3f %.2f s/step\n", we_cli_prog(), tr->step, loss, ax,
                     gn, el / (double)(tr->step - start));

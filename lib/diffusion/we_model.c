@@ -585,8 +585,17 @@ we_status we_model_train_start(we_model *m, const we_unet_config *cfg, const we_
         if (given & WE_AUX_LAMBDA_EXPR) tr->hp.lambda_expr = hp->lambda_expr;
         if (given & WE_AUX_TMAX) tr->hp.aux_tmax = hp->aux_tmax;
         if (given & WE_AUX_LAMBDA_VA) tr->hp.lambda_va = hp->lambda_va;
+        if (given & WE_AUX_LAMBDA_LM) tr->hp.lambda_lm = hp->lambda_lm;
+        if (given & WE_AUX_LAMBDA_ID) tr->hp.lambda_id = hp->lambda_id;
+        if (given & WE_AUX_LAMBDA_BG) tr->hp.lambda_bg = hp->lambda_bg;
+        if (given & WE_AUX_ITEMS) tr->hp.aux_items = hp->aux_items;
         if ((s = we_train_aux_setup(tr))) return s;
     }
+    int any_lm = 0;
+    for (int i = 0; i < ds->n && !any_lm; i++) any_lm = ds->lm_known[i];
+    if ((tr->hp.lambda_lm > 0 || tr->hp.lambda_bg > 0) && ds->n && !any_lm)
+        return we_err_set(WE_EDATA, "L_lm and L_bg need items with a `landmarks` frame (facealign writes them); "
+                                    "this data has none");
     /* on the GPU after the resume: the restored state goes up with the model */
     if (dev == WE_DEV_CUDA && (s = we_train_use_cuda(tr))) return s;
     /* conditions the data carries, kept across resumed runs */
@@ -608,6 +617,8 @@ we_status we_model_train_step(we_model *m, const we_train_data *ds, int N, float
         m->tgt[b] = ds->label[i];
         m->vk[b] = ds->va_known[i];
         m->va[2 * b] = ds->va[2 * i], m->va[2 * b + 1] = ds->va[2 * i + 1];
+        tr->lm_known[b] = ds->lm && ds->lm_known[i];
+        if (tr->lm_known[b]) memcpy(tr->lm + (size_t)b * 136, ds->lm + (size_t)i * 136, sizeof(float) * 136);
     }
     return we_train_step(tr, m->x, m->tgt, m->va, m->vk, m->heat, N, loss, gnorm);
 }

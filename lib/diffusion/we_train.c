@@ -25,6 +25,8 @@ void we_train_params_init(we_train_params *p)
     p->lambda_expr = 0.0f;
     p->lambda_va = 0.0f;
     p->aux_tmax = 400;
+    p->lambda_lm = p->lambda_id = p->lambda_bg = 0.0f;
+    p->aux_items = 0;
 }
 
 void we_train_free(we_train *tr)
@@ -42,7 +44,10 @@ void we_train_free(we_train *tr)
     free(tr->heat);
     free(tr->xt);
     free(tr->deps);
+    free(tr->lm);
+    free(tr->lm_known);
     we_aux_free(&tr->aux);
+    we_aux_face_free(&tr->aux_face);
     memset(tr, 0, sizeof *tr);
 }
 
@@ -65,7 +70,9 @@ we_status we_train_init(we_train *tr, we_unet *m, const we_train_params *hp, uin
     tr->heat = m->cfg.K ? calloc(N * (size_t)m->heatsize, sizeof(float)) : NULL;
     tr->xt = malloc(N * (size_t)m->xsize * sizeof(float));
     tr->deps = malloc(N * (size_t)m->xsize * sizeof(float));
-    if (!tr->adam_m || !tr->adam_v || !tr->ema || !tr->noise || !tr->va || !tr->t || !tr->label ||
+    tr->lm = calloc(N * 136, sizeof(float));
+    tr->lm_known = calloc(N, sizeof(int32_t));
+    if (!tr->lm || !tr->lm_known || !tr->adam_m || !tr->adam_v || !tr->ema || !tr->noise || !tr->va || !tr->t || !tr->label ||
         !tr->va_null || (m->cfg.K && !tr->heat) || !tr->xt || !tr->deps) {
         we_train_free(tr);
         return we_err_set(WE_ENOMEM, "train: out of memory");
@@ -83,9 +90,22 @@ we_status we_train_aux_setup(we_train *tr)
 {
     const we_train_params *hp = &tr->hp;
     if (!(hp->lambda_wav >= 0) || !(hp->lambda_expr >= 0) || !(hp->lambda_va >= 0) || !(hp->wav_w_low >= 0) ||
-        !(hp->wav_w_high >= 0))
-        return we_err_set(WE_EUSAGE, "train: aux lambdas and weights must be >= 0");
+        !(hp->wav_w_high >= 0) || !(hp->lambda_lm >= 0) || !(hp->lambda_id >= 0) || !(hp->lambda_bg >= 0) ||
+        hp->aux_items < 0)
+        return we_err_set(WE_EUSAGE, "train: aux lambdas, weights and aux_items must be >= 0");
     if (hp->aux_tmax < 0) return we_err_set(WE_EUSAGE, "train: aux_tmax %d < 0", hp->aux_tmax);
+    /* the face terms: the nets they need, kept while enough are loaded */
+    unsigned nets = (hp->lambda_lm > 0 ? WE_AUX_FACE_LM : 0u) | (hp->lambda_id > 0 ? WE_AUX_FACE_ID : 0u);
+    int face = nets || hp->lambda_bg > 0;
+    if (!face || !tr->aux_face_ready || (nets & ~tr->aux_face_nets)) {
+        we_aux_face_free(&tr->aux_face);
+        tr->aux_face_ready = 0, tr->aux_face_nets = 0;
+        if (face) {
+            we_status s = we_aux_face_init(&tr->aux_face, &tr->m->cfg, nets, NULL);
+            if (s) return s;
+            tr->aux_face_ready = 1, tr->aux_face_nets = nets;
+        }
+    }
     int expr = hp->lambda_expr > 0 || hp->lambda_va > 0, want = hp->lambda_wav > 0 || expr;
     if (tr->aux_ready && want && expr <= tr->aux_expr) return WE_OK; /* already enough */
     we_aux_free(&tr->aux);
@@ -130,7 +150,7 @@ we_status we_train_step_part(we_train *tr, const float *x0, const int32_t *label
     if (N < 1 || N > m->maxN) return we_err_set(WE_EUSAGE, "train: batch %d not in 1..%d", N, m->maxN);
     const we_train_params *hp = &tr->hp;
     int multi = tr->comm && tr->comm->size > 1;
-    if (multi && (hp->lambda_wav > 0 || hp->lambda_expr > 0))
+    if (multi && we_train_aux_on(hp))
         return we_err_set(WE_EUSAGE, "train: the auxiliary losses need one process (not %d)", tr->comm->size);
     size_t hs = (size_t)m->heatsize, xs = (size_t)m->xsize;
     /* condition dropout: the draws happen in a fixed order per sample so a
@@ -204,6 +224,23 @@ we_status we_train_step_part(we_train *tr, const float *x0, const int32_t *label
         if (!isfinite(tr->l_wav) || !isfinite(tr->l_expr) || !isfinite(tr->l_va))
             return we_err_set(WE_EDATA, "train: auxiliary loss is not finite at step %ld", tr->step + 1);
     }
+    tr->l_lm = tr->l_id = tr->l_bg = 0;
+    if (N && (hp->lambda_lm > 0 || hp->lambda_id > 0 || hp->lambda_bg > 0)) {
+        we_aux_face *af = &tr->aux_face;
+        int tm = hp->aux_tmax, K = hp->aux_items;
+        if ((s = we_train_aux_setup(tr))) return s;
+        if (hp->lambda_lm > 0 && (s = we_aux_lm(af, &tr->sched, tr->xt, eps, tr->t, tr->lm, tr->lm_known, N, tm, K,
+                                                hp->lambda_lm, &tr->l_lm, NULL, tr->deps)))
+            return s;
+        if (hp->lambda_id > 0 && (s = we_aux_id(af, &tr->sched, tr->xt, eps, x0, tr->t, N, tm, K, hp->lambda_id,
+                                                &tr->l_id, NULL, tr->deps)))
+            return s;
+        if (hp->lambda_bg > 0 && (s = we_aux_bg(af, &tr->sched, tr->xt, eps, x0, tr->t, tr->lm, tr->lm_known, N, tm,
+                                                hp->lambda_bg, &tr->l_bg, NULL, tr->deps)))
+            return s;
+        if (!isfinite(tr->l_lm) || !isfinite(tr->l_id) || !isfinite(tr->l_bg))
+            return we_err_set(WE_EDATA, "train: auxiliary face loss is not finite at step %ld", tr->step + 1);
+    }
     we_adamw_params ap;
     we_adamw_params_init(&ap);
     ap.lr = hp->lr;
@@ -248,6 +285,10 @@ int we_train_settings(we_train_params *hp, we_train_run *run, unsigned given, we
         {"train.lambda_expr", "--lambda-expr", WE_RUNSET_FLOAT, &hp->lambda_expr, 0, !!(given & WE_AUX_LAMBDA_EXPR), 0},
         {"train.lambda_va", "--lambda-va", WE_RUNSET_FLOAT, &hp->lambda_va, 0, !!(given & WE_AUX_LAMBDA_VA), 0},
         {"train.aux_tmax", "--aux-tmax", WE_RUNSET_INT, &hp->aux_tmax, 0, !!(given & WE_AUX_TMAX), 0},
+        {"train.lambda_lm", "--lambda-lm", WE_RUNSET_FLOAT, &hp->lambda_lm, 0, !!(given & WE_AUX_LAMBDA_LM), 0},
+        {"train.lambda_id", "--lambda-id", WE_RUNSET_FLOAT, &hp->lambda_id, 0, !!(given & WE_AUX_LAMBDA_ID), 0},
+        {"train.lambda_bg", "--lambda-bg", WE_RUNSET_FLOAT, &hp->lambda_bg, 0, !!(given & WE_AUX_LAMBDA_BG), 0},
+        {"train.aux_items", "--aux-items", WE_RUNSET_INT, &hp->aux_items, 0, !!(given & WE_AUX_ITEMS), 0},
         {"train.batch", "--batch", WE_RUNSET_INT, &run->batch, 0, !!(given & WE_SET_BATCH), 0},
         {"train.seed", "--seed", WE_RUNSET_LONG, &run->seed, 0, !!(given & WE_SET_SEED), 0},
         /* FREE: the CPU sums do not depend on the thread count (OpenBLAS splits
@@ -319,9 +360,10 @@ we_status we_train_load(we_train *tr, const we_st_file *f)
     tr->has_va = we_st_meta_lists(f, "conditions", "va");
     /* auxiliary settings, so a resumed run continues with the same loss */
     static const char *const fk[] = {"train.lambda_wav", "train.wav_w_low", "train.wav_w_high", "train.lambda_expr",
-                                     "train.lambda_va"};
-    float *fv[] = {&tr->hp.lambda_wav, &tr->hp.wav_w_low, &tr->hp.wav_w_high, &tr->hp.lambda_expr, &tr->hp.lambda_va};
-    for (int i = 0; i < 5; i++) {
+                                     "train.lambda_va", "train.lambda_lm", "train.lambda_id", "train.lambda_bg"};
+    float *fv[] = {&tr->hp.lambda_wav, &tr->hp.wav_w_low, &tr->hp.wav_w_high, &tr->hp.lambda_expr, &tr->hp.lambda_va,
+                   &tr->hp.lambda_lm, &tr->hp.lambda_id, &tr->hp.lambda_bg};
+    for (int i = 0; i < 8; i++) {
         const char *v = we_st_meta(f, fk[i]);
         char *end;
         if (!v) continue;
@@ -329,12 +371,15 @@ we_status we_train_load(we_train *tr, const we_st_file *f)
         if (end == v || *end) return we_err_set(WE_EDATA, "checkpoint: bad %s '%s'", fk[i], v);
         *fv[i] = x;
     }
-    const char *tm = we_st_meta(f, "train.aux_tmax");
-    if (tm) {
+    static const char *const ik[] = {"train.aux_tmax", "train.aux_items"};
+    int *iv[] = {&tr->hp.aux_tmax, &tr->hp.aux_items};
+    for (int i = 0; i < 2; i++) {
+        const char *tm = we_st_meta(f, ik[i]);
         char *end;
+        if (!tm) continue;
         long x = strtol(tm, &end, 10);
-        if (end == tm || *end || x < 0 || x > 1000000) return we_err_set(WE_EDATA, "checkpoint: bad train.aux_tmax '%s'", tm);
-        tr->hp.aux_tmax = (int)x;
+        if (end == tm || *end || x < 0 || x > 1000000) return we_err_set(WE_EDATA, "checkpoint: bad %s '%s'", ik[i], tm);
+        *iv[i] = (int)x;
     }
     if ((s = we_train_cuda_upload(tr))) return s;
     return we_train_aux_setup(tr);
@@ -381,7 +426,8 @@ we_status we_train_log_open(FILE **out, const char *path, int resume, long step,
     if (probe) fclose(probe);
     if (!(*out = fopen(path, resume ? "a" : "w"))) return we_err_set(WE_EIO, "cannot open %s", path);
     if (!resume || !exists)
-        fprintf(*out, "step,loss,grad_norm,lr,seconds%s%s\n", aux_on & 1 ? ",l_wav,l_expr" : "", aux_on & 2 ? ",l_va" : "");
+        fprintf(*out, "step,loss,grad_norm,lr,seconds%s%s%s\n", aux_on & 1 ? ",l_wav,l_expr" : "", aux_on & 2 ? ",l_va" : "",
+                aux_on & 4 ? ",l_lm,l_id,l_bg" : "");
     return WE_OK;
 }
 
@@ -390,6 +436,7 @@ void we_train_log_step(FILE *csv, const we_train *tr, float loss, float gnorm, d
     fprintf(csv, "%ld,%.6f,%.4f,%.3g,%.2f", tr->step, loss, gnorm, tr->hp.lr, seconds);
     if (aux_on & 1) fprintf(csv, ",%.6f,%.6f", tr->l_wav, tr->l_expr);
     if (aux_on & 2) fprintf(csv, ",%.6f", tr->l_va);
+    if (aux_on & 4) fprintf(csv, ",%.6f,%.6f,%.6f", tr->l_lm, tr->l_id, tr->l_bg);
     fputc('\n', csv);
     fflush(csv);
 }
@@ -399,5 +446,13 @@ void we_train_log_aux(char *buf, size_t cap, const we_train *tr, int aux_on)
     int k = 0;
     buf[0] = 0;
     if (aux_on & 1) k = snprintf(buf, cap, " l_wav %.5f l_expr %.5f", tr->l_wav, tr->l_expr);
-    if ((aux_on & 2) && k >= 0 && (size_t)k < cap) snprintf(buf + k, cap - (size_t)k, " l_va %.5f", tr->l_va);
+    if ((aux_on & 2) && k >= 0 && (size_t)k < cap) k += snprintf(buf + k, cap - (size_t)k, " l_va %.5f", tr->l_va);
+    if ((aux_on & 4) && k >= 0 && (size_t)k < cap)
+        snprintf(buf + k, cap - (size_t)k, " l_lm %.5f l_id %.5f l_bg %.5f", tr->l_lm, tr->l_id, tr->l_bg);
+}
+
+int we_train_aux_on(const we_train_params *hp)
+{
+    return (hp->lambda_wav > 0 || hp->lambda_expr > 0 || hp->lambda_va > 0) | (hp->lambda_va > 0) << 1 |
+           (hp->lambda_lm > 0 || hp->lambda_id > 0 || hp->lambda_bg > 0) << 2;
 }

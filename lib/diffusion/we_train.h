@@ -26,6 +26,7 @@
 #include <stdio.h>
 
 #include "we_aux.h"
+#include "we_aux_face.h"
 #include "we_comm.h"
 #include "we_optim.h"
 #include "we_runset.h"
@@ -47,6 +48,11 @@ typedef struct {
     float lambda_expr; /* weight of L_expr, 0 */
     float lambda_va;   /* weight of L_VA, 0 */
     int aux_tmax;      /* aux terms only for t < aux_tmax, 400 */
+    /* the face terms (lib/diffusion/we_aux_face.h), off by default */
+    float lambda_lm;   /* weight of L_lm (face-api landmark net vs the item's landmarks), 0 */
+    float lambda_id;   /* weight of L_id (1 - cos of face-api descriptors), 0 */
+    float lambda_bg;   /* weight of L_bg (L1 outside the landmark hull), 0 */
+    int aux_items;     /* L_lm and L_id use at most this many samples of a batch, 0 = all */
 } we_train_params;
 
 void we_train_params_init(we_train_params *p);
@@ -68,9 +74,22 @@ enum {
     WE_AUX_LAMBDA_WAV = 1, WE_AUX_WAV_WEIGHTS = 2, WE_AUX_LAMBDA_EXPR = 4, WE_AUX_TMAX = 8,
     WE_SET_LR = 16, WE_SET_WD = 32, WE_SET_CLIP = 64, WE_SET_EMA = 128, WE_SET_PDROP = 256, WE_SET_PALL = 512,
     WE_SET_BATCH = 1024, WE_SET_SEED = 2048, WE_SET_THREADS = 4096, WE_SET_DEVICE = 8192,
-    WE_AUX_LAMBDA_VA = 16384
+    WE_AUX_LAMBDA_VA = 16384, WE_AUX_LAMBDA_LM = 32768, WE_AUX_LAMBDA_ID = 65536, WE_AUX_LAMBDA_BG = 131072,
+    WE_AUX_ITEMS = 262144
 };
-#define WE_TRAIN_NSET 17
+#define WE_TRAIN_NSET 21
+/* Every WE_AUX_* bit: the auxiliary loss options. */
+#define WE_AUX_BITS (WE_AUX_LAMBDA_WAV | WE_AUX_WAV_WEIGHTS | WE_AUX_LAMBDA_EXPR | WE_AUX_TMAX | WE_AUX_LAMBDA_VA | \
+                     WE_AUX_LAMBDA_LM | WE_AUX_LAMBDA_ID | WE_AUX_LAMBDA_BG | WE_AUX_ITEMS)
+
+/* wtrain's auxiliary loss options (we_train_opt.c): the --help lines of
+ * --lambda-wav ... --aux-tmax, and one option's value: name without the
+ * dashes (lambda-wav, wav-weights LOW,HIGH, lambda-expr, lambda-va,
+ * lambda-lm, lambda-id, lambda-bg, aux-tmax, aux-items) into hp, its
+ * WE_AUX_* bit into *given. WE_EUSAGE naming the option for a bad value
+ * or an unknown name. */
+extern const char we_train_aux_usage[];
+we_status we_train_aux_option(const char *name, const char *arg, we_train_params *hp, unsigned *given);
 /* Fill set[0..WE_TRAIN_NSET) with every result-changing setting of a run,
  * pointing into hp and run (given: WE_AUX_* / WE_SET_* bits of the options
  * given; the data fingerprint counts as always given). For we_runset_resume
@@ -103,6 +122,17 @@ typedef struct {
     int aux_ready, aux_expr;
     float *xt, *deps;
     float l_wav, l_expr, l_va;
+    /* the face terms L_lm, L_id, L_bg: their state (face-api nets per
+     * aux_face_nets), the last step's values, and the batch's landmarks the
+     * caller fills before a step (lm [maxN, 136] x,y pixels of the S x S
+     * face, lm_known [maxN] 1 where given; zeros = none known), in the
+     * order of the step's samples */
+    we_aux_face aux_face;
+    int aux_face_ready;
+    unsigned aux_face_nets;
+    float *lm;
+    int32_t *lm_known;
+    float l_lm, l_id, l_bg;
     /* GPU training (we_train_use_cuda; NULL on the CPU): the model's device
      * twin and device copies of the AdamW moments and the EMA. Weights,
      * gradients and optimizer state then live on the device: m->params,
@@ -126,7 +156,9 @@ we_status we_train_init(we_train *tr, we_unet *m, const we_train_params *hp, uin
 void we_train_free(we_train *tr);
 /* (Re)prepare the auxiliary losses after tr->hp changed (done by
  * we_train_init and we_train_load): loads the expression classifier when
- * lambda_expr or lambda_va > 0. WE_EUSAGE for negative lambdas or weights. */
+ * lambda_expr or lambda_va > 0, face-api's landmark / recognition net when
+ * lambda_lm / lambda_id > 0 (WE_ENOINPUT when missing). WE_EUSAGE for
+ * negative lambdas, weights or aux_items. */
 we_status we_train_aux_setup(we_train *tr);
 
 /* One optimizer step on a batch of N samples:
@@ -137,8 +169,9 @@ we_status we_train_aux_setup(we_train *tr);
  *   heat  [N, K, h, h] or NULL (K = 0 or no heatmaps)
  * Outputs the loss (L_DDPM) and the gradient norm before clipping; the
  * auxiliary terms (trained as lambda * L on the true labels and
- * valence/arousal, t < aux_tmax) are left in tr->l_wav, tr->l_expr and
- * tr->l_va. With all lambdas 0 the step is
+ * valence/arousal, t < aux_tmax; the face terms on tr->lm) are left in
+ * tr->l_wav, tr->l_expr, tr->l_va, tr->l_lm, tr->l_id and tr->l_bg. With
+ * all lambdas 0 the step is
  * bit-identical to plain DDPM training. */
 we_status we_train_step(we_train *tr, const float *x0, const int32_t *label, const float *va,
                         const int32_t *va_known, const float *heat, int N, float *loss,
@@ -155,7 +188,7 @@ we_status we_train_step(we_train *tr, const float *x0, const int32_t *label, con
  * GPU staged through the host), as is the loss, so every rank takes the
  * same optimizer step, equal to one process's on the whole batch up to
  * float summation order (bit-identical when mine is all ones). The
- * auxiliary losses are refused (WE_EUSAGE) when comm has several ranks:
+ * auxiliary losses (all of them) are refused (WE_EUSAGE) when comm has several ranks:
  * their normalisation over the counted samples does not split. */
 we_status we_train_step_part(we_train *tr, const float *x0, const int32_t *label, const float *va,
                              const int32_t *va_known, const float *heat, int N, const unsigned char *mine,
@@ -182,7 +215,8 @@ we_status we_train_save(we_train *tr, const char *path);
  * we_train_save (the model must have been created from the same config;
  * on the GPU the restored state is uploaded),
  * and the auxiliary loss settings (train.lambda_wav, train.wav_w_low,
- * train.wav_w_high, train.lambda_expr, train.lambda_va, train.aux_tmax)
+ * train.wav_w_high, train.lambda_expr, train.lambda_va, train.aux_tmax,
+ * train.lambda_lm, train.lambda_id, train.lambda_bg, train.aux_items)
  * where present. */
 we_status we_train_load(we_train *tr, const we_st_file *f);
 
@@ -196,12 +230,17 @@ we_status we_train_export(const we_st_file *f, const char *path, int f16, float 
 
 /* The loss CSV of a run: *out = path opened for writing ("a" on a resume,
  * after we_runset_cut_log dropped the rows of steps past `step`), with the
- * header step,loss,grad_norm,lr,seconds[,l_wav,l_expr][,l_va] when new
- * (aux_on bit 0, bit 1). WE_EIO. */
+ * header step,loss,grad_norm,lr,seconds[,l_wav,l_expr][,l_va][,l_lm,l_id,l_bg]
+ * when new (aux_on bit 0, bit 1, bit 2). WE_EIO. */
 we_status we_train_log_open(FILE **out, const char *path, int resume, long step, int aux_on);
 /* The auxiliary losses of tr's last step for a log line: " l_wav X l_expr Y"
- * (aux_on bit 0) and " l_va Z" (bit 1), "" when none; cut to cap. */
+ * (aux_on bit 0), " l_va Z" (bit 1), " l_lm A l_id B l_bg C" (bit 2), ""
+ * when none; cut to cap. */
 void we_train_log_aux(char *buf, size_t cap, const we_train *tr, int aux_on);
+/* The aux_on bits of a run with settings hp: bit 0 any of L_wav, L_expr,
+ * L_VA on (columns l_wav, l_expr), bit 1 L_VA (l_va), bit 2 any face term
+ * (l_lm, l_id, l_bg); 0 = plain DDPM. */
+int we_train_aux_on(const we_train_params *hp);
 /* One CSV row for tr's current step (flushed). */
 void we_train_log_step(FILE *csv, const we_train *tr, float loss, float gnorm, double seconds, int aux_on);
 

@@ -17,7 +17,7 @@
 
 void we_train_data_free(we_train_data *ds)
 {
-    free(ds->x); free(ds->heat); free(ds->label); free(ds->va); free(ds->va_known);
+    free(ds->x); free(ds->heat); free(ds->label); free(ds->va); free(ds->va_known); free(ds->lm); free(ds->lm_known);
     memset(ds, 0, sizeof *ds);
 }
 
@@ -58,9 +58,13 @@ static we_status grow(we_train_data *ds)
     if (va) ds->va = va;
     int32_t *vk = realloc(ds->va_known, sizeof(int32_t) * (size_t)nc);
     if (vk) ds->va_known = vk;
+    float *lm = realloc(ds->lm, sizeof(float) * 136 * (size_t)nc);
+    if (lm) ds->lm = lm;
+    int32_t *lk = realloc(ds->lm_known, sizeof(int32_t) * (size_t)nc);
+    if (lk) ds->lm_known = lk;
     float *h = ds->K ? realloc(ds->heat, sizeof(float) * (size_t)nc * (size_t)ds->K * hw) : NULL;
     if (h) ds->heat = h;
-    if (!x || !l || !va || !vk || (ds->K && !h))
+    if (!x || !l || !va || !vk || !lm || !lk || (ds->K && !h))
         return we_err_set(WE_ENOMEM, "out of memory reading item %d", ds->n + 1);
     ds->cap = nc;
     return WE_OK;
@@ -94,7 +98,7 @@ static we_status item_keys(we_train_data *ds, const we_item *it, const we_frame 
 }
 
 /* Append one item with data frame f (fw: a wavelet frame) and heatmap fh. */
-static we_status add_item(we_train_data *ds, const we_item *it, const we_frame *f, int fw, const we_frame *fh,
+static we_status add_item(we_train_data *ds, we_item *it, const we_frame *f, int fw, const we_frame *fh,
                           const we_wavelet *wl, float scale, const we_face_labels *labels, float *work)
 {
     we_status s;
@@ -115,6 +119,12 @@ static we_status add_item(we_train_data *ds, const we_item *it, const we_frame *
     }
     for (size_t i = 0; i < cnt; i++) dst[i] *= scale;
     if (ds->K) memcpy(ds->heat + (size_t)ds->n * hsz, fh->t.data, sizeof(float) * hsz);
+    const we_frame *fl = we_item_find(it, "landmarks");
+    if (fl && we_layout_landmarks_check(fl))
+        return we_err_set(WE_EDATA, "item %d: landmarks must be f32 68x2 with finite values", ds->n + 1);
+    ds->lm_known[ds->n] = fl != NULL;
+    if (fl) memcpy(ds->lm + (size_t)ds->n * 136, fl->t.data, sizeof(float) * 136);
+    else memset(ds->lm + (size_t)ds->n * 136, 0, sizeof(float) * 136);
     if ((s = item_keys(ds, it, f, labels))) return s;
     ds->n++;
     return WE_OK;

@@ -1,7 +1,9 @@
 /* we_train_data.h - the training set of wtrain: every item of a WES1
  * stream with a `wavelet` frame (4C x h x h, one level) or an `image`
  * frame (C x S x S, f32 or u8, transformed here with the model's wavelet),
- * its optional `heatmap` frame and the keys emotion / valence / arousal
+ * its optional `heatmap` and `landmarks` frames (the latter for the face
+ * auxiliary losses; not part of the fingerprint) and the keys emotion /
+ * valence / arousal
  * (looked up on every frame of the item; emotion from a labels CSV by file
  * name when the stream has none), held in diffusion space in memory.
  */
@@ -24,6 +26,8 @@ typedef struct {
     int32_t *label;         /* [n] 0..7, 8 = NULL (no emotion) */
     float *va;              /* [n, 2] valence, arousal (0 where unknown) */
     int32_t *va_known;      /* [n] 1 where both were given */
+    float *lm;              /* [n, 68, 2] landmarks (x,y pixels of the S x S face; 0 where unknown) */
+    int32_t *lm_known;      /* [n] 1 where the item has a `landmarks` frame */
     long unknown_emotion;   /* items trained with the NULL label */
     int any_va;             /* some item has valence/arousal */
 } we_train_data;
@@ -32,7 +36,8 @@ typedef struct {
  * wavelet for image frames, scale the model's data_scale, labels (may be
  * NULL) the CSV for items without an emotion key (by the base name of the
  * frame's src key, else of the item id, up to a '#'), want_heat: every item
- * must carry a heatmap frame (f32 K x S/2 x S/2, one K for all). Items with
+ * must carry a heatmap frame (f32 K x S/2 x S/2, one K for all). A
+ * `landmarks` frame (f32 68 x 2) is kept where present. Items with
  * neither a wavelet nor an image frame are skipped. WE_EDATA (with the item
  * number) for a bad frame or an unknown emotion, the reader's status for a
  * broken stream, WE_ENOMEM. ds is freed with we_train_data_free (also

@@ -107,6 +107,7 @@ we_status we_model_train_step_shards(we_model *m, const we_train_data *ds, we_tr
             if (h) memset(h, 0, sizeof(float) * hsz);
             m->va[2 * b] = m->va[2 * b + 1] = 0;
             p->lab[2 * b] = p->lab[2 * b + 1] = 0;
+            tr->lm_known[b] = 0; /* the face terms run in one process only (we_train_step_part) */
             continue;
         }
         size_t li = (size_t)(p->local[lo] + (i - p->start[lo]));
@@ -114,6 +115,8 @@ we_status we_model_train_step_shards(we_model *m, const we_train_data *ds, we_tr
         if (h) memcpy(h, ds->heat + li * hsz, sizeof(float) * hsz);
         m->va[2 * b] = ds->va[2 * li], m->va[2 * b + 1] = ds->va[2 * li + 1];
         p->lab[2 * b] = ds->label[li], p->lab[2 * b + 1] = ds->va_known[li];
+        tr->lm_known[b] = ds->lm && ds->lm_known[li];
+        if (tr->lm_known[b]) memcpy(tr->lm + (size_t)b * 136, ds->lm + li * 136, sizeof(float) * 136);
     }
     /* every rank gets the whole batch: a sum where each value has one
      * non-zero term is exact; then rank r computes slots [N r/K, N (r+1)/K) */

@@ -1,6 +1,6 @@
 #!/bin/sh
 # tests/sh/test_wtrain_aux.sh - wtrain's auxiliary losses (--lambda-wav,
-# --lambda-expr, --lambda-va): option checks, CSV columns, exact resume. The
+# --lambda-expr, --lambda-va, --lambda-lm, --lambda-id, --lambda-bg): option checks, CSV columns, exact resume. The
 # loss net of L_expr/L_VA is our classifier (fetrain makes a tiny one here).
 . tests/sh/lib.sh
 FX=tests/fixtures/model_train.wes
@@ -47,4 +47,53 @@ is "l_va > 0 in some row" "$(tail -n +2 "$T/v.csv" | awk -F, '$8 > 0' | wc -l | 
 ok "L_VA resume to 5" wtrain -m "$T/v.st" --resume -n 5 --csv "$T/v.csv" $TINY $FX
 ok "L_VA 5 steps straight" wtrain -m "$T/v5.st" -n 5 --lambda-va 1 --aux-tmax 1000 $TINY $FX
 ok "L_VA: resumed == straight (cmp)" cmp "$T/v.st" "$T/v5.st"
+
+# The face terms L_lm, L_id, L_bg (lib/diffusion/we_aux_face.h) need `landmarks`
+# frames: the fixture with one made up per item (an arc for the jaw, the rest
+# inside the face), written after each item's frames.
+python3 - tests/fixtures/model_train.wes "$T/lm.wes" <<'PY'
+import math, struct, sys
+src, out = open(sys.argv[1], 'rb').read(), open(sys.argv[2], 'wb')
+pos, last = 0, None
+def lm(k):
+    p = []
+    for i in range(68):
+        if i < 17: p += [16 * (0.2 + 0.6 * i / 16), 16 * (0.45 + 0.35 * math.sin(math.pi * i / 16))]
+        else: p += [16 * (0.3 + 0.4 * ((i * 7 + k) % 17) / 16), 16 * (0.25 + 0.45 * ((i * 5) % 13) / 12)]
+    return struct.pack('<136f', *p)
+while pos < len(src):
+    end = src.index(b'\n\n', pos) + 2
+    head = src[pos:end].decode().split('\n')
+    shape = [int(v) for v in head[0].split()[3:]]
+    n = 4 * math.prod(shape)
+    ident = [l for l in head[1:] if l.startswith('id=')][0]
+    if last and ident != last[0]: out.write(last[1])
+    out.write(src[pos:end + n])
+    last = (ident, ('WES1 landmarks f32 68 2\n%s\n\n' % ident).encode() + lm(len(ident)))
+    pos = end + n
+out.write(last[1])
+PY
+is "landmarks fixture: 8 landmarks frames" "$(tsinfo "$T/lm.wes" | grep -c ' landmarks f32 68x2')" 8
+fails 64 "--lambda-lm -1" wtrain -m "$T/x.st" --lambda-lm -1 $FX
+fails 64 "--aux-items 1.5" wtrain -m "$T/x.st" --aux-items 1.5 $FX
+fails 65 "--lambda-bg without landmarks frames" wtrain -m "$T/x.st" --lambda-bg 1 $TINY $FX
+ok "plain run on the landmarks data" wtrain -m "$T/q.st" -n 2 $TINY "$T/lm.wes"
+ok "face lambdas 0" wtrain -m "$T/q0.st" -n 2 --lambda-lm 0 --lambda-id 0 --lambda-bg 0 $TINY "$T/lm.wes"
+ok "face lambdas 0 == plain run (cmp)" cmp "$T/q.st" "$T/q0.st"
+ok "L_bg 3 steps" wtrain -m "$T/b.st" -n 3 --csv "$T/b.csv" --lambda-bg 1 --aux-tmax 1000 $TINY "$T/lm.wes"
+is "csv header with l_lm,l_id,l_bg" "$(head -n 1 "$T/b.csv")" "step,loss,grad_norm,lr,seconds,l_lm,l_id,l_bg"
+is "l_bg > 0 in every row" "$(tail -n +2 "$T/b.csv" | awk -F, '$8 > 0' | wc -l | tr -d ' ')" 3
+fails 64 "resume with another --lambda-bg is refused" wtrain -m "$T/b.st" --resume -n 4 --lambda-bg 2 $TINY "$T/lm.wes"
+fails 66 "--lambda-id without face-api weights" env WE_FACEAPI_DIR="$T/none" wtrain -m "$T/x.st" --lambda-id 1 $TINY "$T/lm.wes"
+grep -q "scripts/setup.sh" "$T/.err"; is "the hint names scripts/setup.sh" $? 0
+if [ ! -f third_party/face-api/model/face_recognition_model.bin ]; then
+    echo "skip: third_party/face-api missing (run sh scripts/setup.sh): L_lm, L_id runs"
+    summary; exit
+fi
+FACE="--lambda-lm 0.5 --lambda-id 1 --lambda-bg 1 --aux-items 2 --aux-tmax 1000"
+ok "L_lm + L_id + L_bg 3 steps" wtrain -m "$T/f.st" -n 3 --csv "$T/f.csv" $FACE $TINY "$T/lm.wes"
+is "l_lm, l_id > 0 in every row" "$(tail -n +2 "$T/f.csv" | awk -F, '$6 > 0 && $7 > 0' | wc -l | tr -d ' ')" 3
+ok "face terms resume to 5 (settings from the checkpoint)" wtrain -m "$T/f.st" --resume -n 5 --csv "$T/f.csv" $TINY "$T/lm.wes"
+ok "face terms 5 steps straight" wtrain -m "$T/f5.st" -n 5 $FACE $TINY "$T/lm.wes"
+ok "face terms: resumed == straight (cmp)" cmp "$T/f.st" "$T/f5.st"
 summary
