@@ -157,15 +157,15 @@ static int take(int n, const int32_t *t, int tmax, const int32_t *known, int *us
     return 1;
 }
 
-we_status we_aux_lm(we_aux_face *a, const we_sched *s, const float *xt, const float *eps, const int32_t *t,
-                    const float *lm, const int32_t *lm_known, int N, int tmax, int max_items, float lambda,
-                    float *loss, int *counted, float *deps)
+we_status we_aux_lm(we_aux_face *a, const we_sched *s, const float *xt, const float *eps, const float *x0,
+                    const int32_t *t, int N, int tmax, int max_items, float lambda, float *loss, int *counted,
+                    float *deps)
 {
     if (!a->lm_net) return we_err_set(WE_EUSAGE, "aux: the landmark net is not loaded");
     we_status st = check_t(s, t, N);
     if (st) return st;
     int cnt = 0, used = 0;
-    for (int n = 0; n < N && lm && lm_known; n++) cnt += take(n, t, tmax, lm_known, &used, max_items);
+    for (int n = 0; n < N; n++) cnt += take(n, t, tmax, NULL, &used, max_items);
     *loss = 0;
     if (counted) *counted = cnt;
     if (!cnt) return WE_OK;
@@ -173,10 +173,12 @@ we_status we_aux_lm(we_aux_face *a, const we_sched *s, const float *xt, const fl
     double acc = 0;
     used = 0;
     for (int n = 0; n < N; n++) {
-        if (!take(n, t, tmax, lm_known, &used, max_items)) continue;
+        if (!take(n, t, tmax, NULL, &used, max_items)) continue;
         size_t o = (size_t)n * a->xsize;
-        const float *q = lm + (size_t)n * 2 * NPT;
-        float raw[2 * NPT], d[2 * NPT];
+        float q[2 * NPT], raw[2 * NPT], d[2 * NPT];
+        hat_coef(a, s, x0 + o, NULL, NULL, t[n]); /* the clean face: the target, no gradient */
+        if ((st = coef_to_image(a, 1)) || (st = net_forward(a, a->lm_net, &a->glm, raw))) return st;
+        for (int k = 0; k < 2 * NPT; k++) q[k] = raw[k] * S;
         hat_coef(a, s, xt + o, eps + o, NULL, t[n]);
         if ((st = coef_to_image(a, 1)) || (st = net_forward(a, a->lm_net, &a->glm, raw))) return st;
         double io = hypot(q[2 * 36] - q[2 * 45], q[2 * 36 + 1] - q[2 * 45 + 1]);

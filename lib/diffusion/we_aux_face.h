@@ -14,11 +14,15 @@
  * and its backward.
  *
  *   L_lm = mean over counted samples of the NME of the landmark net's 68
- *          points on the face against the item's landmarks lm (x,y pairs,
- *          pixels of the S x S face, as facealign writes them): the mean
- *          over points of sqrt(|p - q|^2 + 1e-4) / d_io, d_io the
- *          inter-ocular distance |q36 - q45| of lm (the outer eye corners;
- *          S when that is under 1 pixel). Counted: t < tmax, lm_known.
+ *          points p on the face of x0_hat against the same net's points q
+ *          on the clean face x0 (no gradient): the mean over points of
+ *          sqrt(|p - q|^2 + 1e-4) / d_io, d_io the inter-ocular distance
+ *          |q36 - q45| (the outer eye corners; S when under 1 pixel).
+ *          Counted: t < tmax. Why the net's own reading of x0 and not the
+ *          item's dlib landmarks: the two detectors disagree on clean
+ *          faces by NME 0.056 (facial_expressions) and 0.128 (fer2013),
+ *          so against dlib's points the loss could not reach 0 and would
+ *          pull faces towards face-api's bias.
  *   L_id = mean over counted samples of 1 - cos(d(x0), d(x0_hat)), d the
  *          recognition net's 128-d descriptor; d(x0) takes no gradient.
  *          Counted: t < tmax.
@@ -66,16 +70,15 @@ typedef struct {
 we_status we_aux_face_init(we_aux_face *a, const we_unet_config *cfg, unsigned nets, const char *dir);
 void we_aux_face_free(we_aux_face *a);
 
-/* L_lm of a batch (a with WE_AUX_FACE_LM). xt, eps [N, xsize]; t [N]; lm
- * [N, 136] and lm_known [N] (NULL: none known). *loss = L_lm without
- * lambda (0 when nothing is counted), *counted (may be NULL) = samples
- * counted; deps (may be NULL) += lambda * dL_lm/d eps. */
-we_status we_aux_lm(we_aux_face *a, const we_sched *s, const float *xt, const float *eps, const int32_t *t,
-                    const float *lm, const int32_t *lm_known, int N, int tmax, int max_items, float lambda,
-                    float *loss, int *counted, float *deps);
+/* L_lm of a batch (a with WE_AUX_FACE_LM). xt, eps, x0 [N, xsize] (x0
+ * the clean samples); t [N]. *loss = L_lm without lambda (0 when nothing
+ * is counted), *counted (may be NULL) = samples counted; deps (may be
+ * NULL) += lambda * dL_lm/d eps. */
+we_status we_aux_lm(we_aux_face *a, const we_sched *s, const float *xt, const float *eps, const float *x0,
+                    const int32_t *t, int N, int tmax, int max_items, float lambda, float *loss, int *counted,
+                    float *deps);
 
-/* L_id of a batch (a with WE_AUX_FACE_ID). x0 [N, xsize] the clean
- * samples; the rest as we_aux_lm. */
+/* L_id of a batch (a with WE_AUX_FACE_ID); arguments as we_aux_lm. */
 we_status we_aux_id(we_aux_face *a, const we_sched *s, const float *xt, const float *eps, const float *x0,
                     const int32_t *t, int N, int tmax, int max_items, float lambda, float *loss, int *counted,
                     float *deps);

@@ -593,8 +593,8 @@ we_status we_model_train_start(we_model *m, const we_unet_config *cfg, const we_
     }
     int any_lm = 0;
     for (int i = 0; i < ds->n && !any_lm; i++) any_lm = ds->lm_known[i];
-    if ((tr->hp.lambda_lm > 0 || tr->hp.lambda_bg > 0) && ds->n && !any_lm)
-        return we_err_set(WE_EDATA, "L_lm and L_bg need items with a `landmarks` frame (facealign writes them); "
+    if (tr->hp.lambda_bg > 0 && ds->n && !any_lm)
+        return we_err_set(WE_EDATA, "L_bg needs items with a `landmarks` frame (facealign writes them); "
                                     "this data has none");
     /* on the GPU after the resume: the restored state goes up with the model */
     if (dev == WE_DEV_CUDA && (s = we_train_use_cuda(tr))) return s;

@@ -229,7 +229,7 @@ we_status we_train_step_part(we_train *tr, const float *x0, const int32_t *label
         we_aux_face *af = &tr->aux_face;
         int tm = hp->aux_tmax, K = hp->aux_items;
         if ((s = we_train_aux_setup(tr))) return s;
-        if (hp->lambda_lm > 0 && (s = we_aux_lm(af, &tr->sched, tr->xt, eps, tr->t, tr->lm, tr->lm_known, N, tm, K,
+        if (hp->lambda_lm > 0 && (s = we_aux_lm(af, &tr->sched, tr->xt, eps, x0, tr->t, N, tm, K,
                                                 hp->lambda_lm, &tr->l_lm, NULL, tr->deps)))
             return s;
         if (hp->lambda_id > 0 && (s = we_aux_id(af, &tr->sched, tr->xt, eps, x0, tr->t, N, tm, K, hp->lambda_id,

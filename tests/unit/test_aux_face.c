@@ -88,7 +88,7 @@ static float loss_of(int term, we_aux_face *a, const we_sched *s, const float *x
                      const float *lm, float *deps)
 {
     float l = NAN;
-    we_status st = term == T_LM ? we_aux_lm(a, s, xt, eps, T3, lm, KNOWN, N, TMAX, g_max_items, 1.0f, &l, NULL, deps)
+    we_status st = term == T_LM ? we_aux_lm(a, s, xt, eps, x0, T3, N, TMAX, g_max_items, 1.0f, &l, NULL, deps)
                    : term == T_ID ? we_aux_id(a, s, xt, eps, x0, T3, N, TMAX, g_max_items, 1.0f, &l, NULL, deps)
                                   : we_aux_bg(a, s, xt, eps, x0, T3, lm, KNOWN, N, TMAX, 1.0f, &l, NULL, deps);
     return st ? NAN : l;
@@ -161,7 +161,7 @@ static void check_max_items(int term, we_aux_face *a, const we_sched *s, const c
     g_max_items = 1;
     float l = NAN;
     int cnt = -1;
-    if (term == T_LM) we_aux_lm(a, s, xt, eps, T3, lm, KNOWN, N, TMAX, 1, 1.0f, &l, &cnt, g);
+    if (term == T_LM) we_aux_lm(a, s, xt, eps, x0, T3, N, TMAX, 1, 1.0f, &l, &cnt, g);
     else we_aux_id(a, s, xt, eps, x0, T3, N, TMAX, 1, 1.0f, &l, &cnt, g);
     g_max_items = 0;
     int first = 0, rest = 1;
