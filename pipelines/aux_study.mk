@@ -1,14 +1,17 @@
 # pipelines/aux_study.mk - the paired study of the face auxiliary losses
 # (issue 13 point 4; README "Auxiliary losses"):
 #
-#   make -f pipelines/aux_study.mk INIT=ckpt [STEPS=4000] [LAMBDA_LM=..] [LAMBDA_ID=..] [LAMBDA_BG=..] [THREADS=1]
+#   make -f pipelines/aux_study.mk INIT=ckpt [STEPS=4000] [RUNS=...] [LAMBDA_EXPR=..] [LAMBDA_VA=..]
+#        [LAMBDA_LM=..] [LAMBDA_ID=..] [LAMBDA_BG=..] [VA=1] [THREADS=1]
 #
-# From one wtrain checkpoint INIT, each run of RUNS (none, lm, id, bg)
+# From one wtrain checkpoint INIT, each run of RUNS (none, expr, va, lm, id, bg)
 # fine-tunes a copy for STEPS more steps on the train shards of SETS under
 # WORK. The copies share INIT's saved random state, batch and data, so
 # every run sees the same batches, timesteps and noise; only its auxiliary
 # term differs: none = INIT's own settings (BASE_AUX on top, e.g. the
-# shipped model's L_expr), lm = + --lambda-lm LAMBDA_LM, id = + --lambda-id
+# shipped model's L_expr), expr = + --lambda-expr LAMBDA_EXPR and va = +
+# --lambda-va LAMBDA_VA (our classifier, lib/face/we_fexpr.h: never the
+# judge), lm = + --lambda-lm LAMBDA_LM, id = + --lambda-id
 # LAMBDA_ID, bg = + --lambda-bg LAMBDA_BG (AUX_ITEMS: --aux-items for the
 # net terms). Each run is exported and judged on the held-out shards by
 # pipelines/eval.mk's table (guidance G, strength STRENGTH, EVAL_STEPS
@@ -18,13 +21,21 @@
 # then OUT/table.csv and OUT/table.md collect the 'all' rows, one per run,
 # with the mean auxiliary losses of the last 100 logged steps.
 #
+# VA=1: the training stream goes through feclass --va, as for a checkpoint
+# that pipelines/train.mk VA=1 trained (the same data, so the same batches).
+# Runs are done one after the other; on two cores start two makes with
+# disjoint RUNS (then `make ... table` with all of them).
+#
 # A run interrupted (Ctrl-C: wtrain saves) continues where it stopped when
 # the same command is given again; finished runs and evaluations are kept
 # (remove OUT/<run> to redo one). Missing pieces stop with a message.
 
 INIT        ?=
 STEPS       ?= 4000
-RUNS        ?= none lm id bg
+RUNS        ?= none expr va lm id bg
+LAMBDA_EXPR ?= 1e-4
+LAMBDA_VA   ?= 1e-4
+VA          ?= 0
 LAMBDA_LM   ?= 0.05
 LAMBDA_ID   ?= 0.1
 LAMBDA_BG   ?= 0.5
@@ -45,10 +56,13 @@ BIN         ?= bin
 
 SELF := $(lastword $(MAKEFILE_LIST))
 AUX_none :=
+AUX_expr := --lambda-expr $(LAMBDA_EXPR)
+AUX_va   := --lambda-va $(LAMBDA_VA)
 AUX_lm   := --lambda-lm $(LAMBDA_LM) --aux-items $(AUX_ITEMS)
 AUX_id   := --lambda-id $(LAMBDA_ID) --aux-items $(AUX_ITEMS)
 AUX_bg   := --lambda-bg $(LAMBDA_BG)
 TRAIN    := $(foreach s,$(SETS),$(WORK)/$(s)/$(TRAIN_SHARDS).wes)
+FILTER   := $(if $(filter 1,$(VA)),$(BIN)/feclass --va -T 1,cat)
 
 .PHONY: all check runs table
 all: table
@@ -59,7 +73,7 @@ check:
 	  echo "aux_study.mk: $(BIN)/$$t is missing: run 'make' first" >&2; exit 66; }; done
 	@ls $(TRAIN) >/dev/null 2>&1 || { echo "aux_study.mk: no $(TRAIN_SHARDS).wes shards under $(WORK)/<set>:" \
 	  "run 'make -f pipelines/train.mk datasets' first" >&2; exit 66; }
-	@for r in $(RUNS); do case $$r in none|lm|id|bg) ;; *) echo "aux_study.mk: unknown run '$$r' (none lm id bg)" >&2; exit 64;; esac; done
+	@for r in $(RUNS); do case $$r in none|expr|va|lm|id|bg) ;; *) echo "aux_study.mk: unknown run '$$r' (none expr va lm id bg)" >&2; exit 64;; esac; done
 
 # fine-tune, export and evaluate one run per RUNS entry
 runs: check
@@ -68,10 +82,11 @@ runs: check
 	 target=$$((init + $(STEPS))); \
 	 for r in $(RUNS); do \
 	   d=$(OUT)/$$r; mkdir -p $$d || exit 73; \
-	   case $$r in none) aux="$(AUX_none)";; lm) aux="$(AUX_lm)";; id) aux="$(AUX_id)";; bg) aux="$(AUX_bg)";; esac; \
+	   case $$r in none) aux="$(AUX_none)";; expr) aux="$(AUX_expr)";; va) aux="$(AUX_va)";; \
+	     lm) aux="$(AUX_lm)";; id) aux="$(AUX_id)";; bg) aux="$(AUX_bg)";; esac; \
 	   [ -f $$d/ckpt.safetensors ] || { cp $(INIT) $$d/ckpt.tmp && mv $$d/ckpt.tmp $$d/ckpt.safetensors; } || exit 73; \
 	   echo "aux_study.mk: run $$r: steps $$init -> $$target, $(BASE_AUX) $$aux" >&2; \
-	   cat $(TRAIN) | $(BIN)/wtrain -m $$d/ckpt.safetensors --resume --allow-change -n $$target $(BASE_AUX) $$aux \
+	   cat $(TRAIN) | $(FILTER) | $(BIN)/wtrain -m $$d/ckpt.safetensors --resume --allow-change -n $$target $(BASE_AUX) $$aux \
 	     --csv $$d/loss.csv --log-every 100 -T $(THREADS) -d $(DEVICE) || exit $$?; \
 	   step=$$(. pipelines/ckpt_meta.sh; ckpt_meta $$d/ckpt.safetensors train.step); \
 	   [ "$$step" = "$$target" ] || { echo "aux_study.mk: run $$r stopped at step $$step of $$target: run again" >&2; exit 0; }; \
@@ -87,7 +102,8 @@ runs: check
 table: runs
 	@{ echo "run,aux,n,acc,csim,psnr,ssim,nme,l_lm,l_id,l_bg"; \
 	   for r in $(RUNS); do d=$(OUT)/$$r; [ -f $$d/eval/table.csv ] || continue; \
-	     case $$r in none) aux="$(BASE_AUX)";; lm) aux="$(BASE_AUX) $(AUX_lm)";; id) aux="$(BASE_AUX) $(AUX_id)";; bg) aux="$(BASE_AUX) $(AUX_bg)";; esac; \
+	     case $$r in none) aux="$(BASE_AUX)";; expr) aux="$(BASE_AUX) $(AUX_expr)";; va) aux="$(BASE_AUX) $(AUX_va)";; \
+	       lm) aux="$(BASE_AUX) $(AUX_lm)";; id) aux="$(BASE_AUX) $(AUX_id)";; bg) aux="$(BASE_AUX) $(AUX_bg)";; esac; \
 	     l=$$(awk -F, 'NR == 1 { for (k = 1; k <= NF; k++) c[$$k] = k; next } { r[NR] = $$0 } \
 	          END { n = 0; for (i = NR > 101 ? NR - 99 : 2; i <= NR; i++) { split(r[i], f, ","); n++; \
 	                a += ("l_lm" in c) ? f[c["l_lm"]] : 0; b += ("l_id" in c) ? f[c["l_id"]] : 0; g += ("l_bg" in c) ? f[c["l_bg"]] : 0 } \
