@@ -48,4 +48,6 @@ if [ -f models/fexpr.safetensors ]; then
 else
     echo "skip: models/fexpr.safetensors not present (pipelines/classifier.mk makes it)"
 fi
+is "--table: 8 classes" "$(feclass --table | wc -l | tr -d ' ')" 8
+is "--table: happy's coordinates (Warriner et al. 2013)" "$(feclass --table | grep '^happy ')" "happy 0.8675 0.2625"
 summary

@@ -14,6 +14,10 @@ cp $T/.out $T/e.wes
 tsinfo $T/e.wes > $T/info 2>&1
 is "two frames out" "$(grep -c ' image ' $T/info)" 2
 is "crop 1: top class neutral (face-api: neutral 0.546)" "$(grep 'id=crop_1' $T/info | tr ' ' '\n' | grep '^expr.top=')" "expr.top=neutral"
+v=$(grep 'id=crop_1' $T/info | tr ' ' '\n' | grep '^expr.valence=' | cut -d= -f2)
+a=$(grep 'id=crop_1' $T/info | tr ' ' '\n' | grep '^expr.arousal=' | cut -d= -f2)
+awk -v v="$v" -v a="$a" 'BEGIN { exit !(v != "" && a != "" && v >= -1 && v <= 1 && a >= -1 && a <= 1) }'
+is "crop 1: expr.valence, expr.arousal in [-1,1] ($v, $a)" $? 0
 is "crop 4: top class happy (face-api: happy 0.896)" "$(grep 'id=crop_4' $T/info | tr ' ' '\n' | grep '^expr.happy=')" "expr.happy=0.896324"
 is "vocabulary: anger, not angry" "$(grep -c 'expr.anger=' $T/info)" 2
 is "source keys kept" "$(grep -c 'src=gen_golden.js' $T/info)" 2

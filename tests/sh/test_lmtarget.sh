@@ -20,6 +20,26 @@ tscmp -q "$T/faces.wes" "$T/moved.wes" 2>/dev/null; is "intensity 1: landmarks m
 is "moved frames keyed lmtarget=happy" "$(tsinfo "$T/moved.wes" | grep ' landmarks ' | grep -c 'lmtarget=happy')" \
    "$(tsinfo "$T/faces.wes" | grep -c ' landmarks ')"
 lmtarget -m "$T/lmt.st" -e happy "$T/faces.wes" | lmheat | tsinfo - | grep -q ' heatmap '; is "into lmheat" $? 0
+# -k: the item's landmarks stay, the moved ones become target_landmarks;
+# lmheat -t makes their target_heatmap, the own heatmap stays
+lmtarget -m "$T/lmt.st" -k -e happy "$T/faces.wes" | lmheat | lmheat -t > "$T/kept.wes"
+tsinfo -k "$T/kept.wes" > "$T/kept.txt"
+n=$(grep -c ' landmarks ' "$T/kept.txt")
+is "-k: the landmarks frames stay" "$(grep -c ' landmarks f32' "$T/kept.txt")" "$n"
+is "-k: one target_landmarks per item" "$(grep -c ' target_landmarks f32 68x2' "$T/kept.txt")" "$n"
+is "lmheat -t: one target_heatmap per item, the heatmap kept" \
+   "$(grep -c ' target_heatmap f32 8x32x32' "$T/kept.txt") $(grep -c ' heatmap f32 8x32x32' "$T/kept.txt")" "$n $n"
+tsinfo "$T/kept.wes" | grep ' landmarks ' | grep -q lmtarget=; is "-k: the kept landmarks are not keyed" $? 1
+lmtarget -m "$T/lmt.st" -k -e happy "$T/faces.wes" | lmtarget -m "$T/lmt.st" -k -e happy > "$T/twice.wes"
+is "-k twice: still one target_landmarks per item" "$(tsinfo "$T/twice.wes" | grep -c ' target_landmarks ')" "$n"
+# lmnme: the moved landmarks against the kept ones, and against themselves
+lmnme -a landmarks -b target_landmarks -o "$T/nme.csv" "$T/kept.wes" > "$T/nme.txt"
+is "lmnme: a row per target emotion and one for all" "$(cut -d, -f1 "$T/nme.csv" | tr '\n' ' ')" "emotion neutral happy all "
+awk -F, '$1 == "neutral" && $3 > 0 && $4 > 0 { ok = 1 } END { exit !ok }' "$T/nme.csv"
+is "lmnme: the neutral faces' landmarks moved to happy differ" $? 0
+is "lmnme: the happy faces' did not move (happy -> happy)" "$(awk -F, '$1 == "happy" { print $3, $4 }' "$T/nme.csv")" "0.00000 0.00000"
+is "lmnme: a frame against itself is 0" "$(lmnme -b landmarks "$T/kept.wes" | awk '$1 == "all" { print $3 }')" "0.00000"
+fails 65 "lmnme: no target_landmarks" lmnme "$T/faces.wes"
 fails 64 "learn and move at once" lmtarget -o "$T/x.st" -m "$T/lmt.st" -e happy "$T/faces.wes"
 fails 64 "-m without -e" lmtarget -m "$T/lmt.st" "$T/faces.wes"
 fails 64 "unknown emotion" lmtarget -m "$T/lmt.st" -e grumpy "$T/faces.wes"
