@@ -157,18 +157,29 @@ static int take(int n, const int32_t *t, int tmax, const int32_t *known, int *us
     return 1;
 }
 
+/* The samples L_lm and L_id count (t < tmax, at most max_items): *cnt;
+ * *loss = 0 and *counted (may be NULL) = *cnt for the caller to fill. */
+static we_status count_net_items(const we_sched *s, const int32_t *t, int N, int tmax, int max_items, float *loss,
+                                 int *counted, int *cnt)
+{
+    we_status st = check_t(s, t, N);
+    if (st) return st;
+    int used = 0;
+    *cnt = 0;
+    for (int n = 0; n < N; n++) *cnt += take(n, t, tmax, NULL, &used, max_items);
+    *loss = 0;
+    if (counted) *counted = *cnt;
+    return WE_OK;
+}
+
 we_status we_aux_lm(we_aux_face *a, const we_sched *s, const float *xt, const float *eps, const float *x0,
                     const int32_t *t, int N, int tmax, int max_items, float lambda, float *loss, int *counted,
                     float *deps)
 {
     if (!a->lm_net) return we_err_set(WE_EUSAGE, "aux: the landmark net is not loaded");
-    we_status st = check_t(s, t, N);
-    if (st) return st;
-    int cnt = 0, used = 0;
-    for (int n = 0; n < N; n++) cnt += take(n, t, tmax, NULL, &used, max_items);
-    *loss = 0;
-    if (counted) *counted = cnt;
-    if (!cnt) return WE_OK;
+    int cnt, used;
+    we_status st = count_net_items(s, t, N, tmax, max_items, loss, counted, &cnt);
+    if (st || !cnt) return st;
     int S = a->cfg.S;
     double acc = 0;
     used = 0;
@@ -206,13 +217,9 @@ we_status we_aux_id(we_aux_face *a, const we_sched *s, const float *xt, const fl
                     float *deps)
 {
     if (!a->id_net) return we_err_set(WE_EUSAGE, "aux: the recognition net is not loaded");
-    we_status st = check_t(s, t, N);
-    if (st) return st;
-    int cnt = 0, used = 0;
-    for (int n = 0; n < N; n++) cnt += take(n, t, tmax, NULL, &used, max_items);
-    *loss = 0;
-    if (counted) *counted = cnt;
-    if (!cnt) return WE_OK;
+    int cnt, used;
+    we_status st = count_net_items(s, t, N, tmax, max_items, loss, counted, &cnt);
+    if (st || !cnt) return st;
     double acc = 0;
     used = 0;
     for (int n = 0; n < N; n++) {
