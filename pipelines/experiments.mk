@@ -53,10 +53,11 @@
 # faces along each sweep).
 #
 # synth: wsample writes SYNTH_N faces per class of SYNTH_CLASSES with the base
-# model; a small softmax classifier (exprclf(1)) trained on them alone and
-# one trained on SYNTH_N real training faces per class are scored on the
-# held-out real faces: OUT/synth.txt, the gap = real-trained minus
-# synthetic-trained accuracy.
+# model; our expression classifier (fetrain, SYNTH_CLF_STEPS steps) and a
+# small softmax yardstick (exprclf(1)) are each trained on them alone and
+# on SYNTH_N real training faces per class, and scored on the held-out real
+# faces: OUT/synth.txt, the gap = real-trained minus synthetic-trained
+# accuracy.
 #
 # SCALE=cpu (default) is sized for about 3 hours on a quiet 2-core machine
 # with -j2 (README, "Experiments"); SCALE=gpu gives the sizes of a real study.
@@ -92,6 +93,7 @@ GEN_N       ?= 3000
 GEN_STEPS   ?= 50
 REF_N       ?= 2000
 SYNTH_N     ?= 1000
+SYNTH_CLF_STEPS ?= 3000
 G_LOW_LIST  ?= 1 2 3 4 6
 G_HIGH_LIST ?= 1 2 3 4 6
 else ifeq ($(SCALE),cpu)
@@ -106,6 +108,7 @@ GEN_N       ?= 120
 GEN_STEPS   ?= 25
 REF_N       ?= 300
 SYNTH_N     ?= 100
+SYNTH_CLF_STEPS ?= 600
 G_LOW_LIST  ?= 1 2 4
 G_HIGH_LIST ?= 1 2 4
 else
@@ -133,7 +136,7 @@ LMT := $(EXP)/lmtarget.safetensors
 GRID := $(foreach l,$(G_LOW_LIST),$(foreach h,$(G_HIGH_LIST),$(l)_$(h)))
 
 export BIN EXP OUT SEED EMOTIONS STRENGTH G EDIT_STEPS THREADS DEVICE GEN_N GEN_STEPS GEN_G
-export STEPS BATCH LR SAVE_EVERY SHEET_N SHEET_EMOTION SYNTH_N SYNTH_CLASSES
+export STEPS BATCH LR SAVE_EVERY SHEET_N SHEET_EMOTION SYNTH_N SYNTH_CLASSES SYNTH_CLF_STEPS
 export NF MULT ATTN NUM_RES S C SCALE FACEALIGN_FLAGS ROWS LMT VA_LIST
 TRAIN_NEW = --nf $(NF) --mult $(MULT) --attn $(ATTN) --num-res $(NUM_RES)
 TRAIN_SET = $(foreach s,$(SETS),$(WORK)/$(s)/train-*.wes)
@@ -209,7 +212,7 @@ $(OUT)/va-sweep.csv: $(EXP)/va/done $(EXP)/heldout/edit.wes
 # 6. synthetic faces as training data: the synthetic-to-real gap
 synth: $(OUT)/synth.txt
 $(OUT)/synth.txt: $(EXP)/base/done $(EXP)/heldout/edit.wes
-	@[ -x $(BIN)/exprclf ] || { echo "experiments.mk: $(BIN)/exprclf is missing: run 'make' first" >&2; exit 66; }
+	@for t in exprclf fetrain feclass; do [ -x $(BIN)/$$t ] || { echo "experiments.mk: $(BIN)/$$t is missing: run 'make' first" >&2; exit 66; }; done
 	@mkdir -p $(OUT)
 	@sh pipelines/exp_synth.sh $(EXP)/base/run.safetensors "$(TRAIN_SET)" $@
 	@cat $@

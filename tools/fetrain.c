@@ -34,6 +34,8 @@ static void usage(FILE *f)
             "                        learning-rate schedule then ends where the time runs out\n"
             "      --save-every=N    also save every N steps (default 500)\n"
             "      --log-every=N     a line on stderr every N steps (default 100; WE_PROGRESS=0 silences)\n"
+            "      --per-class=N     train on the first N faces of each class only (default 0 = all)\n"
+            "      --classes=LIST    train on these emotions only (comma-separated; default all)\n"
             "  -S, --seed=N          RNG seed (default 1)\n"
             "  -T, --threads=N       BLAS/conv threads (default 1)\n"
             "  -h, --help            show this help and exit\n"
@@ -47,6 +49,8 @@ typedef struct {
     int *label; /* [n] */
     int n, cap;
     int count[WE_FEXPR_NCLASS];
+    long per_class; /* > 0: keep the first per_class faces of each class */
+    unsigned classes; /* bit k: train on class k (0 = all) */
 } faces;
 
 static void read_faces(faces *d)
@@ -63,7 +67,8 @@ static void read_faces(faces *d)
         we_frame *img = we_item_find(&it, "image");
         for (int k = 0; k < it.n && !emo; k++) emo = we_frame_get(&it.f[k], "emotion");
         int l;
-        if (img && emo && !we_emotion_label_parse(emo, &l) && l < WE_FEXPR_NCLASS) {
+        if (img && emo && !we_emotion_label_parse(emo, &l) && l < WE_FEXPR_NCLASS &&
+            !(d->per_class > 0 && d->count[l] >= d->per_class) && !(d->classes && !(d->classes >> l & 1))) {
             if (d->n == d->cap) {
                 d->cap = d->cap ? 2 * d->cap : 4096;
                 d->x = realloc(d->x, sizeof(float) * (size_t)d->cap * WE_FEXPR_S * WE_FEXPR_S);
@@ -80,6 +85,23 @@ static void read_faces(faces *d)
     if (st != WE_EOF) we_cli_die_status(st, "stdin");
     we_reader_free(&rd);
     if (!d->n) we_cli_die(WE_EDATA, "no labelled image frames on stdin (%ld items)", items);
+}
+
+/* --classes: a comma-separated list of emotion names -> a bit mask */
+static unsigned parse_classes(const char *arg)
+{
+    unsigned m = 0;
+    char buf[256];
+    if (strlen(arg) >= sizeof buf) we_cli_usage_error("--classes: list too long");
+    strcpy(buf, arg);
+    for (char *tok = strtok(buf, ","); tok; tok = strtok(NULL, ",")) {
+        int l;
+        if (we_emotion_label_parse(tok, &l) || l >= WE_FEXPR_NCLASS)
+            we_cli_usage_error("--classes: '%s' is not an emotion", tok);
+        m |= 1u << l;
+    }
+    if (!m) we_cli_usage_error("--classes: empty list");
+    return m;
 }
 
 static void save(const we_fexpr_trainer *tr, const char *path, const faces *d)
@@ -100,11 +122,14 @@ int main(int argc, char **argv)
     double seconds = 0;
     we_fexpr_train_params hp;
     we_fexpr_train_params_init(&hp);
-    enum { O_INIT = 256, O_LR, O_SEC, O_SAVE, O_LOG };
+    enum { O_INIT = 256, O_LR, O_SEC, O_SAVE, O_LOG, O_PER, O_CLS };
+    long per_class = 0;
+    unsigned classes = 0;
     static const struct option lo[] = {
         {"output", 1, 0, 'o'}, {"init", 1, 0, O_INIT}, {"steps", 1, 0, 'n'}, {"batch", 1, 0, 'b'},
         {"lr", 1, 0, O_LR}, {"seconds", 1, 0, O_SEC}, {"save-every", 1, 0, O_SAVE}, {"log-every", 1, 0, O_LOG},
-        {"seed", 1, 0, 'S'}, {"threads", 1, 0, 'T'}, {"help", 0, 0, 'h'}, {0, 0, 0, 0},
+        {"seed", 1, 0, 'S'}, {"threads", 1, 0, 'T'}, {"help", 0, 0, 'h'}, {"per-class", 1, 0, O_PER},
+        {"classes", 1, 0, O_CLS}, {0, 0, 0, 0},
     };
     int ch;
     while ((ch = getopt_long(argc, argv, "o:n:b:S:T:h", lo, NULL)) != -1) {
@@ -116,6 +141,8 @@ int main(int argc, char **argv)
         case O_LR: hp.lr = (float)we_cli_parse_double("--lr", optarg, 1e-8, 1); break;
         case O_SEC: seconds = we_cli_parse_double("--seconds", optarg, 0, 1e9); break;
         case O_SAVE: save_every = we_cli_parse_long("--save-every", optarg, 0, 100000000); break;
+        case O_PER: per_class = we_cli_parse_long("--per-class", optarg, 0, 1000000000); break;
+        case O_CLS: classes = parse_classes(optarg); break;
         case O_LOG: log_every = we_cli_parse_long("--log-every", optarg, 0, 100000000); break;
         case 'S': seed = we_cli_parse_long("--seed", optarg, 0, 2147483647); break;
         case 'T': threads = we_cli_parse_long("--threads", optarg, 1, 256); break;
@@ -134,6 +161,8 @@ int main(int argc, char **argv)
     if (st) we_cli_die_status(st, init ? "--init" : NULL);
 
     faces d = {0};
+    d.per_class = per_class;
+    d.classes = classes;
     read_faces(&d);
     /* class draw: P(k) proportional to sqrt(count[k]), then a face of k */
     double cum[WE_FEXPR_NCLASS], tot = 0;

@@ -67,8 +67,13 @@ ok "... same table" cmp "$T/out/table.md" "$T/table1.md"
 ok "status" exp STEPS=3 status
 grep -q "^pixel    trained, eval, gen" "$T/.out"; _report $? "status lists the rows"
 # synth: the synthetic-to-real gap with the base model
-ok "synth" exp STEPS=3 SYNTH_N=2 SYNTH_CLASSES="sad happy" synth
+ok "synth" exp STEPS=3 SYNTH_N=2 SYNTH_CLASSES="sad happy" SYNTH_CLF_STEPS=3 synth
 grep -q "^synthetic-to-real gap (real minus synthetic accuracy): -\{0,1\}[0-9]" "$T/out/synth.txt"; _report $? "synth.txt: the gap"
+grep -q "^  synthetic-to-real gap (real minus synthetic accuracy): -\{0,1\}[0-9]" "$T/out/synth.txt"
+_report $? "synth.txt: the gap of our classifier"
+nfx=$(ckpt_meta "$T/exp/synth/fexpr-real.safetensors" fexpr.faces)
+[ "$nfx" -ge 2 ] && [ "$nfx" -le 4 ]; _report $? "our classifier: at most 2 real faces per class of 2 classes ($nfx)"
+is "... and the 4 synthetic faces" "$(ckpt_meta "$T/exp/synth/fexpr-syn.safetensors" fexpr.faces)" 4
 is "synthetic training set: 2 per class" "$(tsinfo -c "$T/exp/synth/synthetic.wes" | cut -d' ' -f4)" 4
 fails 64 "exprclf without -t" exprclf "$T/exp/synth/synthetic.wes"
 fails 64 "exprclf unknown class" exprclf -c happy,glad -t "$T/exp/synth/synthetic.wes" "$T/exp/synth/synthetic.wes"
