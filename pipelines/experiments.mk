@@ -143,7 +143,7 @@ TRAIN_SET = $(foreach s,$(SETS),$(WORK)/$(s)/train-*.wes)
 
 .PHONY: all check datasets heldout train eval table plots sheets synth vasweep status
 .DELETE_ON_ERROR:
-all: table plots sheets $(if $(filter va,$(ROWS)),vasweep)
+all: table plots sheets synth $(if $(filter va,$(ROWS)),vasweep)
 
 check:
 	@for t in facealign lmheat lmtarget lmnme feclass dwt iwt wtrain wsample wdenoise femetrics femo fid wmontage; do [ -x $(BIN)/$$t ] || { \
