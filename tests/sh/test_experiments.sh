@@ -20,7 +20,8 @@ done
 exp() {
     make -s -f pipelines/experiments.mk DATA="$T/data" SETS=a WORK="$T/w" EXP="$T/exp" OUT="$T/out" S=16 NF=8 MULT=1,2 \
         ATTN=1 NUM_RES=1 BATCH=4 SAVE_EVERY=2 EVAL_N=2 REF_N=4 SHEET_N=1 GEN_N=2 GEN_STEPS=2 EDIT_STEPS=2 \
-        EMOTIONS="sad happy" G_LOW_LIST="1 2" G_HIGH_LIST=2 ROWS="base pixel va valm" VA_LIST="-0.8 0.8" TEST_PCT=40 "$@"
+        EMOTIONS="sad happy" G_LOW_LIST="1 2" G_HIGH_LIST=2 ROWS="base pixel va valm" VA_LIST="-0.8 0.8" TEST_PCT=40 \
+        SYNTH_N=2 SYNTH_CLASSES="sad happy" SYNTH_CLF_STEPS=3 "$@"
 }
 # a run killed after its checkpoint at step 2: the checkpoint stays, no done
 ok "train the pixel row to step 2" exp STEPS=2 train ROWS=pixel
@@ -67,7 +68,7 @@ ok "... same table" cmp "$T/out/table.md" "$T/table1.md"
 ok "status" exp STEPS=3 status
 grep -q "^pixel    trained, eval, gen" "$T/.out"; _report $? "status lists the rows"
 # synth: the synthetic-to-real gap with the base model
-ok "synth" exp STEPS=3 SYNTH_N=2 SYNTH_CLASSES="sad happy" SYNTH_CLF_STEPS=3 synth
+ok "synth" exp STEPS=3 synth
 grep -q "^synthetic-to-real gap (real minus synthetic accuracy): -\{0,1\}[0-9]" "$T/out/synth.txt"; _report $? "synth.txt: the gap"
 grep -q "^  synthetic-to-real gap (real minus synthetic accuracy): -\{0,1\}[0-9]" "$T/out/synth.txt"
 _report $? "synth.txt: the gap of our classifier"
