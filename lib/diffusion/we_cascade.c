@@ -19,6 +19,8 @@ void we_cascade_params_init(we_cascade_params *p)
     p->tone_mean = 1;
     p->flow_alpha = 0.0f;
     p->detail_fade = 0.0f;
+    p->region = 0.0f;
+    p->allow = NULL;
 }
 
 we_status we_cascade_check(int S, int J)
@@ -155,6 +157,8 @@ void we_cascade_mask(float *mask, float *work, const float *edited, const float 
         float v = clamp01(mask[i]);
         if (v < 1e-4f) v = 0; /* the blur's far tail: exactly outside */
         if (extra && extra[i] > v) v = clamp01(extra[i]);
+        if (p->allow) v *= clamp01(p->allow[i]);
+        if (v < 1e-4f) v = 0;
         mask[i] = v;
     }
 }

@@ -14,7 +14,8 @@
  *  1. change mask m_J at the coarse size: |x' - x| blurred (mask_sigma),
  *     soft-thresholded (smoothstep from mask_lo to mask_hi), dilated
  *     (mask_dilate), blurred again (mask_feather), max-unioned with an
- *     optional extra mask (e.g. landmark regions). Finer levels:
+ *     optional extra mask, then multiplied by p->allow when set (the
+ *     landmark regions an expression may change). Finer levels:
  *     m_{j-1} = blur(nearest 2x upsampling of m_j) (mask_feather), so the
  *     support only grows towards finer levels.
  *  2. coarse change dLL_J = m_J * (r - tone(r)), r = 2^J (x' - x): tone
@@ -69,6 +70,11 @@ typedef struct {
                            Horn-Schunck smoothness of that flow (0 = off) */
     float detail_fade;  /* > 0: the source's detail at level j fades by min(1, |dLL_j| / 2^j /
                            detail_fade) inside the mask (step 3b; 0 = off) */
+    float region;       /* > 0: the caller limits the change to the landmark regions grown by
+                           `region` inter-ocular distances (we_face_region.h; cascade.region);
+                           0 = off */
+    const float *allow; /* per call, not a setting: [(S/2^J)^2] in [0,1] multiplying the change
+                           mask after step 1 (the regions above), NULL = everywhere */
 } we_cascade_params;
 
 /* Fill p with the defaults above. */

@@ -400,7 +400,10 @@ we_status we_model_edit(we_model *m, const we_edit_request *r, we_item *it, int 
             int Cc = we_model_cascade_channels(m, L.C);
             we_edit_from_model(m->coef, xk, kk, Cc, cfg->C, hw);
             we_edit_from_model(m->coefr, m->xr + (size_t)k * per, kk, Cc, cfg->C, hw);
-            if ((s = we_model_cascade_apply(m, w, &L, J, m->coef, m->coefr))) return s;
+            /* the item's landmarks, where it has good ones (cascade.region) */
+            we_frame *lf = we_item_find(&it[i], "landmarks");
+            const float *lm = lf && !we_layout_landmarks_check(lf) ? lf->t.data : NULL;
+            if ((s = we_model_cascade_apply(m, w, &L, J, m->coef, m->coefr, lm))) return s;
         }
         /* Non-finite policy (wes(5)): coefficients far outside any dwt's
          * range (3e38) overflow the network; say which item, never write it. */

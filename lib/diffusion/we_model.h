@@ -192,7 +192,8 @@ long we_model_edit_calls(const we_edit_params *p, int recon);
  * mask is 0 every coefficient keeps its bits. */
 
 /* Read the cascade settings (metadata cascade.mask_sigma, mask_lo,
- * mask_hi, mask_dilate, mask_feather, tone_sigma, tone_mean; defaults for
+ * mask_hi, mask_dilate, mask_feather, tone_sigma, tone_mean, flow_alpha,
+ * detail_fade, region; defaults for
  * those absent) into m->cas and, when f has detail.* tensors (metadata
  * detail.format), the detail net into m->detail (owned; we_model_free).
  * WE_EDATA for a bad value or detail net, WE_ENOMEM. */
@@ -227,9 +228,12 @@ we_status we_model_cascade_coarse(const we_model *m, const we_frame *w, const we
  * the same coarse face reconstructed (we_sampler_edit_recon) or NULL: the
  * cascade then sees the coarse face source + (edit - recon), so that the
  * inversion's round-trip drift, which edit - source holds everywhere,
- * neither enters the photo nor spreads the change mask. WE_ENOMEM. */
+ * neither enters the photo nor spreads the change mask. lm: the item's
+ * 68 landmarks in the face's pixels, or NULL; with cascade.region > 0 the
+ * change stays within those landmark regions (we_face_region.h).
+ * WE_ENOMEM, WE_EDATA (bad landmarks). */
 we_status we_model_cascade_apply(we_model *m, we_frame *w, const we_wavelet_layout *L, int J, const float *coef,
-                                 const float *recon);
+                                 const float *recon, const float *lm);
 
 /* ---- generate (wsample) ----------------------------------------------- */
 

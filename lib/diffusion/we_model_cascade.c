@@ -12,16 +12,17 @@
 
 #include "we_color.h"
 #include "we_dwt.h"
+#include "we_face_region.h"
 #include "we_layout_wavelet.h"
 
 /* ---- the model file's detail net and settings ------------------------- */
 
 /* The cascade.* metadata keys, in the order they are written. */
-#define NKEYS 9
+#define NKEYS 10
 static const char *const key_name[NKEYS] = {"cascade.mask_sigma", "cascade.mask_lo",   "cascade.mask_hi",
                                             "cascade.mask_dilate", "cascade.mask_feather",
                                             "cascade.tone_sigma", "cascade.tone_mean", "cascade.flow_alpha",
-                                            "cascade.detail_fade"};
+                                            "cascade.detail_fade", "cascade.region"};
 
 static void key_ptrs(we_cascade_params *p, float *f[NKEYS], int *i[NKEYS])
 {
@@ -29,6 +30,7 @@ static void key_ptrs(we_cascade_params *p, float *f[NKEYS], int *i[NKEYS])
     memset(i, 0, sizeof(int *) * NKEYS);
     f[0] = &p->mask_sigma, f[1] = &p->mask_lo, f[2] = &p->mask_hi, i[3] = &p->mask_dilate;
     f[4] = &p->mask_feather, f[5] = &p->tone_sigma, i[6] = &p->tone_mean, f[7] = &p->flow_alpha, f[8] = &p->detail_fade;
+    f[9] = &p->region;
 }
 
 we_status we_model_cascade_load(we_model *m, const we_st_file *f)
@@ -181,13 +183,21 @@ we_status we_model_cascade_coarse(const we_model *m, const we_frame *w, const we
 }
 
 we_status we_model_cascade_apply(we_model *m, we_frame *w, const we_wavelet_layout *L, int J, const float *coef,
-                                 const float *recon)
+                                 const float *recon, const float *lm)
 {
     int S = L->H, n = S >> J, Cc = we_model_cascade_channels(m, L->C), C = L->C;
     size_t P = (size_t)S * S, n2 = (size_t)n * n;
     const we_wavelet *wl;
     we_status s = we_wavelet_parse(m->cfg.wavelet, &wl);
     if (s) return s;
+    /* cascade.region: the change stays in the landmark regions of this face */
+    we_cascade_params cp = m->cas;
+    float *allow = NULL;
+    if (cp.region > 0 && lm) {
+        if (!(allow = malloc(sizeof(float) * n2))) return we_err_set(WE_ENOMEM, "cascade: out of memory");
+        if ((s = we_face_region_mask(allow, n, ldexp(1.0, J), lm, cp.region))) { free(allow); return s; }
+        cp.allow = allow;
+    }
     float *img = face_planes(m, w, L, &s);
     float *ec = img ? malloc(sizeof(float) * (size_t)Cc * n2 * (recon ? 3 : 1)) : NULL;
     float *d = ec ? malloc(sizeof(float) * (size_t)C * P * 2) : NULL;
@@ -210,7 +220,7 @@ we_status we_model_cascade_apply(we_model *m, we_frame *w, const we_wavelet_layo
     /* d = the change of each plane: exactly 0 where the cascade's mask is */
     for (int c = 0; c < Cc && !s; c++) {
         float *dc = d + c * P, *src = img + c * P;
-        s = we_cascade_edit(dc, NULL, src, ec + c * n2, NULL, S, J, c == 0 ? m->detail : NULL, &m->cas);
+        s = we_cascade_edit(dc, NULL, src, ec + c * n2, NULL, S, J, c == 0 ? m->detail : NULL, &cp);
         for (size_t i = 0; !s && i < P; i++) dc[i] = dc[i] != src[i] ? dc[i] - src[i] : 0.0f;
     }
     if (!s && C == 3 && Cc == 1) { /* a luminance change: R, G and B move by dY, CbCr stay */
@@ -229,6 +239,7 @@ we_status we_model_cascade_apply(we_model *m, we_frame *w, const we_wavelet_layo
     free(d);
     free(ec);
     free(img);
+    free(allow);
     return s;
 }
 

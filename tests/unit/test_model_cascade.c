@@ -198,7 +198,7 @@ static int local_edit(we_model *m, we_item *it, float amount)
                 for (int x = 1; x < 4; x++) co[((size_t)c * n + y) * n + x] += amount;
         we_dwt2_forward(coef, NULL, co, Cc, n, n, wl, 1, 1);
     }
-    if (!rc) rc = we_model_cascade_apply(m, w, &L, J, coef, NULL) ? -1 : 0;
+    if (!rc) rc = we_model_cascade_apply(m, w, &L, J, coef, NULL, NULL) ? -1 : 0;
     free(coef), free(co);
     return rc;
 }

@@ -1,0 +1,30 @@
+/* we_face_region.h - where an expression may change a face: the landmark
+ * regions of issue 12 point 2 (brows and eyes; nose, mouth and the folds
+ * around it), as a soft mask on a pixel grid.
+ *
+ * Why: the cascade (lib/diffusion/we_cascade.h) lets the photo change
+ * where the model's coarse edit changed it; a model that also repaints
+ * the shading of a cheek or a jaw line leaves smears there that no
+ * expression makes. Limiting the change to the regions around the
+ * features an expression moves keeps those parts of the face the
+ * photo's own.
+ *
+ * Prefix: we_face_region_.
+ */
+#ifndef WE_FACE_REGION_H
+#define WE_FACE_REGION_H
+
+#include "we_err.h"
+
+/* mask [n, n] in [0, 1]: 1 within `grow` inter-ocular distances (the outer
+ * eye corners 36 and 45) of the convex hull of the brows and eyes (points
+ * 17-26, 36-47) or of the nose and mouth (27-35, 48-67), falling to 0 over
+ * a further 0.1 inter-ocular distances (at least one pixel). lm: the 68
+ * landmarks (x, y pairs) in the pixels of a face of n * scale px; pixel
+ * (x, y) of the grid is the face point ((x + 0.5) scale - 0.5, (y + 0.5)
+ * scale - 0.5) (a 2^J box mean's centre for scale = 2^J). WE_EDATA for
+ * non-finite landmarks or coinciding eye corners, WE_EUSAGE for n < 1,
+ * scale <= 0 or grow < 0. */
+we_status we_face_region_mask(float *mask, int n, double scale, const float *lm, double grow);
+
+#endif

@@ -1,0 +1,70 @@
+/* test_face_region.c - the landmark regions an expression may change
+ * (lib/face/we_face_region.h): on dlib's template face at 256 px seen on a
+ * 64 x 64 grid (scale 4): 1 on the mouth, the eyes and the brows, 0 on the
+ * outer cheeks and the image corners; a larger grow covers
+ * more; bad landmarks and arguments are refused. */
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "check.h"
+#include "we_align.h"
+#include "we_face_region.h"
+
+#define S 256
+#define n 64
+
+static void template_face(float *lm)
+{
+    for (int i = 0; i < 68; i++) {
+        double x, y;
+        if (!we_align_template_point(i, S, 0.3, &x, &y)) { /* the jaw: an arc */
+            x = S * (0.22 + 0.56 * i / 16.0);
+            y = S * (0.45 + 0.33 * sin(M_PI * i / 16.0));
+        }
+        lm[2 * i] = (float)x, lm[2 * i + 1] = (float)y;
+    }
+}
+
+/* the mask at face point p (face pixels) */
+static float at(const float *mask, double px, double py)
+{
+    int x = (int)floor((px + 0.5) / 4), y = (int)floor((py + 0.5) / 4);
+    x = x < 0 ? 0 : x >= n ? n - 1 : x, y = y < 0 ? 0 : y >= n ? n - 1 : y;
+    return mask[y * n + x];
+}
+
+int main(void)
+{
+    float lm[136], mask[n * n], big[n * n];
+    template_face(lm);
+    CHECK(we_face_region_mask(mask, n, 4.0, lm, 0.15) == WE_OK, "mask of the template face");
+    double mx = 0, my = 0;
+    for (int k = 48; k < 68; k++) mx += lm[2 * k] / 20, my += lm[2 * k + 1] / 20;
+    CHECK(at(mask, mx, my) == 1.0f, "1 at the mouth's centre");
+    CHECK(at(mask, lm[2 * 37], lm[2 * 37 + 1]) == 1.0f && at(mask, lm[2 * 44], lm[2 * 44 + 1]) == 1.0f, "1 on both eyes");
+    CHECK(at(mask, lm[2 * 19], lm[2 * 19 + 1]) == 1.0f, "1 on a brow");
+    /* the outer cheeks: below the outer eye corners, half way down to the mouth */
+    double io = lm[2 * 45] - lm[2 * 36], cy = (lm[2 * 36 + 1] + lm[2 * 48 + 1]) / 2;
+    CHECK(at(mask, lm[2 * 36] - 0.15 * io, cy) == 0.0f && at(mask, lm[2 * 45] + 0.15 * io, cy) == 0.0f,
+          "0 on the outer cheeks");
+    CHECK(at(mask, 0, 0) == 0.0f && at(mask, S - 1, S - 1) == 0.0f, "0 in the corners");
+    double a = 0, b = 0;
+    int inside = 1;
+    CHECK(we_face_region_mask(big, n, 4.0, lm, 0.4) == WE_OK, "a larger grow");
+    for (int i = 0; i < n * n; i++) {
+        a += mask[i], b += big[i];
+        inside &= big[i] >= mask[i] && mask[i] >= 0 && big[i] <= 1;
+    }
+    CHECK(b > a && inside, "grow 0.4 covers more than 0.15 (and contains it), values in [0,1]");
+    float bad[136];
+    memcpy(bad, lm, sizeof bad);
+    bad[7] = NAN;
+    CHECK(we_face_region_mask(mask, n, 4.0, bad, 0.15) == WE_EDATA, "NaN landmark refused");
+    memcpy(bad, lm, sizeof bad);
+    bad[2 * 45] = bad[2 * 36], bad[2 * 45 + 1] = bad[2 * 36 + 1];
+    CHECK(we_face_region_mask(mask, n, 4.0, bad, 0.15) == WE_EDATA, "coinciding eye corners refused");
+    CHECK(we_face_region_mask(mask, n, 0.0, lm, 0.15) == WE_EUSAGE && we_face_region_mask(mask, n, 4.0, lm, -1) == WE_EUSAGE,
+          "scale 0 and negative grow refused");
+    return check_summary();
+}
