@@ -71,8 +71,8 @@ typedef struct {
     float detail_fade;  /* > 0: the source's detail at level j fades by min(1, |dLL_j| / 2^j /
                            detail_fade) inside the mask (step 3b; 0 = off) */
     float region;       /* > 0: the caller limits the change to the landmark regions grown by
-                           `region` inter-ocular distances (we_face_region.h; cascade.region);
-                           0 = off */
+                           `region` inter-ocular distances (we_face_region.h; cascade.region)
+                           (0.25); 0 = off */
     const float *allow; /* per call, not a setting: [(S/2^J)^2] in [0,1] multiplying the change
                            mask after step 1 (the regions above), NULL = everywhere */
 } we_cascade_params;

@@ -166,6 +166,27 @@ int main(void)
     printf("     low-frequency part only (sigma 8): %.3f gray levels\n", shift_lf);
     CHECK(fabs(shift_lf) <= 2, "the low-frequency part alone keeps the shift <= 2 gray levels");
     CHECK(mouth < -20, "the local change survives the tone correction");
+    /* the allowed region (cascade.region's landmark mask): none = the source
+     * bit for bit; a left half = no change at all on the right half */
+    float *allow = malloc(sizeof(float) * (size_t)n * n), *o2 = malloc(sizeof(float) * S2);
+    for (size_t i = 0; i < (size_t)n * n; i++) allow[i] = 0;
+    we_cascade_params_init(&cp);
+    cp.allow = allow;
+    we_cascade_edit(o2, NULL, src, xe, NULL, S, J, NULL, &cp);
+    CHECK(!memcmp(o2, src, sizeof(float) * S2), "allow 0 everywhere: the source bit for bit");
+    for (int y = 0; y < n; y++)
+        for (int xx = 0; xx < n; xx++) allow[(size_t)y * n + xx] = xx < n / 4 ? 1.0f : 0.0f;
+    we_cascade_edit(o2, NULL, src, xe, NULL, S, J, NULL, &cp);
+    int right_same = 1, left_changed = 0;
+    for (int y = 0; y < S; y++)
+        for (int xx = 0; xx < S; xx++) {
+            size_t i = (size_t)y * S + xx;
+            if (xx >= S / 2) right_same &= o2[i] == src[i];
+            else left_changed |= o2[i] != src[i];
+        }
+    CHECK(right_same && left_changed, "allow on the left quarter: the right half keeps every bit, the left changes");
+    free(allow);
+    free(o2);
 
     /* 4. cost at 256 px with the default D (nf 32, 5 layers), one thread */
     {
