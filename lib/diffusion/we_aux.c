@@ -20,22 +20,30 @@ void we_aux_free(we_aux *a)
     memset(a, 0, sizeof *a);
 }
 
+we_status we_aux_geometry(const we_unet_config *cfg, const char *terms, int *hw, int *xsize, int *lo, int *hi,
+                          const we_wavelet **wl)
+{
+    int C = cfg->C, h = cfg->S / 2;
+    *hw = h * h;
+    *xsize = 4 * C * *hw;
+    *lo = cfg->region == WE_REGION_HIGH ? C : 0;
+    *hi = cfg->region == WE_REGION_LOW ? C : 4 * C;
+    we_status s = we_wavelet_parse(cfg->wavelet, wl);
+    if (s || !terms) return s;
+    if (!(*wl)->orthogonal)
+        return we_err_set(WE_EUSAGE, "aux: %s need an orthogonal wavelet (haar, db, sym, coif), model uses %s", terms,
+                          cfg->wavelet);
+    if (C != 1 && C != 3) return we_err_set(WE_EUSAGE, "aux: %s need C = 1 or 3, model has %d", terms, C);
+    return WE_OK;
+}
+
 we_status we_aux_init(we_aux *a, const we_unet_config *cfg, int with_net, const char *path)
 {
     memset(a, 0, sizeof *a);
     a->cfg = *cfg;
-    int C = cfg->C, h = cfg->S / 2, S = cfg->S;
-    a->hw = h * h;
-    a->xsize = 4 * C * a->hw;
-    a->lo = cfg->region == WE_REGION_HIGH ? C : 0;
-    a->hi = cfg->region == WE_REGION_LOW ? C : 4 * C;
-    we_status s = we_wavelet_parse(cfg->wavelet, &a->wl);
-    if (s) return s;
-    if (!with_net) return WE_OK;
-    if (!a->wl->orthogonal)
-        return we_err_set(WE_EUSAGE, "aux: L_expr/L_VA need an orthogonal wavelet (haar, db, sym, coif), model uses %s",
-                          cfg->wavelet);
-    if (C != 1 && C != 3) return we_err_set(WE_EUSAGE, "aux: L_expr/L_VA need C = 1 or 3, model has %d", C);
+    int C = cfg->C, S = cfg->S;
+    we_status s = we_aux_geometry(cfg, with_net ? "L_expr/L_VA" : NULL, &a->hw, &a->xsize, &a->lo, &a->hi, &a->wl);
+    if (s || !with_net) return s;
     if (S % WE_FEXPR_S && WE_FEXPR_S % S)
         return we_err_set(WE_EUSAGE, "aux: L_expr/L_VA need S a multiple or a divisor of %d, model has %d", WE_FEXPR_S, S);
     if ((s = we_fexpr_load(&a->net, path, 1, 0))) return s;

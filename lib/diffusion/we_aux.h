@@ -48,6 +48,14 @@ typedef struct {
     float *img, *dimg, *coef, *work, *x, *dx; /* scratch */
 } we_aux;
 
+/* The geometry every auxiliary term needs from a model config: hw =
+ * (S/2)^2, xsize = 4C hw, the noised channel range [lo, hi) of the
+ * config's region, the data wavelet wl. With terms (a name for messages,
+ * e.g. "L_expr/L_VA"; NULL = no checks) also WE_EUSAGE for a wavelet that
+ * is not orthogonal or C not 1 or 3; WE_EUSAGE for an unknown wavelet. */
+we_status we_aux_geometry(const we_unet_config *cfg, const char *terms, int *hw, int *xsize, int *lo, int *hi,
+                          const we_wavelet **wl);
+
 /* Prepare for model config cfg. with_net != 0 (L_expr or L_VA) loads the
  * expression classifier from path (NULL = we_fexpr_path's default):
  * WE_ENOINPUT when the weights are missing, WE_EUSAGE for a non-orthogonal

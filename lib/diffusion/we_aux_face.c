@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "we_aux.h"
 #include "we_dwt.h"
 #include "we_warp.h"
 
@@ -29,17 +30,9 @@ we_status we_aux_face_init(we_aux_face *a, const we_unet_config *cfg, unsigned n
 {
     memset(a, 0, sizeof *a);
     a->cfg = *cfg;
-    int C = cfg->C, S = cfg->S, h = S / 2;
-    a->hw = h * h;
-    a->xsize = 4 * C * a->hw;
-    a->lo = cfg->region == WE_REGION_HIGH ? C : 0;
-    a->hi = cfg->region == WE_REGION_LOW ? C : 4 * C;
-    we_status s = we_wavelet_parse(cfg->wavelet, &a->wl);
+    int C = cfg->C, S = cfg->S;
+    we_status s = we_aux_geometry(cfg, "L_lm/L_id/L_bg", &a->hw, &a->xsize, &a->lo, &a->hi, &a->wl);
     if (s) return s;
-    if (!a->wl->orthogonal)
-        return we_err_set(WE_EUSAGE, "aux: L_lm/L_id/L_bg need an orthogonal wavelet (haar, db, sym, coif), model uses %s",
-                          cfg->wavelet);
-    if (C != 1 && C != 3) return we_err_set(WE_EUSAGE, "aux: L_lm/L_id/L_bg need C = 1 or 3, model has %d", C);
     if ((nets & WE_AUX_FACE_LM) && (s = we_fa_net_load(&a->lm_net, WE_FA_LANDMARK, dir))) goto fail;
     if ((nets & WE_AUX_FACE_ID) && (s = we_fa_net_load(&a->id_net, WE_FA_RECOG, dir))) goto fail;
     if (a->lm_net) we_fa_geom_init(&a->glm, S, S, we_fa_net_input_size(a->lm_net));
