@@ -16,6 +16,7 @@
 #   reports/*.tsv               facealign --report: file, status, faces, detector, emotion, detail
 #   logs/*.log                  facealign's warnings and summary per shard
 #   stats.txt                   per-split per-label face counts, files rejected and why
+#   labels.csv                  the labels the shards were made with (a change re-aligns them all)
 # The make is parallel (-j) and incremental; the tools come from BIN.
 
 SRC      ?= $(error set SRC=folder with images/ and labels.csv)
@@ -47,6 +48,11 @@ PARAMS := $(SHARDS) $(TEST_PCT)
 $(OUT)/params: FORCE | $(OUT)/lists
 	@echo '$(PARAMS)' | cmp -s - $@ || echo '$(PARAMS)' > $@
 FORCE:
+# The labels by content: a copy rewritten only when they change, so a
+# labels.csv that is merely touched (a fresh checkout, a re-provisioned
+# share) does not re-align every shard.
+$(OUT)/labels.csv: $(LABELS) | $(OUT)/lists
+	@cmp -s $< $@ || { rm -f $@ && cp $< $@; }
 $(OUT)/lists:
 	mkdir -p $(OUT)/lists $(OUT)/reports $(OUT)/logs
 
@@ -67,7 +73,7 @@ SHARD_WES := $(patsubst %,$(OUT)/%.wes,$(SHARD_NAMES))
 # One shard: facealign (exit 0, or 65 when files of the shard were skipped:
 # no face, corrupt) piped into lmheat; written under a temporary name,
 # renamed when complete (pipelines/dataset_shard.sh).
-$(OUT)/%.wes: $(OUT)/lists/%.txt $(LABELS) | $(BIN)/facealign $(BIN)/lmheat
+$(OUT)/%.wes: $(OUT)/lists/%.txt $(OUT)/labels.csv | $(BIN)/facealign $(BIN)/lmheat
 	@FACEALIGN_FLAGS='$(FACEALIGN_FLAGS)' LMHEAT_FLAGS='$(LMHEAT_FLAGS)' sh $(dir $(SELF))dataset_shard.sh \
 	  $(BIN) $(S) $(C) $(LABELS) $< $@ $(OUT)/reports/$*.tsv $(OUT)/logs/$*.log
 
@@ -85,4 +91,4 @@ stats: $(OUT)/stats.txt
 
 clean:
 	rm -rf $(OUT)/lists $(OUT)/reports $(OUT)/logs $(OUT)/*.wes $(OUT)/stats.txt $(OUT)/shards.mk \
-	  $(OUT)/params $(OUT)/rejected-names.txt
+	  $(OUT)/params $(OUT)/rejected-names.txt $(OUT)/labels.csv

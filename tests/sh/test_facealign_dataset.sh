@@ -38,5 +38,12 @@ f=$(head -n 1 "$T/out/lists/test-00.txt")
 sleep 1; touch "$f"
 $MK -j2 > "$T/again2" 2>&1
 is "touch one file: its shard only" "$(grep 'dataset: t' "$T/again2" | tr '\n' ' ')" "dataset: test-00 "
+# The labels count by content: touched, nothing; changed, every shard.
+sleep 1; touch "$D/labels.csv"
+$MK -j2 > "$T/again3" 2>&1
+is "labels touched: no shard rebuilt" "$(grep -c 'dataset: t' "$T/again3")" 0
+echo 'zz.jpg,anger' >> "$D/labels.csv"
+$MK -j2 > "$T/again4" 2>&1
+is "labels changed: every shard rebuilt" "$(grep -c 'dataset: t' "$T/again4")" 2
 fails 2 "SRC is required" make -s -f pipelines/dataset.mk OUT="$T/x"
 summary
