@@ -44,10 +44,10 @@ typedef struct {
 /* Read the labelled image frames of path into s as P x P pooled features. */
 static void read_set(const char *path, int P, set *s)
 {
-    FILE *f = strcmp(path, "-") ? fopen(path, "rb") : stdin;
-    if (!f) we_cli_die(WE_ENOINPUT, "%s: cannot open", path);
+    const char *label;
+    FILE *f = we_cli_open_input(path, &label);
     we_reader r;
-    we_reader_init(&r, f, strcmp(path, "-") ? path : "stdin");
+    we_reader_init(&r, f, label);
     we_item it;
     we_item_init(&it);
     we_status st;

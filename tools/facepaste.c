@@ -101,10 +101,10 @@ int main(int argc, char **argv)
     const uint8_t *pd = img.data;
     for (size_t i = 0; i < (size_t)Cp * plane; i++) ph[i] = pd[i];
 
-    FILE *in = strcmp(stream_path, "-") == 0 ? stdin : fopen(stream_path, "rb");
-    if (!in) we_cli_die(WE_ENOINPUT, "cannot open %s", stream_path);
+    const char *label;
+    FILE *in = we_cli_open_input(stream_path, &label);
     we_reader r;
-    we_reader_init(&r, in, in == stdin ? "stdin" : stream_path);
+    we_reader_init(&r, in, label);
     we_item it;
     we_item_init(&it);
     long pasted = 0;

@@ -48,10 +48,10 @@ int main(int argc, char **argv)
     const char *path = optind < argc ? argv[optind] : "-";
     we_cli_refuse_tty(stdout);
     we_cli_stream_stdout();
-    FILE *in = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
-    if (!in) we_cli_die(WE_ENOINPUT, "cannot open %s", path);
+    const char *label;
+    FILE *in = we_cli_open_input(path, &label);
     we_reader r;
-    we_reader_init(&r, in, in == stdin ? "stdin" : path);
+    we_reader_init(&r, in, label);
     we_item it;
     we_item_init(&it);
     we_status s;

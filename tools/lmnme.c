@@ -57,15 +57,15 @@ int main(int argc, char **argv)
     if (!we_valid_name(fa) || !we_valid_name(fb)) we_cli_usage_error("-a/-b take frame names ([a-z][a-z0-9_]*)");
     if (argc - optind > 1) we_cli_usage_error("at most one input stream (got %d)", argc - optind);
     const char *path = optind < argc ? argv[optind] : "-";
-    FILE *in = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
-    if (!in) we_cli_die(WE_ENOINPUT, "cannot open %s", path);
+    const char *label;
+    FILE *in = we_cli_open_input(path, &label);
     unsigned char all[68], expr[68];
     memset(all, 1, sizeof all);
     we_metrics_expr_points(expr);
     sums rows[WE_EMOTION_COUNT + 1], tot = {0};
     memset(rows, 0, sizeof rows);
     we_reader r;
-    we_reader_init(&r, in, in == stdin ? "stdin" : path);
+    we_reader_init(&r, in, label);
     we_item it;
     we_item_init(&it);
     we_batch b;

@@ -92,10 +92,10 @@ int main(int argc, char **argv)
     int nin = argc - optind > 0 ? argc - optind : 1;
     for (int k = 0; k < nin; k++) {
         const char *path = optind < argc ? argv[optind + k] : "-";
-        FILE *in = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
-        if (!in) we_cli_die(WE_ENOINPUT, "cannot open %s", path);
+        const char *label;
+        FILE *in = we_cli_open_input(path, &label);
         we_reader r;
-        we_reader_init(&r, in, in == stdin ? "stdin" : path);
+        we_reader_init(&r, in, label);
         we_item it;
         we_item_init(&it);
         while ((s = we_reader_item(&r, &it)) == WE_OK) {

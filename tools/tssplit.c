@@ -56,10 +56,10 @@ int main(int argc, char **argv)
     if (!key || !dir) we_cli_usage_error("-k KEY and -d DIR are required");
     if (argc - optind > 1) we_cli_usage_error("at most one input stream");
     const char *path = optind < argc ? argv[optind] : "-";
-    FILE *in = strcmp(path, "-") ? fopen(path, "rb") : stdin;
-    if (!in) we_cli_die(WE_ENOINPUT, "cannot open %s", path);
+    const char *label;
+    FILE *in = we_cli_open_input(path, &label);
     we_reader r;
-    we_reader_init(&r, in, in == stdin ? "stdin" : path);
+    we_reader_init(&r, in, label);
     we_item it;
     we_item_init(&it);
     char cur[PATH_MAX] = "", tmp[PATH_MAX + 32];

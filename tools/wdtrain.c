@@ -106,8 +106,7 @@ static void read_faces(faces *F, FILE *in, const char *label, int S)
 
 static void load_file(faces *F, const char *path, int S)
 {
-    FILE *in = strcmp(path, "-") ? fopen(path, "rb") : stdin;
-    if (!in) we_cli_die(WE_ENOINPUT, "cannot open %s", path);
+    FILE *in = we_cli_open_input(path, NULL);
     read_faces(F, in, path, S);
     if (in != stdin) fclose(in);
 }

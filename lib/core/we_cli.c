@@ -204,3 +204,12 @@ void we_progress_end(we_progress *p, long done, const char *unit)
     double t = we_now() - p->t0;
     fprintf(stderr, "\r%s: %ld %s in %.1f s (%.1f %s/s)          \n", prog, done, unit, t, done / fmax(t, 1e-9), unit);
 }
+
+FILE *we_cli_open_input(const char *path, const char **label)
+{
+    int std = strcmp(path, "-") == 0;
+    FILE *f = std ? stdin : fopen(path, "rb");
+    if (!f) we_cli_die(WE_ENOINPUT, "cannot open %s: %s", path, strerror(errno));
+    if (label) *label = std ? "stdin" : path;
+    return f;
+}

@@ -36,6 +36,11 @@ void we_cli_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
  * that fails first thing leaves an empty file), to a terminal never. */
 void we_cli_stream_stdout(void);
 
+/* An input stream by path: "-" is stdin, anything else is opened for
+ * reading; one that cannot be opened dies with EX_NOINPUT, naming it and
+ * why. *label (may be NULL) gets the name for messages: "stdin" or path. */
+FILE *we_cli_open_input(const char *path, const char **label);
+
 /* Refuse to write a binary stream to a terminal (exit 64). */
 void we_cli_refuse_tty(FILE *out);
 

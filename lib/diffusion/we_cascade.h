@@ -73,6 +73,10 @@ typedef struct {
     float region;       /* > 0: the caller limits the change to the landmark regions grown by
                            `region` inter-ocular distances (we_face_region.h; cascade.region)
                            (0.25); 0 = off */
+    int recon;          /* the caller's reference for the change (cascade.recon): 1 = the face
+                           inverted and reconstructed under its own condition, so the round
+                           trip's drift is no change (1); 0 = the source itself, so all that
+                           the model rewrote counts, inside the mask and regions */
     const float *allow; /* per call, not a setting: [(S/2^J)^2] in [0,1] multiplying the change
                            mask after step 1 (the regions above), NULL = everywhere */
 } we_cascade_params;

@@ -383,8 +383,10 @@ we_status we_model_edit(we_model *m, const we_edit_request *r, we_item *it, int 
     }
     if (!nb) return WE_OK;
     /* with a cascade item the batch is also reconstructed: the cascade
-     * changes the photo by edit - reconstruction, not by edit - source */
-    s = we_model_edit_batch(m, &r->p, m->x, anycas ? m->xr : NULL, m->src, r->target, r->have_va ? r->va : NULL,
+     * changes the photo by edit - reconstruction, not by edit - source
+     * (unless cascade.recon is 0) */
+    int recon = anycas && m->cas.recon;
+    s = we_model_edit_batch(m, &r->p, m->x, recon ? m->xr : NULL, m->src, r->target, r->have_va ? r->va : NULL,
                             (cfg->K && anyheat) ? (anytgt ? m->theat : m->heat) : NULL,
                             (cfg->K && anytgt) ? m->heat : NULL, nb, rng);
     if (s) return s;
@@ -399,11 +401,11 @@ we_status we_model_edit(we_model *m, const we_edit_request *r, we_item *it, int 
         } else {
             int Cc = we_model_cascade_channels(m, L.C);
             we_edit_from_model(m->coef, xk, kk, Cc, cfg->C, hw);
-            we_edit_from_model(m->coefr, m->xr + (size_t)k * per, kk, Cc, cfg->C, hw);
+            if (recon) we_edit_from_model(m->coefr, m->xr + (size_t)k * per, kk, Cc, cfg->C, hw);
             /* the item's landmarks, where it has good ones (cascade.region) */
             we_frame *lf = we_item_find(&it[i], "landmarks");
             const float *lm = lf && !we_layout_landmarks_check(lf) ? lf->t.data : NULL;
-            if ((s = we_model_cascade_apply(m, w, &L, J, m->coef, m->coefr, lm))) return s;
+            if ((s = we_model_cascade_apply(m, w, &L, J, m->coef, recon ? m->coefr : NULL, lm))) return s;
         }
         /* Non-finite policy (wes(5)): coefficients far outside any dwt's
          * range (3e38) overflow the network; say which item, never write it. */

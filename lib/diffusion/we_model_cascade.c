@@ -18,11 +18,11 @@
 /* ---- the model file's detail net and settings ------------------------- */
 
 /* The cascade.* metadata keys, in the order they are written. */
-#define NKEYS 10
+#define NKEYS 11
 static const char *const key_name[NKEYS] = {"cascade.mask_sigma", "cascade.mask_lo",   "cascade.mask_hi",
                                             "cascade.mask_dilate", "cascade.mask_feather",
                                             "cascade.tone_sigma", "cascade.tone_mean", "cascade.flow_alpha",
-                                            "cascade.detail_fade", "cascade.region"};
+                                            "cascade.detail_fade", "cascade.region", "cascade.recon"};
 
 static void key_ptrs(we_cascade_params *p, float *f[NKEYS], int *i[NKEYS])
 {
@@ -30,7 +30,7 @@ static void key_ptrs(we_cascade_params *p, float *f[NKEYS], int *i[NKEYS])
     memset(i, 0, sizeof(int *) * NKEYS);
     f[0] = &p->mask_sigma, f[1] = &p->mask_lo, f[2] = &p->mask_hi, i[3] = &p->mask_dilate;
     f[4] = &p->mask_feather, f[5] = &p->tone_sigma, i[6] = &p->tone_mean, f[7] = &p->flow_alpha, f[8] = &p->detail_fade;
-    f[9] = &p->region;
+    f[9] = &p->region, i[10] = &p->recon;
 }
 
 we_status we_model_cascade_load(we_model *m, const we_st_file *f)
