@@ -11,6 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "aux_fixture.h"
 #include "check.h"
 #include "we_aux.h"
 #include "we_dwt.h"
@@ -23,14 +24,6 @@
 
 static const int32_t T3[N] = {30, 250, 700}; /* last one above the cutoff */
 
-static void config(we_unet_config *c, int S, int C, we_region reg)
-{
-    we_unet_config_init(c);
-    c->S = S, c->C = C, c->K = 0, c->nf = 8, c->nlevels = 2;
-    c->mult[0] = 1, c->mult[1] = 2;
-    c->num_res = 1, c->nattn = 0;
-    c->region = reg;
-}
 
 /* x0, xt = sqrt(a) x0 + sqrt(1-a) noise on the noised channels, eps = noise
  * + an offset of 0.1..0.3 with a random sign (so |x0_hat - x0| stays away
@@ -42,15 +35,7 @@ static void make_batch(const we_aux *a, const we_sched *s, we_rng *r, float *x0,
     for (size_t i = 0; i < n; i++) x0[i] *= 0.5f;
     for (int b = 0; b < N; b++) {
         double ab = s->acp[T3[b]];
-        for (int c = 0; c < 4 * a->cfg.C; c++)
-            for (int i = 0; i < a->hw; i++) {
-                size_t o = (size_t)b * a->xsize + (size_t)c * a->hw + i;
-                float nz = (float)we_rng_normal(r);
-                int noised = c >= a->lo && c < a->hi;
-                xt[o] = noised ? (float)(sqrt(ab) * x0[o] + sqrt(1 - ab) * nz) : x0[o];
-                float off = 0.1f + 0.2f * (float)we_rng_uniform(r);
-                eps[o] = nz + (we_rng_uniform(r) < 0.5 ? -off : off);
-            }
+        aux_fixture_noise(x0, xt, eps, b, a->xsize, 4 * a->cfg.C, a->hw, a->lo, a->hi, ab, r);
     }
 }
 
@@ -189,7 +174,7 @@ static void test_train_paths(void)
 {
     enum { B = 4 };
     we_unet_config cfg;
-    config(&cfg, 16, 1, WE_REGION_ALL);
+    aux_fixture_config(&cfg, 16, 1, WE_REGION_ALL);
     we_unet ma, mb;
     we_unet_create(&ma, &cfg, B);
     we_unet_create(&mb, &cfg, B);
@@ -342,7 +327,7 @@ int main(void)
     /* L_wav: C = 1 region all, C = 3 region high */
     for (int k = 0; k < 2; k++) {
         we_unet_config cfg;
-        config(&cfg, 16, k ? 3 : 1, k ? WE_REGION_HIGH : WE_REGION_ALL);
+        aux_fixture_config(&cfg, 16, k ? 3 : 1, k ? WE_REGION_HIGH : WE_REGION_ALL);
         we_aux a;
         CHECK(we_aux_init(&a, &cfg, 0, NULL) == WE_OK, "aux init without the expression net");
         fd_check(k ? "L_wav C=3 region high" : "L_wav C=1", f_wav, &a, &sch, NULL, 1e-2, 1e-2, 1e-3);
@@ -352,7 +337,7 @@ int main(void)
     /* L_expr and L_VA */
     {
         we_unet_config cfg;
-        config(&cfg, 16, 1, WE_REGION_ALL);
+        aux_fixture_config(&cfg, 16, 1, WE_REGION_ALL);
         strcpy(cfg.wavelet, "bior4.4");
         we_aux a;
         CHECK(we_aux_init(&a, &cfg, 1, net_path) == WE_EUSAGE, "L_expr refuses a biorthogonal wavelet");
@@ -361,12 +346,12 @@ int main(void)
         CHECK(we_aux_init(&a, &cfg, 1, "/nonexistent/fexpr.safetensors") == WE_ENOINPUT,
               "missing classifier: WE_ENOINPUT");
         we_aux_free(&a);
-        config(&cfg, 48, 1, WE_REGION_ALL);
+        aux_fixture_config(&cfg, 48, 1, WE_REGION_ALL);
         CHECK(we_aux_init(&a, &cfg, 1, net_path) == WE_EUSAGE, "S 48 (not a multiple or divisor of 64) refused");
         we_aux_free(&a);
         for (int k = 0; k < 3; k++) {
             int C = k == 1 ? 3 : 1;
-            config(&cfg, k == 2 ? 64 : k == 1 ? 32 : 16, C, k == 1 ? WE_REGION_HIGH : WE_REGION_ALL);
+            aux_fixture_config(&cfg, k == 2 ? 64 : k == 1 ? 32 : 16, C, k == 1 ? WE_REGION_HIGH : WE_REGION_ALL);
             if (k == 2) strcpy(cfg.wavelet, "db2");
             if (we_aux_init(&a, &cfg, 1, net_path)) { CHECK(0, "aux init"); continue; }
             int32_t lab[N] = {WE_EMO_HAPPY, WE_EMO_ANGER, WE_EMO_SAD};

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "aux_fixture.h"
 #include "check.h"
 #include "we_align.h"
 #include "we_aux_face.h"
@@ -24,14 +25,6 @@
 static const int32_t T3[N] = {30, 250, 700}; /* last one above the cutoff */
 static const int32_t KNOWN[N] = {1, 1, 1};
 
-static void config(we_unet_config *c, int S, int C, we_region reg)
-{
-    we_unet_config_init(c);
-    c->S = S, c->C = C, c->K = 0, c->nf = 8, c->nlevels = 2;
-    c->mult[0] = 1, c->mult[1] = 2;
-    c->num_res = 1, c->nattn = 0;
-    c->region = reg;
-}
 
 /* 68 plausible landmarks of an S x S face: dlib's template for 17..67 and
  * an arc for the jaw, shifted a little per sample. */
@@ -68,15 +61,7 @@ static void make_batch(const we_aux_face *a, const we_sched *s, we_rng *r, float
         we_dwt2_forward(xb, NULL, img, C, S, S, a->wl, 1, 1);
         for (int i = 0; i < a->xsize; i++) xb[i] *= a->cfg.data_scale;
         double ab = s->acp[T3[b]];
-        for (int c = 0; c < 4 * C; c++)
-            for (int i = 0; i < a->hw; i++) {
-                size_t o = (size_t)b * a->xsize + (size_t)c * a->hw + i;
-                float nz = (float)we_rng_normal(r);
-                int noised = c >= a->lo && c < a->hi;
-                xt[o] = noised ? (float)(sqrt(ab) * x0[o] + sqrt(1 - ab) * nz) : x0[o];
-                float off = 0.1f + 0.2f * (float)we_rng_uniform(r);
-                eps[o] = nz + (we_rng_uniform(r) < 0.5 ? -off : off);
-            }
+        aux_fixture_noise(x0, xt, eps, b, a->xsize, 4 * a->cfg.C, a->hw, a->lo, a->hi, ab, r);
     }
     free(img);
 }
@@ -228,7 +213,7 @@ static void check_bg_hull(we_aux_face *a, const we_sched *s)
 static void run_case(int S, int C, we_region reg, unsigned nets, const char *tag)
 {
     we_unet_config cfg;
-    config(&cfg, S, C, reg);
+    aux_fixture_config(&cfg, S, C, reg);
     we_sched s;
     we_sched_init(&s, cfg.schedule, cfg.T);
     we_aux_face a;
@@ -266,13 +251,13 @@ static void run_case(int S, int C, we_region reg, unsigned nets, const char *tag
 static void test_refusals(void)
 {
     we_unet_config cfg;
-    config(&cfg, 16, 1, WE_REGION_ALL);
+    aux_fixture_config(&cfg, 16, 1, WE_REGION_ALL);
     snprintf(cfg.wavelet, sizeof cfg.wavelet, "%s", "bior2.2");
     we_aux_face a;
     CHECK(we_aux_face_init(&a, &cfg, 0, NULL) == WE_EUSAGE, "init: a biorthogonal wavelet is refused");
-    config(&cfg, 16, 2, WE_REGION_ALL);
+    aux_fixture_config(&cfg, 16, 2, WE_REGION_ALL);
     CHECK(we_aux_face_init(&a, &cfg, 0, NULL) == WE_EUSAGE, "init: C = 2 is refused");
-    config(&cfg, 16, 1, WE_REGION_ALL);
+    aux_fixture_config(&cfg, 16, 1, WE_REGION_ALL);
     CHECK(we_aux_face_init(&a, &cfg, WE_AUX_FACE_LM, "/nonexistent/face-api") == WE_ENOINPUT,
           "init: missing face-api weights are WE_ENOINPUT");
     /* a degenerate hull: no face, every pixel outside */
