@@ -7,12 +7,13 @@
 #
 # SRC holds images/ (any file names; JPEG/PNG by content) and labels.csv
 # (image,emotion; the sources' label words are mapped by facealign).
-# Each file goes to one shard by a hash of its name (adding or touching a
-# file rebuilds only its shard) and to the held-out split when a second
+# Each file goes to one shard by a hash of its name (adding a file or
+# changing its bytes rebuilds only its shard; touching it, nothing) and to the held-out split when a second
 # hash of its name falls below TEST_PCT percent, so the split is by file:
 # every face of a file lands on the same side. Outputs, all under OUT:
 #   train-NN.wes, test-NN.wes   the streams (facealign | lmheat)
 #   lists/*.txt                 input paths per shard (rewritten only on change)
+#   lists/*.sum                 md5sums of each shard's files (rewritten only on change)
 #   reports/*.tsv               facealign --report: file, status, faces, detector, emotion, detail
 #   logs/*.log                  facealign's warnings and summary per shard
 #   stats.txt                   per-split per-label face counts, files rejected and why
@@ -58,9 +59,8 @@ $(OUT)/lists:
 
 $(OUT)/shards.mk: $(IMAGES) $(SELF) $(dir $(SELF))dataset_lists.sh $(OUT)/params | $(OUT)/lists
 	@sh $(dir $(SELF))dataset_lists.sh '$(OUT)' '$(IMAGES)' $(SHARDS) $(TEST_PCT)
-	@{ printf 'SHARD_NAMES :='; for t in $(OUT)/lists/*.txt; do [ -f "$$t" ] && printf ' %s' $$(basename $$t .txt); done; echo; \
-	   for t in $(OUT)/lists/*.txt; do [ -f "$$t" ] || continue; n=$$(basename $$t .txt); \
-	     printf '$(OUT)/%s.wes $(OUT)/reports/%s.tsv:' $$n $$n; tr '\n' ' ' < $$t; echo; done; } > $@.tmp
+	@{ printf 'SHARD_NAMES :='; for t in $(OUT)/lists/*.txt; do [ -f "$$t" ] && printf ' %s' $$(basename $$t .txt); done; \
+	   echo; } > $@.tmp
 	@mv $@.tmp $@
 	@echo "dataset: $$(cat $(OUT)/lists/*.txt 2>/dev/null | wc -l) files in $$(ls $(OUT)/lists | wc -l) shards"
 
@@ -70,12 +70,18 @@ endif
 
 SHARD_WES := $(patsubst %,$(OUT)/%.wes,$(SHARD_NAMES))
 
+# The content of a shard's files (pipelines/dataset_sum.sh), checked on
+# every run: their times do not count, their bytes do.
+$(OUT)/lists/%.sum: $(OUT)/lists/%.txt FORCE
+	@sh $(dir $(SELF))dataset_sum.sh $< $@
+.PRECIOUS: $(OUT)/lists/%.sum
+
 # One shard: facealign (exit 0, or 65 when files of the shard were skipped:
 # no face, corrupt) piped into lmheat; written under a temporary name,
 # renamed when complete (pipelines/dataset_shard.sh).
-$(OUT)/%.wes: $(OUT)/lists/%.txt $(OUT)/labels.csv | $(BIN)/facealign $(BIN)/lmheat
+$(OUT)/%.wes: $(OUT)/lists/%.sum $(OUT)/labels.csv | $(BIN)/facealign $(BIN)/lmheat
 	@FACEALIGN_FLAGS='$(FACEALIGN_FLAGS)' LMHEAT_FLAGS='$(LMHEAT_FLAGS)' sh $(dir $(SELF))dataset_shard.sh \
-	  $(BIN) $(S) $(C) $(LABELS) $< $@ $(OUT)/reports/$*.tsv $(OUT)/logs/$*.log
+	  $(BIN) $(S) $(C) $(LABELS) $(OUT)/lists/$*.txt $@ $(OUT)/reports/$*.tsv $(OUT)/logs/$*.log
 
 $(OUT)/reports/%.tsv: $(OUT)/%.wes
 	@test -f $@

@@ -31,13 +31,17 @@ grep ' image ' "$T/info" | grep -q ' f32 1x64x64 '; is "chosen S and C" $? 0
 # Split by file: no file on both sides.
 both=$(cut -f1 "$T/out/reports/train-00.tsv" | grep -F -x -f - "$T/out/reports/test-00.tsv" 2>/dev/null | wc -l)
 is "held-out split by file" "$both" 0
-# Incremental: nothing to do; touching one file rebuilds only its shard.
+# Incremental: nothing to do; touching a file (a copy, a re-provisioned
+# share) rebuilds nothing; changing its bytes rebuilds only its shard.
 $MK -j2 > "$T/again" 2>&1
 is "up to date: no shard rebuilt" "$(grep -c 'dataset: t' "$T/again")" 0
 f=$(head -n 1 "$T/out/lists/test-00.txt")
-sleep 1; touch "$f"
+sleep 1; touch "$D"/images/*
+$MK -j2 > "$T/again1" 2>&1
+is "every file touched: no shard rebuilt" "$(grep -c 'dataset: t' "$T/again1")" 0
+printf ' ' >> "$f"
 $MK -j2 > "$T/again2" 2>&1
-is "touch one file: its shard only" "$(grep 'dataset: t' "$T/again2" | tr '\n' ' ')" "dataset: test-00 "
+is "one file changed: its shard only" "$(grep 'dataset: t' "$T/again2" | tr '\n' ' ')" "dataset: test-00 "
 # The labels count by content: touched, nothing; changed, every shard.
 sleep 1; touch "$D/labels.csv"
 $MK -j2 > "$T/again3" 2>&1
