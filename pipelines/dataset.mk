@@ -34,6 +34,7 @@ FACEALIGN_FLAGS ?= --whole-frame
 LMHEAT_FLAGS    ?=
 
 SELF := $(lastword $(MAKEFILE_LIST))
+include $(dir $(lastword $(MAKEFILE_LIST)))blas.mk
 .DELETE_ON_ERROR:
 .PHONY: all stats clean
 all: $(OUT)/stats.txt
