@@ -55,7 +55,6 @@ OUT         ?= out/aux_study
 BIN         ?= bin
 
 SELF := $(lastword $(MAKEFILE_LIST))
-include $(dir $(lastword $(MAKEFILE_LIST)))blas.mk
 AUX_none :=
 AUX_expr := --lambda-expr $(LAMBDA_EXPR)
 AUX_va   := --lambda-va $(LAMBDA_VA)

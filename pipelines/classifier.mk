@@ -41,7 +41,6 @@ MAX_MODEL_BYTES ?= 4194304
 TRAIN_SHARDS = $(wildcard $(foreach s,$(SETS),$(WORK)/$(s)/train-*.wes))
 
 SELF := $(lastword $(MAKEFILE_LIST))
-include $(dir $(lastword $(MAKEFILE_LIST)))blas.mk
 .PHONY: all datasets train export eval va
 # train, then export what it wrote (export alone copies an existing run)
 all:

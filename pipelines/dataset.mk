@@ -34,7 +34,6 @@ FACEALIGN_FLAGS ?= --whole-frame
 LMHEAT_FLAGS    ?=
 
 SELF := $(lastword $(MAKEFILE_LIST))
-include $(dir $(lastword $(MAKEFILE_LIST)))blas.mk
 .DELETE_ON_ERROR:
 .PHONY: all stats clean
 all: $(OUT)/stats.txt

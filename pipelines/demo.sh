@@ -14,9 +14,6 @@
 # contact sheet (what works without a model) and exits 69.
 cd "$(dirname "$0")/.." || exit 70
 export PATH="$PWD/bin:$PATH"
-# OpenBLAS's kernels as the pipeline makefiles pick them (pipelines/blas.mk)
-[ -n "${OPENBLAS_CORETYPE:-}" ] || OPENBLAS_CORETYPE=$(sh pipelines/blas_coretype.sh)
-[ -z "$OPENBLAS_CORETYPE" ] || export OPENBLAS_CORETYPE
 say() { echo "demo: $*" >&2; }
 die() { code=$1; shift; say "$*"; exit "$code"; }
 

@@ -22,7 +22,6 @@
 #    exits), so run the same command again until it reports STEPS.
 # Everything stays under WORK (git-ignored data/).
 
-include $(dir $(lastword $(MAKEFILE_LIST)))blas.mk
 DATA        ?= ../shared/data
 SET         ?= facial_expressions
 WORK        ?= data/detail

@@ -33,7 +33,6 @@
 # reused while newer than the model (directories are named by G, STRENGTH
 # and STEPS: remove OUT after changing WDENOISE_FLAGS).
 
-include $(dir $(lastword $(MAKEFILE_LIST)))blas.mk
 MODEL         ?= models/default.safetensors
 WORK          ?= data/train
 SETS          ?= facial_expressions fer2013

@@ -62,7 +62,6 @@
 # SCALE=cpu (default) is sized for about 3 hours on a quiet 2-core machine
 # with -j2 (README, "Experiments"); SCALE=gpu gives the sizes of a real study.
 
-include $(dir $(lastword $(MAKEFILE_LIST)))blas.mk
 SCALE       ?= cpu
 DATA        ?= ../shared/data
 SETS        ?= facial_expressions fer2013

@@ -19,7 +19,6 @@ STEPS    ?= 50
 SEED     ?= 1
 WSAMPLE_FLAGS ?=
 G := sh $(dir $(lastword $(MAKEFILE_LIST)))generate.sh
-include $(dir $(lastword $(MAKEFILE_LIST)))blas.mk
 export BIN MODEL N BATCH STEPS SEED WSAMPLE_FLAGS
 
 K    := $(shell seq -f %02g 0 $$(($(SHARDS) - 1)))

@@ -26,7 +26,6 @@ BIN      ?= bin
 FACEALIGN_FLAGS ?=
 WDENOISE_FLAGS  ?=
 SELF := $(lastword $(MAKEFILE_LIST))
-include $(dir $(lastword $(MAKEFILE_LIST)))blas.mk
 P    := sh $(dir $(SELF))photos.sh
 export BIN S C MODEL FACEALIGN_FLAGS WDENOISE_FLAGS
 

@@ -74,7 +74,6 @@ EXPORT_FLAGS ?= --edit-guidance 2
 DETAIL      ?= $(wildcard data/detail/detail.safetensors)
 
 SELF := $(lastword $(MAKEFILE_LIST))
-include $(dir $(lastword $(MAKEFILE_LIST)))blas.mk
 TOOLS := facealign lmheat dwt wtrain $(if $(filter 1,$(VA)),feclass)
 comma := ,
 WTRAIN_NEW := --nf $(NF) --mult $(MULT) --attn $(ATTN) --num-res $(NUM_RES) -w $(WAVELET) $(if $(filter 1,$(HEATMAPS)),--heatmaps)

@@ -166,7 +166,7 @@ static void paths_add(paths *p, const char *s)
 
 int main(int argc, char **argv)
 {
-    we_cli_init(argv[0]);
+    we_cli_init_blas(argv);
     opts o;
     memset(&o, 0, sizeof o);
     we_face_align_params_init(&o.p);

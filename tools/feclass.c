@@ -36,7 +36,7 @@ static void usage(FILE *f)
 
 int main(int argc, char **argv)
 {
-    we_cli_init(argv[0]);
+    we_cli_init_blas(argv);
     const char *model = NULL;
     int va_keys = 0;
     long threads = 1;

@@ -112,7 +112,7 @@ static void print_row(FILE *f, int csv, const char *name, const row *r, double f
 
 int main(int argc, char **argv)
 {
-    we_cli_init(argv[0]);
+    we_cli_init_blas(argv);
     opts o = {NULL, NULL, NULL, "id", WE_FA_CROP_WHOLE, 0};
     const char *device = NULL;
     static const struct option lo[] = {

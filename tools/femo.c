@@ -68,7 +68,7 @@ static we_status write_extra(const we_frame *img, we_frame *fr, we_status st, co
 
 int main(int argc, char **argv)
 {
-    we_cli_init(argv[0]);
+    we_cli_init_blas(argv);
     we_cli_stream_stdout();
     opts o = {1, 0, 0, WE_FA_CROP_WHOLE, NULL, NULL};
     static const struct option lo[] = {

@@ -116,7 +116,7 @@ static void save(const we_fexpr_trainer *tr, const char *path, const faces *d)
 
 int main(int argc, char **argv)
 {
-    we_cli_init(argv[0]);
+    we_cli_init_blas(argv);
     const char *out = NULL, *init = NULL;
     long steps = 6000, save_every = 500, log_every = 100, seed = 1, threads = 1, batch = 32;
     double seconds = 0;

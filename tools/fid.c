@@ -117,7 +117,7 @@ static void load_set(const opts *o, const char *path, we_fa_net *lm, we_fa_net *
 
 int main(int argc, char **argv)
 {
-    we_cli_init(argv[0]);
+    we_cli_init_blas(argv);
     opts o = {"identity", NULL, WE_FA_CROP_WHOLE, NULL, 1, 0, 3, 100, 1000};
     const char *device = NULL;
     enum { O_NOKID = 256, O_SUBS, O_SUBSZ };

@@ -209,7 +209,7 @@ static long flush(opts *o, we_model *m, we_item *it, int n, int nedit, we_rng *r
 
 int main(int argc, char **argv)
 {
-    we_cli_init(argv[0]);
+    we_cli_init_blas(argv);
     we_cli_stream_stdout();
     opts o;
     parse(argc, argv, &o);

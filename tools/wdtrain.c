@@ -174,7 +174,7 @@ static void evaluate(we_detail_trainer *t, const faces *ev)
 
 int main(int argc, char **argv)
 {
-    we_cli_init(argv[0]);
+    we_cli_init_blas(argv);
     const char *ckpt = NULL, *eval = NULL;
     int resume = 0, force = 0, allow = 0, steps = 20000, save_every = 100, eval_every = 250, demo_n = 0;
     unsigned given = 0; /* WE_DSET_* bits */

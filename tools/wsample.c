@@ -44,7 +44,7 @@ static void usage(void)
 
 int main(int argc, char **argv)
 {
-    we_cli_init(argv[0]);
+    we_cli_init_blas(argv);
     const char *model = NULL, *emotion = "null", *sampler = "ddim", *device = NULL;
     int count = 16, batch = 16, no_ema = 0, threads = 0;
     double val = NAN, aro = NAN;

@@ -100,7 +100,7 @@ static void usage(void)
 
 int main(int argc, char **argv)
 {
-    we_cli_init(argv[0]);
+    we_cli_init_blas(argv);
     we_status s0;
     opts o;
     memset(&o, 0, sizeof o);

@@ -11,6 +11,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -212,4 +213,49 @@ FILE *we_cli_open_input(const char *path, const char **label)
     if (!f) we_cli_die(WE_ENOINPUT, "cannot open %s: %s", path, strerror(errno));
     if (label) *label = std ? "stdin" : path;
     return f;
+}
+
+/* OpenBLAS's own (weak: a BLAS without it leaves the kernels alone). */
+extern char *openblas_get_corename(void) __attribute__((weak));
+
+/* Kernels OpenBLAS names that use no AVX2: its fallbacks for a CPU it does
+ * not recognise, and genuinely old cores. */
+static int blas_core_pre_avx2(const char *name)
+{
+    static const char *const old[] = {"Prescott", "Core2",     "Penryn",     "Dunnington", "Nehalem",   "Atom",
+                                      "Katmai",   "Coppermine", "Northwood", "Banias",     "Sandybridge", "Opteron",
+                                      "Opteron(SSE3)", "Barcelona", "Bobcat", "Bulldozer", "Piledriver",
+                                      "Steamroller", "Excavator", "Unknown"};
+    for (size_t i = 0; i < sizeof old / sizeof *old; i++)
+        if (!strcasecmp(name, old[i])) return 1;
+    return 0;
+}
+
+const char *we_cli_blas_override(const char *core, int avx2_fma, int avx512)
+{
+    if (!core || !avx2_fma || !blas_core_pre_avx2(core)) return NULL;
+    return avx512 ? "SkylakeX" : "Haswell";
+}
+
+void we_cli_blas_kernels(char **argv)
+{
+#if defined(__x86_64__) && defined(__GNUC__)
+    if (getenv("OPENBLAS_CORETYPE") || !argv || !argv[0] || !openblas_get_corename) return;
+    __builtin_cpu_init();
+    int avx2_fma = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+    int avx512 = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
+                 __builtin_cpu_supports("avx512dq") && __builtin_cpu_supports("avx512vl");
+    const char *want = we_cli_blas_override(openblas_get_corename(), avx2_fma, avx512);
+    if (!want || setenv("OPENBLAS_CORETYPE", want, 1)) return;
+    execv("/proc/self/exe", argv);
+    unsetenv("OPENBLAS_CORETYPE"); /* no /proc: carry on as we are */
+#else
+    (void)argv;
+#endif
+}
+
+void we_cli_init_blas(char **argv)
+{
+    we_cli_blas_kernels(argv);
+    we_cli_init(argv[0]);
 }

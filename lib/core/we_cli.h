@@ -36,6 +36,26 @@ void we_cli_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
  * that fails first thing leaves an empty file), to a terminal never. */
 void we_cli_stream_stdout(void);
 
+/* OpenBLAS (Debian's is built DYNAMIC_ARCH) picks its kernels when the
+ * library loads, from OPENBLAS_CORETYPE or else from the CPU's model
+ * number; a CPU it does not know (a virtual machine's "Intel Xeon
+ * Processor") gets its oldest x86-64 kernels, Prescott's SSE3, which made
+ * a 64 px training step 1.8x slower than the AVX-512 kernels on the dev
+ * machine (README, Benchmarks). A tool that spends its time in GEMMs
+ * calls this first thing in main: when the variable is unset and OpenBLAS
+ * chose kernels without AVX2 on a CPU that has AVX2 and FMA, it sets the
+ * variable (SkylakeX with AVX-512 F/BW/DQ/VL, else Haswell) and executes
+ * itself again (once: the variable is set then); if that fails the tool
+ * carries on as it was. A choice OpenBLAS made knowingly, and a variable
+ * the user set, to anything, are left alone. */
+void we_cli_blas_kernels(char **argv);
+/* The decision above: the kernels to ask for, given OpenBLAS's choice
+ * `core` and the CPU's features, or NULL to leave them. */
+const char *we_cli_blas_override(const char *core, int avx2_fma, int avx512);
+/* we_cli_init for such a tool: we_cli_blas_kernels(argv), then
+ * we_cli_init(argv[0]). */
+void we_cli_init_blas(char **argv);
+
 /* An input stream by path: "-" is stdin, anything else is opened for
  * reading; one that cannot be opened dies with EX_NOINPUT, naming it and
  * why. *label (may be NULL) gets the name for messages: "stdin" or path. */

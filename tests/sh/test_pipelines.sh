@@ -3,13 +3,6 @@
 # model, eval.mk's table on a fake held-out set, and the clear failures of
 # train.mk / eval.mk when a piece is missing. (Training itself is not run.)
 . tests/sh/lib.sh
-# OpenBLAS's kernels (pipelines/blas.mk): what blas_coretype.sh picks,
-# unless the environment says; every pipeline makefile includes it.
-want=$(sh pipelines/blas_coretype.sh)
-is "blas.mk: the picked kernels" "$(make -s -f pipelines/eval.mk -pn nothing 2>/dev/null | sed -n 's/^OPENBLAS_CORETYPE :*= *//p')" "$want"
-is "blas.mk: the environment wins" "$(OPENBLAS_CORETYPE=Zen make -s -f pipelines/eval.mk -pn nothing 2>/dev/null | sed -n 's/^OPENBLAS_CORETYPE :*= *//p')" "Zen"
-n=0; for f in pipelines/*.mk; do [ "$f" = pipelines/blas.mk ] || grep -q 'blas.mk' "$f" || { echo "     $f does not include blas.mk"; n=$((n + 1)); }; done
-is "blas.mk: included by every pipeline makefile" "$n" 0
 helper=build/tests/test_edit
 photo=third_party/face-api/demo/sample1.jpg
 if [ ! -x "$helper" ] || [ ! -f "$photo" ]; then

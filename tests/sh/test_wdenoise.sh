@@ -167,4 +167,29 @@ fails 64 "--detail without --export" wtrain -m "$T/m1.st" --detail "$T/dn.st" "$
 fails 66 "--detail of a missing file" wtrain -m "$T/m1.st" --export "$T/x.st" --detail "$T/none.st"
 fails 65 "--detail of a file without a detail net" wtrain -m "$T/m1.st" --export "$T/x.st" --detail "$T/m1.st"
 
+# The OpenBLAS kernel restart (we_cli_blas_kernels): where OpenBLAS fell
+# back to pre-AVX2 kernels on an AVX2 CPU the tool sets OPENBLAS_CORETYPE
+# and executes itself again; read the variable from /proc while it waits
+# on its stdin, then check the restarted run edited the whole stream as a
+# run started with that variable does, bit for bit.
+mkfifo "$T/fifo"
+env -u OPENBLAS_CORETYPE wdenoise -m "$T/m1.st" -n 5 -e sad < "$T/fifo" > "$T/bl.wes" 2> "$T/bl.err" &
+pid=$!
+exec 7> "$T/fifo"
+sleep 1
+kern=$(tr '\0' '\n' < /proc/$pid/environ 2>/dev/null | sed -n 's/^OPENBLAS_CORETYPE=//p')
+cat "$T/g.wes" >&7
+exec 7>&-
+wait $pid
+is "after the kernel check: the whole stream edited (exit 0)" "$?" 0
+if [ -n "$kern" ]; then
+    echo "     OpenBLAS's own choice replaced by $kern"
+    ok "restarted with $kern: the same edit as a run given it" sh -c \
+        "OPENBLAS_CORETYPE=$kern wdenoise -m $T/m1.st -n 5 -e sad < $T/g.wes | tscmp -q - $T/bl.wes"
+else
+    echo "     OpenBLAS's choice kept (no restart on this CPU)"
+    ok "no restart: the same edit as a run without the check" sh -c \
+        "wdenoise -m $T/m1.st -n 5 -e sad < $T/g.wes | tscmp -q - $T/bl.wes"
+fi
+
 summary
