@@ -246,9 +246,15 @@ void we_cli_blas_kernels(char **argv)
     int avx512 = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
                  __builtin_cpu_supports("avx512dq") && __builtin_cpu_supports("avx512vl");
     const char *want = we_cli_blas_override(openblas_get_corename(), avx2_fma, avx512);
-    if (!want || setenv("OPENBLAS_CORETYPE", want, 1)) return;
-    execv("/proc/self/exe", argv);
-    unsetenv("OPENBLAS_CORETYPE"); /* no /proc: carry on as we are */
+    /* the binary's own path, not /proc/self/exe: ps, top and pkill name a
+     * process after the file it was executed from */
+    char self[4096];
+    ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
+    if (!want || n <= 0 || (size_t)n >= sizeof self - 1) return;
+    self[n] = 0;
+    if (setenv("OPENBLAS_CORETYPE", want, 1)) return;
+    execv(self, argv);
+    unsetenv("OPENBLAS_CORETYPE"); /* could not: carry on as we are */
 #else
     (void)argv;
 #endif

@@ -178,6 +178,7 @@ pid=$!
 exec 7> "$T/fifo"
 sleep 1
 kern=$(tr '\0' '\n' < /proc/$pid/environ 2>/dev/null | sed -n 's/^OPENBLAS_CORETYPE=//p')
+is "after the kernel check: ps still names it wdenoise" "$(cat /proc/$pid/comm 2>/dev/null)" wdenoise
 cat "$T/g.wes" >&7
 exec 7>&-
 wait $pid
