@@ -10,7 +10,7 @@
 #       under the face's own `heatmap`)
 # then dwt (the model's wavelet) | wdenoise -e EMOTION -t STRENGTH -n
 # EDIT_STEPS | iwt -t.
-# Environment: BIN LMT STRENGTH EDIT_STEPS THREADS DEVICE; ckpt_meta
+# Environment: BIN LMT STRENGTH EDIT_STEPS THREADS DEVICE NO_EMA; ckpt_meta
 # (pipelines/ckpt_meta.sh) sourced.
 
 # The conditions of a row of pipelines/experiments.mk beyond the label
@@ -31,6 +31,6 @@ exp_edit() {
     case " $_c " in *" lm "*) _lmh="$BIN/lmheat -t" ;; esac
     # shellcheck disable=SC2086
     "$BIN/lmtarget" -m "$LMT" -k -e "$_e" | $_lmh | "$BIN/dwt" -w "$_w" -T 1 \
-      | "$BIN/wdenoise" -m "$_m" -e "$_e" $_va -t "$STRENGTH" -n "$EDIT_STEPS" -T "$THREADS" -d "$DEVICE" "$@" \
+      | "$BIN/wdenoise" -m "$_m" ${NO_EMA:-} -e "$_e" $_va -t "$STRENGTH" -n "$EDIT_STEPS" -T "$THREADS" -d "$DEVICE" "$@" \
       | "$BIN/iwt" -t -T 1
 }

@@ -10,7 +10,7 @@
 # the most probable of SYNTH_CLASSES) and exprclf (a deterministic softmax
 # on pooled pixels: a yardstick). OUTTXT: the accuracies and the gaps
 # (real-trained minus synthetic-trained).
-# Environment: BIN EXP SYNTH_N SYNTH_CLASSES SYNTH_CLF_STEPS GEN_STEPS GEN_G SEED THREADS DEVICE.
+# Environment: BIN EXP SYNTH_N SYNTH_CLASSES SYNTH_CLF_STEPS GEN_STEPS GEN_G SEED THREADS DEVICE NO_EMA.
 set -u
 model=$1 shards=$2 out=$3
 d=$EXP/synth
@@ -18,7 +18,7 @@ mkdir -p "$d" || exit 73
 if [ ! -s "$d/synthetic.wes" ] || [ "$model" -nt "$d/synthetic.wes" ]; then
     : > "$d/synthetic.wes.tmp"
     for e in $SYNTH_CLASSES; do
-        "$BIN/wsample" -m "$model" -n "$SYNTH_N" -e "$e" --steps "$GEN_STEPS" --g-low "$GEN_G" --g-high "$GEN_G" \
+        "$BIN/wsample" -m "$model" ${NO_EMA:-} -n "$SYNTH_N" -e "$e" --steps "$GEN_STEPS" --g-low "$GEN_G" --g-high "$GEN_G" \
             -S "$SEED" -T "$THREADS" -d "$DEVICE" >> "$d/synthetic.wes.tmp" \
           || { echo "exp_synth: wsample failed ($e)" >&2; exit 70; }
     done

@@ -60,7 +60,14 @@ hdr="factor,row,setting,params,train_s,loss,n,acc,csim,psnr,ssim,nme,edit_ms,tnm
     echo "faces to each of $EMOTIONS, strength $STRENGTH, $EDIT_STEPS DDIM steps, guidance $G;"
     echo "acc = face-api's expression net (no loss uses it), csim = identity cosine, nme = landmark NME (femetrics)."
     echo "FID/KID: $GEN_N wsample faces ($GEN_STEPS DDIM steps, guidance $GEN_G) against real held-out faces,"
-    echo "face-api identity features (small sets: FID is biased upwards, compare rows, not papers)."
+    echo "face-api identity features (small sets: FID is biased upwards, compare rows, not papers); the high and"
+    echo "low rows cannot sample from noise: they keep the other bands of the real faces (wsample --given)."
+    if [ -n "${NO_EMA:-}" ]; then
+        echo "Weights: every edit and sample uses the raw weights (WEIGHTS=raw): after $STEPS steps the EMA still"
+        echo "holds much of the random initial weights."
+    else
+        echo "Weights: the EMA copy (WEIGHTS=ema)."
+    fi
     echo "train s = wtrain's wall time; loss = mean DDPM loss over the last 10% of steps; edit ms = wall time per edit."
     echo "tgt NME = the edit's landmarks (face-api) against the target landmarks of lmtarget's estimate, brows and"
     echo "mouth, over the inter-ocular distance (lower = closer to where the emotion puts them); the unedited faces"

@@ -13,7 +13,7 @@
 #                     the mean at the smallest)
 #   OUT/sheet-valence.png, OUT/sheet-arousal.png  the SHEET_N sheet faces:
 #                     the source, then the edit at each request of the sweep
-# Environment: BIN EXP OUT VA_LIST STRENGTH EDIT_STEPS G THREADS DEVICE.
+# Environment: BIN EXP OUT VA_LIST STRENGTH EDIT_STEPS G THREADS DEVICE NO_EMA.
 set -u
 model=$1
 d=$EXP/vasweep
@@ -24,7 +24,7 @@ w=$(ckpt_meta "$model" wavelet)
 # va=V,A edits of one stream: edit IN OUT V A
 edit() {
     "$BIN/dwt" -w "$w" -T 1 < "$1" \
-      | "$BIN/wdenoise" -m "$model" -V "$3" -A "$4" -t "$STRENGTH" -n "$EDIT_STEPS" -g "$G" -T "$THREADS" -d "$DEVICE" \
+      | "$BIN/wdenoise" -m "$model" ${NO_EMA:-} -V "$3" -A "$4" -t "$STRENGTH" -n "$EDIT_STEPS" -g "$G" -T "$THREADS" -d "$DEVICE" \
       | "$BIN/iwt" -t -T 1 > "$2.tmp" && mv "$2.tmp" "$2"
 }
 # requested,judged valence,judged arousal per image frame of a femo stream

@@ -61,6 +61,9 @@
 #
 # SCALE=cpu (default) is sized for about 3 hours on a quiet 2-core machine
 # with -j2 (README, "Experiments"); SCALE=gpu gives the sizes of a real study.
+# WEIGHTS (raw at SCALE=cpu, ema at gpu): the weights every edit and sample
+# uses; the high and low rows sample with the other bands of the real
+# held-out faces (wsample --given).
 
 SCALE       ?= cpu
 DATA        ?= ../shared/data
@@ -94,6 +97,7 @@ GEN_STEPS   ?= 50
 REF_N       ?= 2000
 SYNTH_N     ?= 1000
 SYNTH_CLF_STEPS ?= 3000
+WEIGHTS     ?= ema
 G_LOW_LIST  ?= 1 2 3 4 6
 G_HIGH_LIST ?= 1 2 3 4 6
 else ifeq ($(SCALE),cpu)
@@ -109,6 +113,10 @@ GEN_STEPS   ?= 25
 REF_N       ?= 300
 SYNTH_N     ?= 100
 SYNTH_CLF_STEPS ?= 600
+# 1,500 steps are too few for the EMA (decay 0.999 keeps 0.999^1500 = 22%
+# of the random initial weights: its samples are noise), so SCALE=cpu
+# edits and samples with the raw weights (wdenoise/wsample --no-ema)
+WEIGHTS     ?= raw
 G_LOW_LIST  ?= 1 2 4
 G_HIGH_LIST ?= 1 2 4
 else
@@ -138,6 +146,9 @@ GRID := $(foreach l,$(G_LOW_LIST),$(foreach h,$(G_HIGH_LIST),$(l)_$(h)))
 export BIN EXP OUT SEED EMOTIONS STRENGTH G EDIT_STEPS THREADS DEVICE GEN_N GEN_STEPS GEN_G
 export STEPS BATCH LR SAVE_EVERY SHEET_N SHEET_EMOTION SYNTH_N SYNTH_CLASSES SYNTH_CLF_STEPS
 export NF MULT ATTN NUM_RES S C SCALE FACEALIGN_FLAGS ROWS LMT VA_LIST
+# the weights every edit and sample uses: ema, or raw (--no-ema)
+NO_EMA := $(if $(filter raw,$(WEIGHTS)),--no-ema,$(if $(filter ema,$(WEIGHTS)),,$(error WEIGHTS must be ema or raw)))
+export NO_EMA
 TRAIN_NEW = --nf $(NF) --mult $(MULT) --attn $(ATTN) --num-res $(NUM_RES)
 TRAIN_SET = $(foreach s,$(SETS),$(WORK)/$(s)/train-*.wes)
 
@@ -174,16 +185,21 @@ $(EXP)/%/done: | datasets
 	@sh pipelines/exp_train.sh $(EXP)/$* "$(FLAGS_$*)" "$(TRAIN_NEW)" $(TRAIN_SET)
 	@touch $@
 
-# 4. evaluation per row: edits (femetrics, latency) and samples (FID/KID)
+# 4. evaluation per row: edits (femetrics, latency) and samples (FID/KID),
+#    redone when WEIGHTS changes (the stamp is rewritten only then)
+WSTAMP := $(EXP)/weights
+$(WSTAMP): FORCE
+	@mkdir -p $(EXP); echo '$(WEIGHTS)' | cmp -s - $@ || echo '$(WEIGHTS)' > $@
+FORCE:
 eval: $(foreach r,$(ROWS),$(EXP)/$(r)/eval.csv $(EXP)/$(r)/gen.csv) $(foreach g,$(GRID),$(EXP)/base/guid/$(g).csv)
 # the target-landmark estimate (lmtarget) of the training shards
 $(LMT): | datasets
 	@$(BIN)/lmtarget -o $@ $(TRAIN_SET)
-$(EXP)/%/eval.csv: $(EXP)/%/done $(EXP)/heldout/edit.wes $(LMT)
+$(EXP)/%/eval.csv: $(EXP)/%/done $(EXP)/heldout/edit.wes $(LMT) $(WSTAMP)
 	@sh pipelines/exp_eval.sh $(EXP)/$*/run.safetensors $(EXP)/heldout/edit.wes $@ -g $(G)
-$(EXP)/%/gen.csv: $(EXP)/%/done $(EXP)/heldout/edit.wes
+$(EXP)/%/gen.csv: $(EXP)/%/done $(EXP)/heldout/edit.wes $(WSTAMP)
 	@sh pipelines/exp_gen.sh $(EXP)/$*/run.safetensors $(EXP)/heldout/ref.wes $@
-$(EXP)/base/guid/%.csv: $(EXP)/base/done $(EXP)/heldout/edit.wes $(LMT)
+$(EXP)/base/guid/%.csv: $(EXP)/base/done $(EXP)/heldout/edit.wes $(LMT) $(WSTAMP)
 	@mkdir -p $(dir $@)
 	@gl=$$(echo $* | cut -d_ -f1); gh=$$(echo $* | cut -d_ -f2); \
 	 sh pipelines/exp_eval.sh $(EXP)/base/run.safetensors $(EXP)/heldout/edit.wes $@ --g-low $$gl --g-high $$gh
@@ -205,13 +221,13 @@ sheets: $(foreach r,$(ROWS),$(EXP)/$(r)/done) $(EXP)/heldout/edit.wes $(LMT)
 
 # 5b. the valence and arousal sweeps of the Expr+VA row
 vasweep: $(OUT)/va-sweep.csv
-$(OUT)/va-sweep.csv: $(EXP)/va/done $(EXP)/heldout/edit.wes
+$(OUT)/va-sweep.csv: $(EXP)/va/done $(EXP)/heldout/edit.wes $(WSTAMP)
 	@mkdir -p $(OUT)
 	@sh pipelines/exp_vasweep.sh $(EXP)/va/run.safetensors
 
 # 6. synthetic faces as training data: the synthetic-to-real gap
 synth: $(OUT)/synth.txt
-$(OUT)/synth.txt: $(EXP)/base/done $(EXP)/heldout/edit.wes
+$(OUT)/synth.txt: $(EXP)/base/done $(EXP)/heldout/edit.wes $(WSTAMP)
 	@for t in exprclf fetrain feclass; do [ -x $(BIN)/$$t ] || { echo "experiments.mk: $(BIN)/$$t is missing: run 'make' first" >&2; exit 66; }; done
 	@mkdir -p $(OUT)
 	@sh pipelines/exp_synth.sh $(EXP)/base/run.safetensors "$(TRAIN_SET)" $@

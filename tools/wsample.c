@@ -37,6 +37,9 @@ static void usage(void)
            "  -S, --seed=N         random seed (default 1)\n"
            "      --no-ema         use the raw weights instead of the EMA copy\n"
            "      --wavelet-out    write `wavelet` frames (true coefficients), no inverse DWT\n"
+           "      --given=STREAM   real faces (`wavelet` frames of the model's size) whose clean\n"
+           "                       bands a model that diffuses only some bands (region high\n"
+           "                       or low) keeps; sample i takes face i modulo their count\n"
            "  -T, --threads=N      BLAS threads, 0 = library default (default 0)\n"
            "  -d, --device=DEV     cpu, cuda or auto (default auto: cuda when a GPU is there)\n"
            "  -h, --help           show this help and exit\n");
@@ -45,17 +48,17 @@ static void usage(void)
 int main(int argc, char **argv)
 {
     we_cli_init_blas(argv);
-    const char *model = NULL, *emotion = "null", *sampler = "ddim", *device = NULL;
+    const char *model = NULL, *emotion = "null", *sampler = "ddim", *device = NULL, *given = NULL;
     int count = 16, batch = 16, no_ema = 0, threads = 0;
     double val = NAN, aro = NAN;
     we_gen_params gp;
     we_gen_params_init(&gp);
-    enum { O_VAL = 256, O_ARO, O_SAMP, O_STEPS, O_ETA, O_GL, O_GH, O_NOEMA, O_WAV, O_CLIP };
+    enum { O_VAL = 256, O_ARO, O_SAMP, O_STEPS, O_ETA, O_GL, O_GH, O_NOEMA, O_WAV, O_CLIP, O_GIVEN };
     static const struct option lo[] = {
         {"model", 1, 0, 'm'}, {"count", 1, 0, 'n'}, {"emotion", 1, 0, 'e'}, {"valence", 1, 0, O_VAL},
         {"arousal", 1, 0, O_ARO}, {"sampler", 1, 0, O_SAMP}, {"steps", 1, 0, O_STEPS}, {"eta", 1, 0, O_ETA},
         {"g-low", 1, 0, O_GL}, {"g-high", 1, 0, O_GH}, {"clip", 1, 0, O_CLIP}, {"batch", 1, 0, 'b'}, {"seed", 1, 0, 'S'},
-        {"no-ema", 0, 0, O_NOEMA}, {"wavelet-out", 0, 0, O_WAV}, {"threads", 1, 0, 'T'},
+        {"no-ema", 0, 0, O_NOEMA}, {"wavelet-out", 0, 0, O_WAV}, {"given", 1, 0, O_GIVEN}, {"threads", 1, 0, 'T'},
         {"device", 1, 0, 'd'}, {"help", 0, 0, 'h'}, {0, 0, 0, 0}};
     int c;
     while ((c = getopt_long(argc, argv, "m:n:e:b:S:T:d:h", lo, NULL)) != -1) {
@@ -75,6 +78,7 @@ int main(int argc, char **argv)
         case 'S': gp.seed = we_cli_parse_long("--seed", optarg, 0, 0x7fffffffL); break;
         case O_NOEMA: no_ema = 1; break;
         case O_WAV: gp.wavelet_out = 1; break;
+        case O_GIVEN: given = optarg; break;
         case 'T': threads = (int)we_cli_parse_long("--threads", optarg, 0, 1024); break;
         case 'd': device = optarg; break;
         case 'h': usage(); return 0;
@@ -99,6 +103,17 @@ int main(int argc, char **argv)
     we_model m;
     we_status s = we_model_open(&m, model, batch, !no_ema, dev);
     if (s) we_cli_die_status(s, s == WE_EDEVICE ? "--device cuda" : "--model");
+    if (given) { /* the clean bands of a region model */
+        const char *label;
+        FILE *gf = we_cli_open_input(given, &label);
+        we_reader gr;
+        we_reader_init(&gr, gf, label);
+        float *gx = NULL;
+        if ((s = we_model_given_read(&m, &gr, &gx, &gp.n_given))) we_cli_die_status(s, "--given");
+        we_reader_free(&gr);
+        if (gf != stdin) fclose(gf);
+        gp.given = gx;
+    }
     if (we_model_generate_setup(&m, &gp)) we_cli_usage_error("%s", we_err_detail());
     we_frame *fr = calloc((size_t)batch, sizeof *fr);
     if (!fr) we_cli_die(WE_ENOMEM, "out of memory");
@@ -119,6 +134,7 @@ int main(int argc, char **argv)
     we_progress_end(&pg, count, "faces");
     we_cli_finish_output();
     free(fr);
+    free((float *)gp.given);
     we_model_free(&m);
     return 0;
 }

@@ -438,8 +438,9 @@ we_status we_model_generate_setup(const we_model *m, we_gen_params *p)
     if (p->ddpm && p->eta != 0) return we_err_set(WE_EUSAGE, "--eta applies to --sampler ddim only");
     if (p->steps <= 0) p->steps = p->ddpm ? m->cfg.T : 50;
     if (p->steps > m->cfg.T) return we_err_set(WE_EUSAGE, "--steps %d above the model's T = %d", p->steps, m->cfg.T);
-    if (m->cfg.region != WE_REGION_ALL)
-        return we_err_set(WE_EUSAGE, "model %s diffuses only the %s bands; generating from noise needs region 'all'",
+    if (m->cfg.region != WE_REGION_ALL && (!p->given || p->n_given < 1))
+        return we_err_set(WE_EUSAGE, "model %s diffuses only the %s bands; it samples the others from real faces "
+                          "(wsample --given STREAM: `wavelet` frames of its size), not from noise",
                           m->name, we_region_name(m->cfg.region));
     if (p->have_va && !m->has_va)
         return we_err_set(WE_EUSAGE, "model %s was trained without valence/arousal (its metadata 'conditions' does "
@@ -517,9 +518,49 @@ we_status we_model_generate(we_model *m, const we_gen_params *p, int first, int 
     sp.fn = we_cond_eps, sp.ctx = c, sp.sched = &m->sch;
     sp.N = N, sp.C = m->cfg.C, sp.h = m->h;
     sp.s_low = (float)p->g_low, sp.s_high = (float)p->g_high, sp.eta = (float)p->eta, sp.clip = (float)p->clip;
-    if ((s = we_sampler_generate(&sp, m->x, p->steps, p->ddpm, rng))) return s;
+    float *fixed = NULL;
+    if (m->cfg.region != WE_REGION_ALL) { /* the clean bands of given faces (we_model_generate_setup) */
+        if (!(fixed = malloc(sizeof(float) * (size_t)N * m->per))) return we_err_set(WE_ENOMEM, "out of memory");
+        for (int b = 0; b < N; b++)
+            memcpy(fixed + (size_t)b * m->per, p->given + (size_t)((first + b) % p->n_given) * m->per,
+                   sizeof(float) * m->per);
+        sp.region = m->cfg.region, sp.fixed = fixed;
+    }
+    s = we_sampler_generate(&sp, m->x, p->steps, p->ddpm, rng);
+    free(fixed);
+    if (s) return s;
     for (int b = 0; b < N; b++)
         if ((s = gen_frame(m, p, wl, m->x + (size_t)b * m->per, first + b, &out[b]))) return s;
+    return WE_OK;
+}
+
+we_status we_model_given_read(const we_model *m, we_reader *r, float **x, int *n)
+{
+    size_t hw = (size_t)m->h * m->h, per = m->per, cap = 0;
+    float *keep = malloc(sizeof(float) * 8 * hw), *buf = NULL;
+    we_item it;
+    we_item_init(&it);
+    we_status s = keep ? WE_OK : we_err_set(WE_ENOMEM, "out of memory");
+    int k = 0;
+    while (!s && (s = we_reader_item(r, &it)) == WE_OK) {
+        we_frame *w = we_item_find(&it, "wavelet");
+        we_wavelet_layout L;
+        if (!w) continue;
+        if ((s = check_wavelet(m, w, we_item_id(&it), &L))) break;
+        if ((size_t)k == cap) {
+            float *nb = realloc(buf, sizeof(float) * per * (cap = cap ? 2 * cap : 64));
+            if (!nb) { s = we_err_set(WE_ENOMEM, "out of memory"); break; }
+            buf = nb;
+        }
+        we_edit_to_model(buf + (size_t)k * per, keep, w->t.data, L.C, m->cfg.C, hw);
+        for (size_t i = 0; i < per; i++) buf[(size_t)k * per + i] *= m->cfg.data_scale;
+        k++;
+    }
+    we_item_free(&it);
+    free(keep);
+    if (s == WE_EOF) s = k ? WE_OK : we_err_set(WE_EDATA, "no `wavelet` frame among the given faces (run dwt first)");
+    if (s) { free(buf); return s; }
+    *x = buf, *n = k;
     return WE_OK;
 }
 

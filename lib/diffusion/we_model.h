@@ -248,18 +248,29 @@ typedef struct {
     double clip;            /* clamp predicted x0 to [-clip, clip], 0 = off (1) */
     int wavelet_out;        /* `wavelet` frames instead of `image` frames */
     long seed;              /* recorded as the seed key (1) */
+    const float *given;     /* a model that diffuses only some bands (region high or low) takes
+                               the others from real faces: [n_given, 4C, h, h] in model units
+                               (we_model_given_read); sample i uses item i % n_given. NULL = none */
+    int n_given;
 } we_gen_params;
 
 void we_gen_params_init(we_gen_params *p);
 /* Check p against the model and fill in the default steps: steps <= T,
  * eta only with DDIM, a va target only for a model trained with va, a
- * model that diffuses all bands. WE_EUSAGE. */
+ * model that diffuses all bands or given faces for the others. WE_EUSAGE. */
 we_status we_model_generate_setup(const we_model *m, we_gen_params *p);
 /* Sample N <= maxN faces into out[0..N) (initialised here): `image`
  * frames C x S x S in [-1, 1] (or `wavelet` frames 4C x h x h, true
  * coefficients) with the keys id (sample<first+i>), emotion, valence,
  * arousal, sampler, steps, seed, g_low/g_high. */
 we_status we_model_generate(we_model *m, const we_gen_params *p, int first, int N, we_frame *out, we_rng *rng);
+/* The faces that give a region model's clean bands (we_gen_params.given):
+ * every item of r with a `wavelet` frame of the model's own size, layout
+ * and wavelet (as wdenoise takes them; RGB for a luminance model goes
+ * through its luma), scaled to model units, into *x (malloc'd, [*n, 4C, h,
+ * h]). WE_EDATA for a frame of another size or wavelet, or no such frame
+ * at all; WE_ENOMEM. */
+we_status we_model_given_read(const we_model *m, we_reader *r, float **x, int *n);
 
 /* ---- train (wtrain) --------------------------------------------------- */
 

@@ -91,5 +91,23 @@ fails 64 "wsample bad sampler" wsample -m "$T/a.st" --sampler euler
 fails 64 "wsample eta with ddpm" wsample -m "$T/a.st" --sampler ddpm --eta 1
 fails 66 "wsample missing model" wsample -m "$T/none.st"
 fails 65 "wsample not a checkpoint" wsample -m $FX
-fails 64 "wsample region-high model cannot generate" wsample -m "$T/r.st" -n 1
+fails 64 "wsample region-high model cannot generate from noise alone" wsample -m "$T/r.st" -n 1
+# ... but from the LL of real faces (--given): sample i keeps face i mod n's LL bit for bit
+dwt -w haar < $FX > "$T/given.wes"
+ok "wsample region high --given" sh -c "wsample -m '$T/r.st' -n 10 -b 4 --steps 3 --wavelet-out --given '$T/given.wes' > '$T/gs.wes'"
+is "10 samples" "$(tsinfo -c "$T/gs.wes" | sed 's/.*: //')" "10 frames, 10 items"
+ll() { # ll STREAM INDEX: the 64 LL values of frame INDEX (4x8x8 f32), as text
+    tsconv --to npy -i "$2" "$1" | python3 -c 'import sys, array
+b = sys.stdin.buffer.read(); n = int.from_bytes(b[8:10], "little"); a = array.array("f"); a.frombytes(b[10 + n:])
+print(" ".join("%r" % v for v in a[:64]))'
+}
+r=0
+for i in 0 1 7 8 9; do # (the given stream: wavelet + heatmap frame per face)
+    [ "$(ll "$T/gs.wes" $i)" = "$(ll "$T/given.wes" $((2 * (i % 8))))" ] || r=1; done
+is "the given faces' LL kept exactly (sample i: face i mod 8)" "$r" 0
+[ "$(ll "$T/gs.wes" 0)" != "$(ll "$T/gs.wes" 1)" ]; is "different faces, different LL" $? 0
+fails 65 "--given without wavelet frames" wsample -m "$T/r.st" -n 1 --given $FX
+wsample -m "$T/a.st" -n 1 --steps 2 | imgread -s 32 2>/dev/null | dwt -w haar > "$T/big.wes" 2>/dev/null
+fails 65 "--given faces of another size" wsample -m "$T/r.st" -n 1 --given "$T/big.wes"
+fails 66 "--given a missing file" wsample -m "$T/r.st" -n 1 --given "$T/nothing.wes"
 summary
