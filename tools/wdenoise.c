@@ -188,6 +188,8 @@ static void load_model(opts *o, we_model *m, we_device dev)
     if (s == WE_ENOINPUT) we_cli_die(WE_ENOINPUT, "cannot open model %s: %s", path, we_err_detail());
     if (s == WE_EDEVICE) we_cli_die_status(s, "--device cuda");
     if (s) we_cli_die_status(s, "-m");
+    char w[512];
+    if (we_model_ema_warning(m, w, sizeof w)) we_cli_warn("%s", w);
 }
 
 /* Edit the batch's wavelet items and write all items in input order. */

@@ -103,6 +103,8 @@ int main(int argc, char **argv)
     we_model m;
     we_status s = we_model_open(&m, model, batch, !no_ema, dev);
     if (s) we_cli_die_status(s, s == WE_EDEVICE ? "--device cuda" : "--model");
+    char ew[512];
+    if (we_model_ema_warning(&m, ew, sizeof ew)) we_cli_warn("%s", ew);
     if (given) { /* the clean bands of a region model */
         const char *label;
         FILE *gf = we_cli_open_input(given, &label);

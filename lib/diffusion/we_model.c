@@ -89,6 +89,15 @@ static we_status use_cuda(we_model *m)
     return WE_OK;
 }
 
+const char *we_model_ema_warning(const we_model *m, char *buf, size_t cap)
+{
+    if (!(m->ema_init > 0.05)) return NULL;
+    snprintf(buf, cap, "model %s: after %ld training steps its EMA weights still hold %.0f%% of the random "
+             "initial ones, so its output is mostly noise: --no-ema uses the trained weights", m->name, m->ema_steps,
+             100 * m->ema_init);
+    return buf;
+}
+
 /* WE_EDATA "PATH: WHAT: <the current detail>" (the detail is copied first:
  * we_err_set writes the buffer we_err_detail returns). */
 static we_status file_err(const char *path, const char *what)
@@ -118,7 +127,14 @@ we_status we_model_open(we_model *m, const char *path, int maxN, int use_ema, we
     m->def_guidance = gd ? strtof(gd, NULL) : 0;
     if (!(m->def_guidance > 0 && m->def_guidance <= 100)) m->def_guidance = 0;
     if ((s = we_unet_create(&m->m, &m->cfg, maxN))) { we_st_free(&f); memset(m, 0, sizeof *m); return s; }
-    s = we_unet_load(&m->m, &f, we_unet_weights_prefix(&f, use_ema));
+    const char *prefix = we_unet_weights_prefix(&f, use_ema);
+    const char *ed = we_st_meta(&f, "train.ema"), *st = we_st_meta(&f, "train.step");
+    if (*prefix && ed && st) { /* the EMA starts as the initial weights: d^n of them are left */
+        double d = strtod(ed, NULL);
+        m->ema_steps = strtol(st, NULL, 10);
+        if (d > 0 && d < 1 && m->ema_steps >= 0) m->ema_init = pow(d, (double)m->ema_steps);
+    }
+    s = we_unet_load(&m->m, &f, prefix);
     if (!s) s = we_model_cascade_load(m, &f); /* the detail net and cascade.* settings */
     we_st_free(&f);
     if (s) {

@@ -67,6 +67,10 @@ typedef struct we_model {
     int maxN;               /* batch capacity of the buffers below */
     int has_va;             /* the checkpoint's metadata lists "va" in `conditions` */
     float def_guidance;     /* metadata edit.guidance: the model's recommended scale, 0 = none */
+    double ema_init;        /* the share of the random initial weights still in the EMA copy loaded
+                               (train.ema ^ train.step; 0 = raw weights or unknown): a short run's
+                               EMA is mostly noise, the tools warn above 0.05 */
+    long ema_steps;         /* train.step behind it */
     int h;                  /* S/2 */
     size_t per;             /* 4C h h floats per item (model channels) */
     float *x, *heat, *va;   /* batch buffers: [maxN, 4C, h, h], [maxN, K, h, h], [maxN, 2] */
@@ -97,6 +101,10 @@ typedef struct we_model {
  * valid WaveEmotion checkpoint, WE_EDEVICE without a GPU for WE_DEV_CUDA.
  * m is zeroed on failure. Free with we_model_free. */
 we_status we_model_open(we_model *m, const char *path, int maxN, int use_ema, we_device dev);
+/* A warning for the tools when the EMA copy loaded still holds more than
+ * 5% of the random initial weights (a short run: its edits and samples are
+ * mostly noise), written into buf and returned; NULL when there is none. */
+const char *we_model_ema_warning(const we_model *m, char *buf, size_t cap);
 void we_model_free(we_model *m);
 
 /* ---- guidance --------------------------------------------------------- */

@@ -83,6 +83,10 @@ ok "wsample ddpm + guidance + va" sh -c "wsample -m '$T/a.st' -n 2 --sampler ddp
 is "guidance keys" "$(tsinfo "$T/s2.wes" | grep -c 'g_high=4')" 2
 ok "wsample wavelet out" sh -c "wsample -m '$T/a.st' -n 1 --steps 3 --wavelet-out --eta 0.5 > '$T/w.wes'"
 is "wavelet frame 4x8x8" "$(tsinfo -k "$T/w.wes" | sed 's/^[^ ]* //')" "wavelet f32 4x8x8"
+wsample -m "$T/a.st" -n 1 --steps 2 2> "$T/ema.err" > /dev/null
+is "a short run's EMA: wsample warns, naming --no-ema" "$(grep -c 'EMA weights still hold .*--no-ema' "$T/ema.err")" 1
+wsample -m "$T/a.st" -n 1 --steps 2 --no-ema 2> "$T/ema.err" > /dev/null
+is "--no-ema: no warning" "$(grep -c 'EMA' "$T/ema.err")" 0
 ok "same seed, same samples" sh -c "wsample -m '$T/a.st' -n 3 -b 2 --steps 4 -e happy | cmp - '$T/s.wes'"
 ok "wsample with a heatmap model" sh -c "wsample -m '$T/h.st' -n 1 --steps 2 > '$T/hs.wes'"
 fails 64 "wsample unknown emotion" wsample -m "$T/a.st" -e grumpy
