@@ -53,6 +53,12 @@ hdr="factor,row,setting,params,train_s,loss,n,acc,csim,psnr,ssim,nme,edit_ms,tnm
         echo "$gl,$gh,$sh_,$(sed -n 2p "$EXP/base/guid/$g.csv")"
     done
 } > "$OUT/guidance.csv.tmp" && mv "$OUT/guidance.csv.tmp" "$OUT/guidance.csv"
+# the accuracy of no edit at all: the unedited held-out faces (as the
+# rows see them, through dwt | iwt) judged against every target
+acc0=$("$BIN/femo" < "$EXP/base/eval/source.wes" 2> /dev/null | "$BIN/tsinfo" \
+    | sed -n 's/.* expr\.top=\([a-z]*\).*/\1/p' | awk -v e="$EMOTIONS" '
+      BEGIN { ne = split(e, a, " "); for (i = 1; i <= ne; i++) t[a[i]] = 1 }
+      { n++; if ($1 in t) k++ } END { if (n) printf "%.4f", k / (n * ne); else print "unknown" }')
 {
     echo "# Experiments (pipelines/experiments.mk, SCALE=$SCALE)"
     echo
@@ -71,7 +77,8 @@ hdr="factor,row,setting,params,train_s,loss,n,acc,csim,psnr,ssim,nme,edit_ms,tnm
     echo "train s = wtrain's wall time; loss = mean DDPM loss over the last 10% of steps; edit ms = wall time per edit."
     echo "tgt NME = the edit's landmarks (face-api) against the target landmarks of lmtarget's estimate, brows and"
     echo "mouth, over the inter-ocular distance (lower = closer to where the emotion puts them); the unedited faces"
-    echo "score $(awk -F, 'NR > 1 && $15 != "" { print $15; exit }' "$OUT/table.csv") against the same targets."
+    echo "score $(awk -F, 'NR > 1 && $15 != "" { print $15; exit }' "$OUT/table.csv") against the same targets. The unedited faces' acc against the same targets"
+    echo "(the share judged as the target without any edit) is $acc0."
     echo
     echo "| factor | setting | params | train s | loss | n | acc | csim | PSNR | SSIM | NME | tgt NME | edit ms | FID | KID |"
     echo "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"

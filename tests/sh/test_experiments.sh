@@ -55,6 +55,9 @@ awk -F, 'NR > 1 && $2 != "-" && !($8 >= 0 && $8 <= 1 && $9 >= -1 && $9 <= 1 && $
 is "guidance.csv: 2 grid points, the diagonal marked shared" "$(cut -d, -f1-3 "$T/out/guidance.csv" | tr '\n' ' ')" \
    "g_low,g_high,shared 1,2,no 2,2,yes "
 grep -q "^| conditions | Expr+VA+Landmarks | [0-9]" "$T/out/table.md"; _report $? "table.md has the conditions rows"
+grep -q "unedited faces' acc against the same targets" "$T/out/table.md" && grep -q '^(the share judged as the target without any edit) is 0\.[0-9]*\.$' "$T/out/table.md"
+_report $? "table.md states the accuracy of no edit"
+grep -q "raw weights (WEIGHTS=raw)" "$T/out/table.md"; _report $? "table.md says which weights (raw at SCALE=cpu)"
 for f in loss-architecture tradeoff-architecture guidance sheet-architecture sheet-conditions; do
     is "$f.png is a PNG" "$(head -c 4 "$T/out/$f.png" | tail -c 3)" PNG
 done
