@@ -40,6 +40,7 @@ static void usage(void)
            "      --given=STREAM   real faces (`wavelet` frames of the model's size) whose clean\n"
            "                       bands a model that diffuses only some bands (region high\n"
            "                       or low) keeps; sample i takes face i modulo their count\n"
+           "                       (the first min(N, 4096) faces are read)\n"
            "  -T, --threads=N      BLAS threads, 0 = library default (default 0)\n"
            "  -d, --device=DEV     cpu, cuda or auto (default auto: cuda when a GPU is there)\n"
            "  -h, --help           show this help and exit\n");
@@ -111,7 +112,9 @@ int main(int argc, char **argv)
         we_reader gr;
         we_reader_init(&gr, gf, label);
         float *gx = NULL;
-        if ((s = we_model_given_read(&m, &gr, &gx, &gp.n_given))) we_cli_die_status(s, "--given");
+        /* sample i takes face i mod n: no more than count faces are needed */
+        if ((s = we_model_given_read(&m, &gr, count < 4096 ? count : 4096, &gx, &gp.n_given)))
+            we_cli_die_status(s, "--given");
         we_reader_free(&gr);
         if (gf != stdin) fclose(gf);
         gp.given = gx;

@@ -550,7 +550,7 @@ we_status we_model_generate(we_model *m, const we_gen_params *p, int first, int 
     return WE_OK;
 }
 
-we_status we_model_given_read(const we_model *m, we_reader *r, float **x, int *n)
+we_status we_model_given_read(const we_model *m, we_reader *r, int max, float **x, int *n)
 {
     size_t hw = (size_t)m->h * m->h, per = m->per, cap = 0;
     float *keep = malloc(sizeof(float) * 8 * hw), *buf = NULL;
@@ -558,7 +558,7 @@ we_status we_model_given_read(const we_model *m, we_reader *r, float **x, int *n
     we_item_init(&it);
     we_status s = keep ? WE_OK : we_err_set(WE_ENOMEM, "out of memory");
     int k = 0;
-    while (!s && (s = we_reader_item(r, &it)) == WE_OK) {
+    while (!s && k < max && (s = we_reader_item(r, &it)) == WE_OK) {
         we_frame *w = we_item_find(&it, "wavelet");
         we_wavelet_layout L;
         if (!w) continue;
@@ -574,7 +574,7 @@ we_status we_model_given_read(const we_model *m, we_reader *r, float **x, int *n
     }
     we_item_free(&it);
     free(keep);
-    if (s == WE_EOF) s = k ? WE_OK : we_err_set(WE_EDATA, "no `wavelet` frame among the given faces (run dwt first)");
+    if (s == WE_EOF || (!s && k == max)) s = k ? WE_OK : we_err_set(WE_EDATA, "no `wavelet` frame among the given faces (run dwt first)");
     if (s) { free(buf); return s; }
     *x = buf, *n = k;
     return WE_OK;

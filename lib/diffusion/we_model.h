@@ -273,12 +273,13 @@ we_status we_model_generate_setup(const we_model *m, we_gen_params *p);
  * arousal, sampler, steps, seed, g_low/g_high. */
 we_status we_model_generate(we_model *m, const we_gen_params *p, int first, int N, we_frame *out, we_rng *rng);
 /* The faces that give a region model's clean bands (we_gen_params.given):
- * every item of r with a `wavelet` frame of the model's own size, layout
- * and wavelet (as wdenoise takes them; RGB for a luminance model goes
- * through its luma), scaled to model units, into *x (malloc'd, [*n, 4C, h,
- * h]). WE_EDATA for a frame of another size or wavelet, or no such frame
- * at all; WE_ENOMEM. */
-we_status we_model_given_read(const we_model *m, we_reader *r, float **x, int *n);
+ * the first `max` items of r with a `wavelet` frame of the model's own
+ * size, layout and wavelet (as wdenoise takes them; RGB for a luminance
+ * model goes through its luma), scaled to model units, into *x (malloc'd,
+ * [*n, 4C, h, h]); the rest of the stream is not read (memory stays
+ * bounded by max). WE_EDATA for a frame of another size or wavelet, or no
+ * such frame at all; WE_ENOMEM. */
+we_status we_model_given_read(const we_model *m, we_reader *r, int max, float **x, int *n);
 
 /* ---- train (wtrain) --------------------------------------------------- */
 

@@ -114,4 +114,8 @@ fails 65 "--given without wavelet frames" wsample -m "$T/r.st" -n 1 --given $FX
 wsample -m "$T/a.st" -n 1 --steps 2 | imgread -s 32 2>/dev/null | dwt -w haar > "$T/big.wes" 2>/dev/null
 fails 65 "--given faces of another size" wsample -m "$T/r.st" -n 1 --given "$T/big.wes"
 fails 66 "--given a missing file" wsample -m "$T/r.st" -n 1 --given "$T/nothing.wes"
+# only the faces the samples need are read: a bad face after them goes unread
+cat "$T/given.wes" "$T/big.wes" > "$T/given2.wes"
+ok "--given reads no more faces than samples (a bad 9th face, 2 samples)" sh -c "wsample -m '$T/r.st' -n 2 --steps 2 --given '$T/given2.wes' > /dev/null"
+fails 65 "... but 10 samples reach it" wsample -m "$T/r.st" -n 10 --steps 2 --given "$T/given2.wes"
 summary
