@@ -111,7 +111,8 @@ for i in 0 1 7 8 9; do # (the given stream: wavelet + heatmap frame per face)
 is "the given faces' LL kept exactly (sample i: face i mod 8)" "$r" 0
 [ "$(ll "$T/gs.wes" 0)" != "$(ll "$T/gs.wes" 1)" ]; is "different faces, different LL" $? 0
 fails 65 "--given without wavelet frames" wsample -m "$T/r.st" -n 1 --given $FX
-wsample -m "$T/a.st" -n 1 --steps 2 | imgread -s 32 2>/dev/null | dwt -w haar > "$T/big.wes" 2>/dev/null
+convert -size 32x32 xc:gray "$T/g32.png" && imgread -s 32 -c 1 "$T/g32.png" | dwt -w haar > "$T/big.wes"
+is "a 32 px face (4x16x16 wavelet frame)" "$(tsinfo -k "$T/big.wes" | sed 's/^[^ ]* //')" "wavelet f32 4x16x16"
 fails 65 "--given faces of another size" wsample -m "$T/r.st" -n 1 --given "$T/big.wes"
 fails 66 "--given a missing file" wsample -m "$T/r.st" -n 1 --given "$T/nothing.wes"
 # only the faces the samples need are read: a bad face after them goes unread
