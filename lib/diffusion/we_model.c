@@ -574,7 +574,8 @@ we_status we_model_given_read(const we_model *m, we_reader *r, int max, float **
     }
     we_item_free(&it);
     free(keep);
-    if (s == WE_EOF || (!s && k == max)) s = k ? WE_OK : we_err_set(WE_EDATA, "no `wavelet` frame among the given faces (run dwt first)");
+    /* the loop ends with WE_OK only once max faces are read */
+    if (!s || s == WE_EOF) s = k ? WE_OK : we_err_set(WE_EDATA, "no `wavelet` frame among the given faces (run dwt first)");
     if (s) { free(buf); return s; }
     *x = buf, *n = k;
     return WE_OK;
