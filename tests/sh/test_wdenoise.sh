@@ -176,8 +176,15 @@ mkfifo "$T/fifo"
 env -u OPENBLAS_CORETYPE wdenoise -m "$T/m1.st" -n 5 -e sad < "$T/fifo" > "$T/bl.wes" 2> "$T/bl.err" &
 pid=$!
 exec 7> "$T/fifo"
-sleep 1
-kern=$(tr '\0' '\n' < /proc/$pid/environ 2>/dev/null | sed -n 's/^OPENBLAS_CORETYPE=//p')
+# the restart may come a moment after the fifo opens (env, then the tool,
+# then its exec): poll up to 5 s for the variable; without it by then the
+# CPU needs no restart
+kern="" i=0
+while [ $i -lt 50 ]; do
+    kern=$(tr '\0' '\n' < /proc/$pid/environ 2>/dev/null | sed -n 's/^OPENBLAS_CORETYPE=//p')
+    [ -n "$kern" ] && [ "$(cat /proc/$pid/comm 2>/dev/null)" = wdenoise ] && break
+    sleep 0.1; i=$((i + 1))
+done
 is "after the kernel check: ps still names it wdenoise" "$(cat /proc/$pid/comm 2>/dev/null)" wdenoise
 cat "$T/g.wes" >&7
 exec 7>&-
