@@ -147,7 +147,13 @@ export BIN EXP OUT SEED EMOTIONS STRENGTH G EDIT_STEPS THREADS DEVICE GEN_N GEN_
 export STEPS BATCH LR SAVE_EVERY SHEET_N SHEET_EMOTION SYNTH_N SYNTH_CLASSES SYNTH_CLF_STEPS
 export NF MULT ATTN NUM_RES S C SCALE FACEALIGN_FLAGS ROWS LMT VA_LIST
 # the weights every edit and sample uses: ema, or raw (--no-ema)
-NO_EMA := $(if $(filter raw,$(WEIGHTS)),--no-ema,$(if $(filter ema,$(WEIGHTS)),,$(error WEIGHTS must be ema or raw)))
+ifeq ($(WEIGHTS),raw)
+NO_EMA := --no-ema
+else ifeq ($(WEIGHTS),ema)
+NO_EMA :=
+else
+$(error WEIGHTS must be ema or raw, not '$(WEIGHTS)')
+endif
 export NO_EMA
 TRAIN_NEW = --nf $(NF) --mult $(MULT) --attn $(ATTN) --num-res $(NUM_RES)
 TRAIN_SET = $(foreach s,$(SETS),$(WORK)/$(s)/train-*.wes)
