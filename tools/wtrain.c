@@ -236,8 +236,8 @@ int main(int argc, char **argv)
         fprintf(stderr, "%s: %d processes (%s), %d shards, this one holds %d items\n", we_cli_prog(), comm.size,
                 comm.transport, sh.nshards, ds.n);
     if (lead)
-        fprintf(stderr, "%s: %lld items %dx%d C=%d K=%d, model nf=%d %zu params, %.2f GFLOP/sample fwd, batch %d, step %ld -> %d, on %s\n",
-                we_cli_prog(), (long long)sh.n, ds.S, ds.S, ds.C, ds.K, md.cfg.nf, md.m.nparams,
+        fprintf(stderr, "%s: %lld items %dx%d C=%d J=%d K=%d, model nf=%d %zu params, %.2f GFLOP/sample fwd, batch %d, step %ld -> %d, on %s\n",
+                we_cli_prog(), (long long)sh.n, ds.S, ds.S, ds.C, md.cfg.J, ds.K, md.cfg.nf, md.m.nparams,
                 we_unet_flops_per_sample(&md.m) / 1e9, o.batch, tr->step, o.steps, we_device_name(dev));
 
     FILE *csv = NULL;

@@ -98,17 +98,17 @@ void we_edit_from_model(float *dst, const float *edited, const float *keep, int 
     }
 }
 
-we_status we_edit_source_net(struct we_fa_net *net, const float *coef, int C, int h, const char *wavelet,
+we_status we_edit_source_net(struct we_fa_net *net, const float *coef, int C, int h, int J, const char *wavelet,
                              int *label)
 {
     const we_wavelet *w;
     we_status s = we_wavelet_parse(wavelet, &w);
     if (s) return s;
-    int S = 2 * h;
+    int S = h << J;
     size_t n = (size_t)C * S * S;
     float *img = malloc(sizeof(float) * n);
     if (!img) return we_err_set(WE_ENOMEM, "out of memory for the source estimate");
-    s = we_dwt2_inverse(img, NULL, coef, C, S, S, w, 1, 1);
+    s = we_dwt2_inverse(img, NULL, coef, C, S, S, w, J, 1);
     if (!s) {
         for (size_t i = 0; i < n; i++) {
             float v = we_pixel_clamp_unit(img[i]);

@@ -57,12 +57,12 @@ void we_edit_to_model(float *dst, float *keep, const float *src, int Ci, int Cm,
 void we_edit_from_model(float *dst, const float *edited, const float *keep, int Ci, int Cm, size_t hw);
 
 /* Estimate an item's source emotion with face-api's expression net: the
- * inverse DWT (wavelet w, one level) of coef [4C, h, h] true coefficients
- * gives the C x 2h x 2h face, whose most probable class becomes *label
+ * inverse DWT (wavelet w, J levels) of coef [4^J C, h, h] true coefficients
+ * gives the C x 2^J h x 2^J h face, whose most probable class becomes *label
  * (0..7, never contempt, which the net does not know). net: a loaded
  * WE_FA_EXPR net (we_faceapi.h); wavelet: the data-level wavelet's name. */
 struct we_fa_net;
-we_status we_edit_source_net(struct we_fa_net *net, const float *coef, int C, int h, const char *wavelet,
+we_status we_edit_source_net(struct we_fa_net *net, const float *coef, int C, int h, int J, const char *wavelet,
                              int *label);
 
 #endif

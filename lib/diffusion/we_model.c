@@ -56,8 +56,8 @@ void we_model_free(we_model *m)
 static we_status alloc_batch(we_model *m, int maxN, int keep)
 {
     m->maxN = maxN;
-    m->h = m->cfg.S / 2;
-    m->per = (size_t)4 * m->cfg.C * m->h * m->h;
+    m->h = we_unet_cfg_h(&m->cfg);
+    m->per = (size_t)we_unet_cfg_xc(&m->cfg) * m->h * m->h;
     size_t hw = (size_t)m->h * m->h, N = (size_t)maxN;
     m->x = malloc(sizeof(float) * m->per * N);
     m->heat = m->cfg.K ? malloc(sizeof(float) * (size_t)m->cfg.K * hw * N) : NULL;
@@ -254,13 +254,19 @@ static we_status check_wavelet(const we_model *m, const we_frame *w, const char 
     }
     int64_t sh[3];
     we_layout_wavelet_shape(L, sh);
-    if ((sh[0] != 4 && sh[0] != 12) || sh[1] != h || sh[2] != h)
+    if (cfg->J != 1) { /* a J-level model: its own levels and channels, no colour conversion */
+        if (L->levels != cfg->J || L->C != cfg->C || L->H != cfg->S || L->W != cfg->S || L->height != cfg->S ||
+            L->width != cfg->S)
+            return we_err_set(WE_EDATA, "item %s: wavelet frame of a %d x %d x %d face at %d levels; model %s takes %d "
+                              "x %d x %d faces at %d levels (facealign -s %d -c %d | dwt -J %d)", id, L->C, L->height,
+                              L->width, L->levels, m->name, cfg->C, cfg->S, cfg->S, cfg->J, cfg->S, cfg->C, cfg->J);
+    } else if ((sh[0] != 4 && sh[0] != 12) || sh[1] != h || sh[2] != h)
         return we_err_set(WE_EDATA,
                           "item %s: wavelet frame is %lld x %lld x %lld; the model wants 4 or 12 x %d x %d "
                           "(one DWT level of a %d x %d face%s)", id, (long long)sh[0], (long long)sh[1],
                           (long long)sh[2], h, h, cfg->S, cfg->S, L->levels != 1 ? ": run dwt with -J 1" : "");
-    if (L->levels != 1)
-        return we_err_set(WE_EDATA, "item %s: wavelet frame has %d levels; the model wants 1", id, L->levels);
+    if (L->levels != cfg->J)
+        return we_err_set(WE_EDATA, "item %s: wavelet frame has %d levels; the model wants %d", id, L->levels, cfg->J);
     if (L->name && strcmp(L->name, cfg->wavelet))
         return we_err_set(WE_EDATA, "item %s: wavelet frame is %s but the model was trained on %s (use dwt -w %s)", id,
                           L->name, cfg->wavelet, cfg->wavelet);
@@ -307,7 +313,7 @@ static we_status source_label(we_model *m, const we_edit_request *r, const we_fr
     }
     we_status s;
     if (!m->net && (s = we_fa_net_load(&m->net, WE_FA_EXPR, NULL))) return s;
-    return we_edit_source_net(m->net, coef, C, m->h, wname, l);
+    return we_edit_source_net(m->net, coef, C, m->h, m->cfg.J, wname, l);
 }
 
 /* Batch slot k's heatmaps from the item: the `heatmap` frame (the face's
@@ -379,7 +385,9 @@ we_status we_model_edit(we_model *m, const we_edit_request *r, we_item *it, int 
         if ((s = we_model_cascade_levels(m, w, we_item_id(&it[i]), &L, &J))) return s;
         if (!J) { /* a face of the model's size */
             if ((s = check_wavelet(m, w, we_item_id(&it[i]), &L))) return s;
-            we_edit_to_model(m->x + (size_t)nb * per, m->keep + (size_t)nb * 8 * hw, w->t.data, L.C, cfg->C, hw);
+            int c1 = we_unet_cfg_c1(cfg) / cfg->C; /* 4^(J-1): the packet's bands per colour channel */
+            we_edit_to_model(m->x + (size_t)nb * per, m->keep + (size_t)nb * 8 * hw, w->t.data, L.C * c1,
+                             cfg->C * c1, hw);
             s = source_label(m, r, w, w->t.data, L.C, L.name ? L.name : cfg->wavelet, &m->src[nb]);
         } else { /* a larger one: its coarse face joins the batch */
             anycas = 1;
@@ -413,7 +421,8 @@ we_status we_model_edit(we_model *m, const we_edit_request *r, we_item *it, int 
         if ((s = we_model_cascade_levels(m, w, we_item_id(&it[i]), &L, &J))) return s; /* checked above */
         float *xk = m->x + (size_t)k * per, *kk = m->keep + (size_t)k * 8 * hw;
         if (!J) {
-            we_edit_from_model(w->t.data, xk, kk, L.C, cfg->C, hw);
+            int c1 = we_unet_cfg_c1(cfg) / cfg->C;
+            we_edit_from_model(w->t.data, xk, kk, L.C * c1, cfg->C * c1, hw);
         } else {
             int Cc = we_model_cascade_channels(m, L.C);
             we_edit_from_model(m->coef, xk, kk, Cc, cfg->C, hw);
@@ -472,11 +481,11 @@ static we_status gen_frame(const we_model *m, const we_gen_params *p, const we_w
     const we_unet_config *cfg = &m->cfg;
     size_t per = m->per;
     we_status s;
-    for (size_t i = 0; i < per; i++) xs[i] /= cfg->data_scale;
+    for (size_t i = 0; i < per; i++) xs[i] /= we_unet_cfg_scale(cfg);
     we_frame_init(fr);
     we_wavelet_layout L;
     if (p->wavelet_out) {
-        if ((s = we_layout_wavelet_make(&L, wl, cfg->wavelet, 1, cfg->C, cfg->S, cfg->S, -1)) ||
+        if ((s = we_layout_wavelet_make(&L, wl, cfg->wavelet, cfg->J, cfg->C, cfg->S, cfg->S, -1)) ||
             (s = we_layout_wavelet_new(fr, &L)))
             return s;
         memcpy(fr->t.data, xs, sizeof(float) * per);
@@ -484,7 +493,7 @@ static we_status gen_frame(const we_model *m, const we_gen_params *p, const we_w
         we_tensor pix;
         if ((s = we_tensor_alloc3(&pix, WE_F32, cfg->C, cfg->S, cfg->S))) return s;
         float *px = pix.data;
-        if (!(s = we_dwt2_inverse(px, NULL, xs, cfg->C, cfg->S, cfg->S, wl, 1, 1))) {
+        if (!(s = we_dwt2_inverse(px, NULL, xs, cfg->C, cfg->S, cfg->S, wl, cfg->J, 1))) {
             for (size_t i = 0; i < per; i++) px[i] = px[i] < -1 ? -1 : px[i] > 1 ? 1 : px[i];
             s = we_layout_image_new(fr, &pix);
         }
@@ -532,7 +541,7 @@ we_status we_model_generate(we_model *m, const we_gen_params *p, int first, int 
     we_sampler sp;
     we_sampler_init(&sp);
     sp.fn = we_cond_eps, sp.ctx = c, sp.sched = &m->sch;
-    sp.N = N, sp.C = m->cfg.C, sp.h = m->h;
+    sp.N = N, sp.C = we_unet_cfg_c1(&m->cfg), sp.h = m->h;
     sp.s_low = (float)p->g_low, sp.s_high = (float)p->g_high, sp.eta = (float)p->eta, sp.clip = (float)p->clip;
     float *fixed = NULL;
     if (m->cfg.region != WE_REGION_ALL) { /* the clean bands of given faces (we_model_generate_setup) */
@@ -568,8 +577,9 @@ we_status we_model_given_read(const we_model *m, we_reader *r, int max, float **
             if (!nb) { s = we_err_set(WE_ENOMEM, "out of memory"); break; }
             buf = nb;
         }
-        we_edit_to_model(buf + (size_t)k * per, keep, w->t.data, L.C, m->cfg.C, hw);
-        for (size_t i = 0; i < per; i++) buf[(size_t)k * per + i] *= m->cfg.data_scale;
+        int c1 = we_unet_cfg_c1(&m->cfg) / m->cfg.C;
+        we_edit_to_model(buf + (size_t)k * per, keep, w->t.data, L.C * c1, m->cfg.C * c1, hw);
+        for (size_t i = 0; i < per; i++) buf[(size_t)k * per + i] *= we_unet_cfg_scale(&m->cfg);
         k++;
     }
     we_item_free(&it);
@@ -614,11 +624,11 @@ we_status we_model_train_start(we_model *m, const we_unet_config *cfg, const we_
     uint64_t seed = (uint64_t)run->seed;
     m->cfg = *cfg;
     if (m->resumed) {
-        if (ds->S != cfg->S || ds->C != cfg->C || ds->K != cfg->K)
-            return we_err_set(WE_EDATA, "data (S %d, C %d, K %d) does not fit the checkpoint's model (S %d, C %d, K %d)",
-                              ds->S, ds->C, ds->K, cfg->S, cfg->C, cfg->K);
+        if (ds->S != cfg->S || ds->C != cfg->C || ds->K != cfg->K || ds->J != cfg->J)
+            return we_err_set(WE_EDATA, "data (S %d, C %d, K %d, levels %d) does not fit the checkpoint's model (S %d, "
+                              "C %d, K %d, levels %d)", ds->S, ds->C, ds->K, ds->J, cfg->S, cfg->C, cfg->K, cfg->J);
     } else {
-        m->cfg.S = ds->S, m->cfg.C = ds->C, m->cfg.K = ds->K;
+        m->cfg.S = ds->S, m->cfg.C = ds->C, m->cfg.K = ds->K, m->cfg.J = ds->J ? ds->J : 1;
     }
     if ((s = we_unet_config_validate(&m->cfg))) {
         char msg[512];
@@ -671,7 +681,7 @@ we_status we_model_train_step(we_model *m, const we_train_data *ds, int N, float
     we_train *tr = m->train;
     if (!tr) return we_err_set(WE_EUSAGE, "train step: no training run (we_model_train_start)");
     if (N < 1 || N > m->maxN) return we_err_set(WE_EUSAGE, "train step: batch %d not in 1..%d", N, m->maxN);
-    size_t xs = (size_t)ds->xsize, hsz = (size_t)ds->K * (ds->S / 2) * (ds->S / 2);
+    size_t xs = (size_t)ds->xsize, hsz = (size_t)ds->K * (ds->S >> ds->J) * (ds->S >> ds->J);
     /* batch: uniform sampling with the training RNG (saved state) */
     for (int b = 0; b < N; b++) {
         int i = (int)we_rng_below(&tr->rng, (uint64_t)ds->n);

@@ -122,6 +122,10 @@ we_status we_model_cascade_levels(const we_model *m, const we_frame *w, const ch
         return we_err_set(WE_EDATA, "item %s: %s", id, d);
     }
     if (L->H == S && L->W == S) return WE_OK; /* the model's own size: we_model_check_wavelet */
+    if (m->cfg.J != 1)
+        return we_err_set(WE_EDATA, "item %s: wavelet frame of a %d x %d face; model %s (J = %d data levels) edits %d x "
+                          "%d faces only, not through the cascade: align faces with facealign -s %d", id, L->H, L->W,
+                          m->name, m->cfg.J, S, S, S);
     int k = 0;
     while (k <= WE_CASCADE_MAX_J && (S << k) < L->H) k++;
     if (L->H != L->W || k < 1 || k > WE_CASCADE_MAX_J || (S << k) != L->H) {

@@ -43,7 +43,7 @@ we_status we_model_edit_batch(we_model *em, const we_edit_params *p, float *x, f
         return we_err_set(WE_EUSAGE, "the model was trained without valence/arousal (its metadata "
                           "'conditions' does not list 'va'); -V/-A cannot be used with it");
     size_t n = em->per * (size_t)N;
-    float sc = em->cfg.data_scale;
+    float sc = we_unet_cfg_scale(&em->cfg);
     for (size_t i = 0; i < n; i++) x[i] *= sc;
     for (int b = 0; b < N; b++) {
         em->tgt[b] = tgt_label;
@@ -69,7 +69,7 @@ we_status we_model_edit_batch(we_model *em, const we_edit_params *p, float *x, f
     if (em->tick) sp.fn = eps_tick, sp.ctx = &tk;
     sp.sched = &em->sch;
     sp.N = N;
-    sp.C = em->cfg.C;
+    sp.C = we_unet_cfg_c1(&em->cfg);
     sp.h = em->h;
     sp.s_low = (float)p->g_low;
     sp.s_high = (float)p->g_high;

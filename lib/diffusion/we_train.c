@@ -94,6 +94,10 @@ we_status we_train_aux_setup(we_train *tr)
         hp->aux_items < 0)
         return we_err_set(WE_EUSAGE, "train: aux lambdas, weights and aux_items must be >= 0");
     if (hp->aux_tmax < 0) return we_err_set(WE_EUSAGE, "train: aux_tmax %d < 0", hp->aux_tmax);
+    if (tr->m->cfg.J != 1 && (hp->lambda_wav > 0 || hp->lambda_expr > 0 || hp->lambda_va > 0 || hp->lambda_lm > 0 ||
+                              hp->lambda_id > 0 || hp->lambda_bg > 0))
+        return we_err_set(WE_EUSAGE, "train: the auxiliary losses need a one-level model (this one has J = %d data "
+                          "levels): leave the --lambda-* options out", tr->m->cfg.J);
     /* the face terms: the nets they need, kept while enough are loaded */
     unsigned nets = (hp->lambda_lm > 0 ? WE_AUX_FACE_LM : 0u) | (hp->lambda_id > 0 ? WE_AUX_FACE_ID : 0u);
     int face = nets || hp->lambda_bg > 0;

@@ -23,16 +23,20 @@ void we_train_data_free(we_train_data *ds)
 
 /* Check an item's data frame f (wavelet when fw, else image) through its
  * layout and find its C and S. */
-static we_status frame_shape(const we_frame *f, int fw, int item, int *C, int *S)
+static we_status frame_shape(const we_frame *f, int fw, int item, int *C, int *S, int *J)
 {
     char d[256];
+    *J = 1;
     if (fw) {
         we_wavelet_layout L;
         if (we_layout_wavelet_read(f, 0, &L)) goto bad;
-        if (L.levels != 1) return we_err_set(WE_EDATA, "item %d: wavelet frame has levels=%d, want 1", item, L.levels);
-        if (L.H != L.W) return we_err_set(WE_EDATA, "item %d: wavelet frame must be 4C x h x h (one level)", item);
+        if (L.levels < 1 || L.levels > 4)
+            return we_err_set(WE_EDATA, "item %d: wavelet frame has levels=%d; a model takes 1..4 (dwt -J)", item, L.levels);
+        if (L.H != L.W || L.height != L.H || L.width != L.W)
+            return we_err_set(WE_EDATA, "item %d: wavelet frame must be of an unpadded square face (4^J C x h x h)", item);
         *C = L.C;
         *S = L.H;
+        *J = L.levels;
     } else {
         we_image_layout L;
         if (we_layout_image_read(f, &L)) goto bad;
@@ -49,7 +53,7 @@ bad:
 static we_status grow(we_train_data *ds)
 {
     int nc = ds->cap ? 2 * ds->cap : 1024;
-    size_t hw = (size_t)(ds->S / 2) * (ds->S / 2);
+    size_t hw = (size_t)(ds->S >> ds->J) * (ds->S >> ds->J);
     float *x = realloc(ds->x, sizeof(float) * (size_t)nc * (size_t)ds->xsize);
     if (x) ds->x = x;
     int32_t *l = realloc(ds->label, sizeof(int32_t) * (size_t)nc);
@@ -105,7 +109,7 @@ static we_status add_item(we_train_data *ds, we_item *it, const we_frame *f, int
     if (ds->n == ds->cap && (s = grow(ds))) return s;
     const we_tensor *t = &f->t;
     float *dst = ds->x + (size_t)ds->n * ds->xsize;
-    size_t cnt = (size_t)ds->xsize, hsz = (size_t)ds->K * (ds->S / 2) * (ds->S / 2);
+    size_t cnt = (size_t)ds->xsize, hsz = (size_t)ds->K * (ds->S >> ds->J) * (ds->S >> ds->J);
     if (fw) {
         memcpy(dst, t->data, cnt * sizeof(float));
     } else {
@@ -117,6 +121,7 @@ static we_status add_item(we_train_data *ds, we_item *it, const we_frame *f, int
         }
         if ((s = we_dwt2_forward(dst, NULL, work, ds->C, ds->S, ds->S, wl, 1, 1))) return s;
     }
+    scale /= (float)(1 << (ds->J - 1)); /* J levels: we_unet_cfg_scale */
     for (size_t i = 0; i < cnt; i++) dst[i] *= scale;
     if (ds->K) memcpy(ds->heat + (size_t)ds->n * hsz, fh->t.data, sizeof(float) * hsz);
     const we_frame *fl = we_item_find(it, "landmarks");
@@ -151,13 +156,13 @@ we_status we_train_data_append(we_train_data *ds, FILE *in, const char *label, c
         we_frame *fi = fw ? NULL : we_item_find(&it, "image");
         if (!fw && !fi) continue; /* nothing to learn from */
         we_frame *f = fw ? fw : fi;
-        int C = 0, S = 0, item = ds->n + 1;
-        if ((s = frame_shape(f, fw != NULL, item, &C, &S))) break;
+        int C = 0, S = 0, J = 1, item = ds->n + 1;
+        if ((s = frame_shape(f, fw != NULL, item, &C, &S, &J))) break;
         if (ds->n == 0) {
-            ds->S = S, ds->C = C, ds->xsize = 4 * C * (S / 2) * (S / 2);
-        } else if (S != ds->S || C != ds->C) {
-            s = we_err_set(WE_EDATA, "item %d: size %dx%d, C %d differs from the first item's %dx%d, C %d", item, S, S,
-                           C, ds->S, ds->S, ds->C);
+            ds->S = S, ds->C = C, ds->J = J, ds->xsize = C * S * S; /* 4^J C (S/2^J)^2 */
+        } else if (S != ds->S || C != ds->C || J != ds->J) {
+            s = we_err_set(WE_EDATA, "item %d: size %dx%d, C %d, levels %d differs from the first item's %dx%d, C %d, "
+                           "levels %d", item, S, S, C, J, ds->S, ds->S, ds->C, ds->J);
             break;
         }
         if (!work && !(work = malloc(sizeof(float) * (size_t)ds->xsize * 2))) {
@@ -168,8 +173,8 @@ we_status we_train_data_append(we_train_data *ds, FILE *in, const char *label, c
         if (want_heat) {
             if (!fh) { s = we_err_set(WE_EDATA, "item %d has no heatmap frame (--heatmaps)", item); break; }
             we_heatmap_layout hl;
-            if (we_layout_heatmap_read(fh, &hl) || we_layout_heatmap_check(&hl, 0, S / 2, S / 2)) {
-                s = we_err_set(WE_EDATA, "item %d: heatmap must be f32 K x %d x %d", item, S / 2, S / 2);
+            if (we_layout_heatmap_read(fh, &hl) || we_layout_heatmap_check(&hl, 0, S >> J, S >> J)) {
+                s = we_err_set(WE_EDATA, "item %d: heatmap must be f32 K x %d x %d", item, S >> J, S >> J);
                 break;
             }
             if (ds->n == 0) ds->K = hl.K;
@@ -186,7 +191,7 @@ we_status we_train_data_append(we_train_data *ds, FILE *in, const char *label, c
 void we_train_data_hash(const we_train_data *ds, char hex[17])
 {
     int dims[5] = {ds->n, ds->S, ds->C, ds->K, ds->xsize};
-    size_t n = (size_t)ds->n, hs = (size_t)ds->K * (size_t)(ds->S / 2) * (size_t)(ds->S / 2);
+    size_t n = (size_t)ds->n, hs = (size_t)ds->K * (size_t)(ds->S >> ds->J) * (size_t)(ds->S >> ds->J);
     unsigned long long h = we_runset_hash(WE_RUNSET_HASH0, dims, sizeof dims);
     if (n) {
         h = we_runset_hash(h, ds->x, sizeof(float) * n * (size_t)ds->xsize);

@@ -1,6 +1,8 @@
 /* we_train_data.h - the training set of wtrain: every item of a WES1
- * stream with a `wavelet` frame (4C x h x h, one level) or an `image`
+ * stream with a `wavelet` frame (4^J C x h x h, J levels, h = S/2^J; the
+ * J of the first item for all) or an `image`
  * frame (C x S x S, f32 or u8, transformed here with the model's wavelet),
+ * scaled to diffusion space (one level's scale / 2^(J-1): we_unet_cfg_scale),
  * its optional `heatmap` and `landmarks` frames (the latter for the face
  * auxiliary losses; not part of the fingerprint) and the keys emotion /
  * valence / arousal
@@ -20,9 +22,10 @@
 typedef struct {
     int n, cap;
     int S, C, K;            /* face size, channels, heatmap channels (0 = none) */
-    int xsize;              /* 4C (S/2)^2 floats per item */
+    int J;                  /* wavelet levels of the frames (1 for image frames) */
+    int xsize;              /* 4^J C (S/2^J)^2 = C S^2 floats per item */
     float *x;               /* [n, xsize] coefficients times data_scale */
-    float *heat;            /* [n, K, S/2, S/2] or NULL */
+    float *heat;            /* [n, K, S/2^J, S/2^J] or NULL */
     int32_t *label;         /* [n] 0..7, 8 = NULL (no emotion) */
     float *va;              /* [n, 2] valence, arousal (0 where unknown) */
     int32_t *va_known;      /* [n] 1 where both were given */
@@ -36,7 +39,7 @@ typedef struct {
  * wavelet for image frames, scale the model's data_scale, labels (may be
  * NULL) the CSV for items without an emotion key (by the base name of the
  * frame's src key, else of the item id, up to a '#'), want_heat: every item
- * must carry a heatmap frame (f32 K x S/2 x S/2, one K for all). A
+ * must carry a heatmap frame (f32 K x h x h, one K for all). A
  * `landmarks` frame (f32 68 x 2) is kept where present. Items with
  * neither a wavelet nor an image frame are skipped. WE_EDATA (with the item
  * number) for a bad frame or an unknown emotion, the reader's status for a

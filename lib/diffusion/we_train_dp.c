@@ -57,13 +57,14 @@ we_status we_train_shards_read(we_train_shards *p, we_train_data *ds, we_comm *c
     /* shape: the max of S, C, K, va and of -S, -C, -K over ranks with items
      * (min = max means every rank agrees) */
     int has = ds->n > 0;
-    int64_t sh[7] = {ds->S, ds->C, ds->K, ds->any_va, has ? -ds->S : INT64_MIN, has ? -ds->C : INT64_MIN,
-                     has ? -ds->K : INT64_MIN};
-    s = s ? s : we_comm_allreduce_i64(c, sh, 7, WE_COMM_MAX);
+    int64_t sh[9] = {ds->S, ds->C, ds->K, ds->any_va, has ? -ds->S : INT64_MIN, has ? -ds->C : INT64_MIN,
+                     has ? -ds->K : INT64_MIN, ds->J, has ? -ds->J : INT64_MIN};
+    s = s ? s : we_comm_allreduce_i64(c, sh, 9, WE_COMM_MAX);
     s = s ? s : we_comm_allreduce_i64(c, cnt, (size_t)n + 1, WE_COMM_SUM);
-    if (!s && (sh[0] != -sh[4] || sh[1] != -sh[5] || sh[2] != -sh[6]))
-        s = we_err_set(WE_EDATA, "shards differ in shape: S %lld..%lld, C %lld..%lld, K %lld..%lld", (long long)-sh[4],
-                       (long long)sh[0], (long long)-sh[5], (long long)sh[1], (long long)-sh[6], (long long)sh[2]);
+    if (!s && (sh[0] != -sh[4] || sh[1] != -sh[5] || sh[2] != -sh[6] || sh[7] != -sh[8]))
+        s = we_err_set(WE_EDATA, "shards differ in shape: S %lld..%lld, C %lld..%lld, K %lld..%lld, levels %lld..%lld",
+                       (long long)-sh[4], (long long)sh[0], (long long)-sh[5], (long long)sh[1], (long long)-sh[6],
+                       (long long)sh[2], (long long)-sh[8], (long long)sh[7]);
     if (!s) {
         for (int j = 0; j < n; j++) p->start[j + 1] = p->start[j] + cnt[j];
         p->n = p->start[n];
@@ -72,8 +73,8 @@ we_status we_train_shards_read(we_train_shards *p, we_train_data *ds, we_comm *c
         else if (p->n > 0x7fffffff) s = we_err_set(WE_ELIMIT, "%lld items: too many", (long long)p->n);
     }
     if (!s && !has) { /* the shape from the others */
-        ds->S = (int)sh[0], ds->C = (int)sh[1], ds->K = (int)sh[2];
-        ds->xsize = 4 * ds->C * (ds->S / 2) * (ds->S / 2);
+        ds->S = (int)sh[0], ds->C = (int)sh[1], ds->K = (int)sh[2], ds->J = (int)sh[7];
+        ds->xsize = ds->C * ds->S * ds->S;
     }
     if (!s) ds->any_va = (int)sh[3];
     free(cnt);
@@ -89,7 +90,7 @@ we_status we_model_train_step_shards(we_model *m, const we_train_data *ds, we_tr
         return we_err_set(WE_EUSAGE, "train step: batch %d not in 1..%d", N, m->maxN < p->maxN ? m->maxN : p->maxN);
     we_comm *c = tr->comm;
     int K = c ? c->size : 1, r = c ? c->rank : 0;
-    size_t xs = (size_t)ds->xsize, hsz = (size_t)ds->K * (ds->S / 2) * (ds->S / 2);
+    size_t xs = (size_t)ds->xsize, hsz = (size_t)ds->K * (ds->S >> ds->J) * (ds->S >> ds->J);
     /* the batch as one process would draw it (uniform over all items, the
      * trainer's RNG); each slot filled by the rank holding its item, zeros
      * elsewhere */

@@ -164,7 +164,7 @@ void we_unet_backward(we_unet *m, const float *deps)
 /* The noised channel range [lo, hi) of the config's region. */
 static void noised_range(const we_unet *m, int *lo, int *hi)
 {
-    int C = m->cfg.C;
+    int C = we_unet_cfg_c1(&m->cfg);
     *lo = 0, *hi = 4 * C;
     if (m->cfg.region == WE_REGION_HIGH) *lo = C;
     if (m->cfg.region == WE_REGION_LOW) *hi = C;
@@ -174,7 +174,7 @@ we_status we_unet_loss_xt(const we_unet *m, const we_sched *s, float *xt, const 
                           const int32_t *t, int N)
 {
     if (N < 1 || N > m->maxN) return we_err_set(WE_EUSAGE, "model: batch %d not in 1..%d", N, m->maxN);
-    int C = m->cfg.C, hw = m->xsize / (4 * C), lo, hi;
+    int C = we_unet_cfg_c1(&m->cfg), hw = m->xsize / (4 * C), lo, hi;
     noised_range(m, &lo, &hi);
     size_t per = (size_t)m->xsize;
     for (int n = 0; n < N; n++)
@@ -193,7 +193,7 @@ we_status we_unet_loss_xt(const we_unet *m, const we_sched *s, float *xt, const 
 
 float we_unet_loss_eps(const we_unet *m, float *deps, const float *eps, const float *noise, int N)
 {
-    int C = m->cfg.C, hw = m->xsize / (4 * C), lo, hi;
+    int C = we_unet_cfg_c1(&m->cfg), hw = m->xsize / (4 * C), lo, hi;
     noised_range(m, &lo, &hi);
     size_t per = (size_t)m->xsize;
     double cnt = (double)N * (hi - lo) * hw, acc = 0;

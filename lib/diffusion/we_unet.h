@@ -12,15 +12,20 @@
  * we_unet_plan.c (the tape), we_unet_loop.c (the loop, CPU layers),
  * we_unet.c (arenas, parameters, checkpoints, loss); we_unet_priv.h.
  *
- * Tensors (N = batch <= maxN, C = image channels, h = S/2):
- *   x     [N, 4C, h, h]  noisy wavelet coefficients (diffusion space, i.e.
- *                        already multiplied by cfg.data_scale)
+ * Tensors (N = batch <= maxN, C = image channels, J = data levels, h =
+ * S/2^J, X = 4^J C = we_unet_cfg_xc):
+ *   x     [N, X, h, h]   noisy wavelet coefficients (diffusion space, i.e.
+ *                        already multiplied by cfg.data_scale): one DWT
+ *                        level (J = 1, 4C channels), or the J-level packet
+ *                        of `dwt -J J` (model.md section 1), which is the
+ *                        one-level transform of a 4^(J-1) C channel image,
+ *                        so every rule below reads "C" as we_unet_cfg_c1
  *   t     [N] int        timesteps 0..T-1
  *   label [N] int        0..7 emotion (we_emotion_names, we_emotion.h), 8 = NULL
  *                        (names -> ids: we_emotion_label_parse)
  *   va    [N, 2]         valence, arousal; va_null [N] 1 = NULL vector
  *   heat  [N, K, h, h]   landmark heatmaps (zeros = NULL), K = cfg.K
- *   eps   [N, 4C, h, h]  predicted noise
+ *   eps   [N, X, h, h]   predicted noise
  */
 #ifndef WE_UNET_H
 #define WE_UNET_H
@@ -38,8 +43,9 @@
 #define WE_UNET_NUM_LABELS 9
 
 typedef struct {
-    int S;                 /* image size (64); the network runs at S/2 */
+    int S;                 /* image size (64); the network runs at S/2^J */
     int C;                 /* image channels, 1 or 3 */
+    int J;                 /* data-level DWT levels (1; 2 at 128, 3 at 256 keep the net at 32) */
     int K;                 /* heatmap channels (0 = none) */
     int nf;                /* base width */
     int nlevels;           /* len(mult) */
@@ -51,10 +57,25 @@ typedef struct {
     we_sched_kind schedule;
     we_region region;      /* noised channels (we_sched.h) */
     char wavelet[16];      /* data-level wavelet (haar, bior1.5, bior4.4) */
-    float data_scale;      /* coefficients * data_scale = diffusion space (0.5) */
+    float data_scale;      /* one level's coefficients * data_scale = diffusion space (0.5; J levels: we_unet_cfg_scale) */
 } we_unet_config;
 
-/* Defaults of doc/design/model.md: S 64, C 3, K 0, nf 64, mult 1,2,2,2, 2 res blocks,
+/* The geometry the network sees: c1 = the channels of the one-level view
+ * (4^(J-1) C: the (J-1)-level packet, whose LL band c1 channels are the
+ * "low" channels of the noise region and the guidance), xc = 4 c1 input
+ * channels at h x h = S/2^J. */
+static inline int we_unet_cfg_c1(const we_unet_config *c) { return c->C << (2 * (c->J - 1)); }
+static inline int we_unet_cfg_xc(const we_unet_config *c) { return 4 * we_unet_cfg_c1(c); }
+static inline int we_unet_cfg_h(const we_unet_config *c) { return c->S >> c->J; }
+/* The scale from true coefficients to diffusion space: data_scale for one
+ * level, data_scale / 2^(J-1) for J (2^-J with the default 1/2): the LL of
+ * J Haar levels spans [-2^J, 2^J] for pixels in [-1, 1], so this keeps it in
+ * [-1, 1] as one level's 1/2 does; against a 64 px face at J = 1 it is also
+ * the shifted noise schedule of Hoogeboom et al. ("simple diffusion", 2023:
+ * SNR times (64/d)^2 at d px, i.e. 1/16 at 256 = amplitude 1/4). */
+static inline float we_unet_cfg_scale(const we_unet_config *c) { return c->data_scale / (float)(1 << (c->J - 1)); }
+
+/* Defaults of doc/design/model.md: S 64, C 3, J 1, K 0, nf 64, mult 1,2,2,2, 2 res blocks,
  * attention at level 2 (S/8), T 1000 linear, region all, haar, scale 0.5. */
 void we_unet_config_init(we_unet_config *c);
 /* Check sizes (S divisible by 2^(nlevels+1), groups, ...). WE_EUSAGE. */

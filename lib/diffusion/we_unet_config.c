@@ -16,6 +16,7 @@ void we_unet_config_init(we_unet_config *c)
     memset(c, 0, sizeof *c);
     c->S = 64;
     c->C = 3;
+    c->J = 1;
     c->K = 0;
     c->nf = 64;
     c->nlevels = 4;
@@ -33,6 +34,7 @@ void we_unet_config_init(we_unet_config *c)
 we_status we_unet_config_validate(const we_unet_config *c)
 {
     if (c->C != 1 && c->C != 3) return we_err_set(WE_EUSAGE, "model: C must be 1 or 3, not %d", c->C);
+    if (c->J < 1 || c->J > 4) return we_err_set(WE_EUSAGE, "model: J (data levels) %d out of range 1..4", c->J);
     if (c->K < 0 || c->K > 64) return we_err_set(WE_EUSAGE, "model: K (heatmap channels) %d out of range 0..64", c->K);
     if (c->nf < 4 || c->nf > 1024 || c->nf % 4) return we_err_set(WE_EUSAGE, "model: nf %d must be a multiple of 4 in 4..1024", c->nf);
     if (c->nlevels < 1 || c->nlevels > WE_UNET_MAX_LEVELS) return we_err_set(WE_EUSAGE, "model: 1..%d levels, not %d", WE_UNET_MAX_LEVELS, c->nlevels);
@@ -41,10 +43,10 @@ we_status we_unet_config_validate(const we_unet_config *c)
     if (c->num_res < 1 || c->num_res > 8) return we_err_set(WE_EUSAGE, "model: num_res %d out of range 1..8", c->num_res);
     for (int i = 0; i < c->nattn; i++)
         if (c->attn[i] < 0 || c->attn[i] >= c->nlevels) return we_err_set(WE_EUSAGE, "model: attention level %d not in 0..%d", c->attn[i], c->nlevels - 1);
-    /* the network runs at S/2 and halves nlevels-1 times, then once more in the bottleneck */
-    int need = 1 << (c->nlevels + 1);
+    /* the network runs at S/2^J and halves nlevels-1 times, then once more in the bottleneck */
+    int need = 1 << (c->nlevels + c->J);
     if (c->S < need || c->S % need || c->S > 4096)
-        return we_err_set(WE_EUSAGE, "model: S %d must be a multiple of %d (2^(levels+1)) and <= 4096", c->S, need);
+        return we_err_set(WE_EUSAGE, "model: S %d must be a multiple of %d (2^(levels+J)) and <= 4096", c->S, need);
     if (c->T < 2 || c->T > 100000) return we_err_set(WE_EUSAGE, "model: T %d out of range 2..100000", c->T);
     if (!(c->data_scale > 0) || !isfinite(c->data_scale)) return we_err_set(WE_EUSAGE, "model: data_scale must be finite and > 0");
     const we_wavelet *wv;
@@ -107,6 +109,7 @@ we_status we_unet_config_from_meta(we_unet_config *c, const we_st_file *f)
     strcpy(c->wavelet, v);
     v = we_st_meta(f, "data_scale");
     if (v) c->data_scale = strtof(v, NULL);
+    if (we_st_meta(f, "J") && (s = meta_int(f, "J", &c->J))) return s; /* absent: one level (older models) */
     s = we_unet_config_validate(c);
     if (s) return we_err_set(WE_EDATA, "checkpoint config: %s", we_err_detail());
     return WE_OK;
@@ -119,6 +122,7 @@ we_status we_unet_config_to_meta(const we_unet_config *c, we_st_writer *w)
     we_status s = we_st_writer_meta(w, "format", "waveemotion-unet");
     s = s ? s : we_st_writer_metaf(w, "S", "%d", c->S);
     s = s ? s : we_st_writer_metaf(w, "C", "%d", c->C);
+    if (c->J != 1) s = s ? s : we_st_writer_metaf(w, "J", "%d", c->J); /* one level: files as before */
     s = s ? s : we_st_writer_metaf(w, "K", "%d", c->K);
     s = s ? s : we_st_writer_metaf(w, "nf", "%d", c->nf);
     for (int i = 0; i < c->nlevels; i++) k += snprintf(buf + k, sizeof buf - (size_t)k, i ? ",%d" : "%d", c->mult[i]);

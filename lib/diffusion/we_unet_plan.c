@@ -282,10 +282,10 @@ static void build(builder *b)
 {
     we_unet *m = b->m;
     const we_unet_config *c = &m->cfg;
-    int nf = c->nf, E = 4 * nf, L = c->nlevels, xc = 4 * c->C;
+    int nf = c->nf, E = 4 * nf, L = c->nlevels, xc = we_unet_cfg_xc(c);
     int ch[WE_UNET_MAX_LEVELS];
     for (int l = 0; l < L; l++) ch[l] = nf * c->mult[l];
-    int H = c->S / 2;
+    int H = we_unet_cfg_h(c);
     char nm[96];
 
     /* inputs */

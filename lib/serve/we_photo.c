@@ -141,14 +141,18 @@ we_status we_photo_edit_plan(we_photo_engine *e, const we_photo_edit_params *p, 
     return WE_OK;
 }
 
-/* The `wavelet` frame (one level of the model's wavelet) of an aligned face. */
+/* The data levels of a face of S px: the model's J at its own size (a
+ * J-level model), one level for the cascade. */
+static int face_levels(const we_photo_engine *e, int S) { return S == e->model.cfg.S ? e->model.cfg.J : 1; }
+
+/* The `wavelet` frame (the model's wavelet and levels) of an aligned face. */
 static we_status face_frame(we_photo_engine *e, const we_tensor *img, int i, float *work, we_frame *fr)
 {
-    int C = (int)img->shape[0], S = (int)img->shape[1];
+    int C = (int)img->shape[0], S = (int)img->shape[1], J = face_levels(e, S);
     we_wavelet_layout L;
-    we_status s = we_layout_wavelet_make(&L, e->wavelet, e->model.cfg.wavelet, 1, C, S, S, WE_F32);
+    we_status s = we_layout_wavelet_make(&L, e->wavelet, e->model.cfg.wavelet, J, C, S, S, WE_F32);
     if (!s) s = we_layout_wavelet_new(fr, &L);
-    if (!s) s = we_dwt2_forward(fr->t.data, work, img->data, C, S, S, e->wavelet, 1, 1);
+    if (!s) s = we_dwt2_forward(fr->t.data, work, img->data, C, S, S, e->wavelet, J, 1);
     if (!s) s = we_layout_wavelet_set_keys(fr, &L);
     if (!s) s = we_frame_setf(fr, "id", "face%d", i);
     return s;
@@ -202,7 +206,7 @@ we_status we_photo_edit(we_photo_engine *e, const we_photo *ph, const int *idx, 
     int C = (int)ph->faces[0].image.shape[0], S = (int)ph->faces[0].image.shape[1];
     size_t plane = (size_t)H * W, fsz = (size_t)C * S * S;
     float *photo = out ? malloc(sizeof(float) * Cp * plane) : NULL;
-    float *work = malloc(sizeof(float) * we_dwt2_work_floats(C, S, S, e->wavelet, 1, 1));
+    float *work = malloc(sizeof(float) * we_dwt2_work_floats(C, S, S, e->wavelet, face_levels(e, S), 1));
     float *face = malloc(sizeof(float) * fsz), *src = malloc(sizeof(float) * fsz);
     we_item *it = calloc((size_t)e->p.batch, sizeof *it);
     if ((out && !photo) || !work || !face || !src || !it) {
@@ -231,7 +235,7 @@ we_status we_photo_edit(we_photo_engine *e, const we_photo *ph, const int *idx, 
             const we_face_aligned *a = &ph->faces[idx[b0 + k]];
             we_frame *w = we_item_find(&it[k], "wavelet");
             if (!w) { s = we_err_set(WE_EINTERNAL, "edit lost face %d", idx[b0 + k]); break; }
-            if ((s = we_dwt2_inverse(face, work, w->t.data, C, S, S, e->wavelet, 1, 1))) break;
+            if ((s = we_dwt2_inverse(face, work, w->t.data, C, S, S, e->wavelet, face_levels(e, S), 1))) break;
             for (size_t i = 0; i < fsz; i++) {
                 face[i] = we_pixel_from_unit(face[i]);
                 src[i] = we_pixel_from_unit(((const float *)a->image.data)[i]);

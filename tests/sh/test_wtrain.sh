@@ -119,4 +119,25 @@ fails 66 "--given a missing file" wsample -m "$T/r.st" -n 1 --given "$T/nothing.
 cat "$T/given.wes" "$T/big.wes" > "$T/given2.wes"
 ok "--given reads no more faces than samples (a bad 9th face, 2 samples)" sh -c "wsample -m '$T/r.st' -n 2 --steps 2 --given '$T/given2.wes' > /dev/null"
 fails 65 "... but 10 samples reach it" wsample -m "$T/r.st" -n 10 --steps 2 --given "$T/given2.wes"
+# a J-level model (model.md section 1): the 2-level packet of 16 px faces,
+# the network at 4 x 4 on 16 channels, end to end
+dwt -w haar -J 2 < $FX > "$T/j2.wes"
+ok "train a J = 2 model on dwt -J 2 frames" wtrain -m "$T/j.st" -n 3 $TINY -S 3 "$T/j2.wes"
+grep -q 'C=1 J=2 K=0' "$T/.err"; _report $? "... the banner says J=2"
+head -c 4096 "$T/j.st" | grep -aq '"J":"2"'; _report $? "... J is in the model config"
+head -c 4096 "$T/a.st" | grep -aq '"J":'; is "a one-level model's file has no J key (files as before)" $? 1
+ok "wsample from the J = 2 model" sh -c "wsample -m '$T/j.st' --no-ema -n 2 -e happy --steps 3 > '$T/js.wes'"
+is "... writes 16 px faces" "$(tsinfo -k "$T/js.wes" | sed 's/^[^ ]* //' | sort -u)" "image f32 1x16x16"
+ok "wsample --wavelet-out from the J = 2 model" sh -c "wsample -m '$T/j.st' --no-ema -n 1 --steps 3 --wavelet-out > '$T/jw.wes'"
+grep -q 'levels=2' "$T/jw.wes"; _report $? "... as 2-level frames"
+ok "wdenoise with the J = 2 model" sh -c "wdenoise -m '$T/j.st' --no-ema -e sad --steps 3 < '$T/j2.wes' > '$T/jd.wes'"
+is "... edits every face, 2-level frames back" "$(tsinfo "$T/jd.wes" | grep -c 'wavelet f32 16x4x4 .*levels=2 .*edit.model=j.st')" 8
+ok "... which iwt turns into 16 px faces" sh -c "iwt -t < '$T/jd.wes' | tsinfo - | grep -c 'image f32 1x16x16' | grep -qx 8"
+fails 65 "wdenoise: one-level frames to the J = 2 model" sh -c "dwt -w haar < $FX | wdenoise -m '$T/j.st' -e sad --steps 3"
+grep -q 'dwt -J 2' "$T/.err"; _report $? "... the message names dwt -J 2"
+fails 64 "resume the J = 2 model on one-level frames" sh -c "dwt -w haar < $FX | wtrain -m '$T/j.st' --resume -n 4 $NET -"
+fails 64 "auxiliary losses on a J = 2 model" wtrain -m "$T/jx.st" -n 1 $TINY --lambda-expr 1e-4 "$T/j2.wes"
+grep -q 'one-level model' "$T/.err"; _report $? "... says they need J = 1"
+dwt -w haar -J 3 < $FX > "$T/j3.wes"
+fails 64 "J = 3 on 16 px faces: S must be a multiple of 2^(levels+J)" wtrain -m "$T/j3.st" -n 1 $TINY "$T/j3.wes"
 summary
