@@ -187,6 +187,46 @@ int main(void)
         CHECK(max_abs(m.params + we_unet_find(&m, "enc.0.res.0.conv0.weight")->off, 8) > 0, "fresh init conv0 nonzero");
     }
 
+    /* a J-level config: the net's geometry and scale, the J key round trip */
+    {
+        we_unet_config cj;
+        we_unet_config_init(&cj);
+        cj.S = 256, cj.C = 1, cj.J = 3, cj.nf = 32;
+        CHECK(we_unet_config_validate(&cj) == WE_OK, "J = 3 at 256 px is a valid config");
+        CHECK(we_unet_cfg_c1(&cj) == 16 && we_unet_cfg_xc(&cj) == 64 && we_unet_cfg_h(&cj) == 32,
+              "J = 3 at 256 px: 64 input channels at 32 x 32 (16 per band of the last level)");
+        CHECK(we_unet_cfg_scale(&cj) == 0.125f, "J = 3: coefficients scaled by 2^-3");
+        we_unet_config c1;
+        we_unet_config_init(&c1);
+        CHECK(we_unet_cfg_xc(&c1) == 12 && we_unet_cfg_h(&c1) == 32 && we_unet_cfg_scale(&c1) == 0.5f,
+              "one level: 4C channels at S/2, scale 1/2 (as before)");
+        cj.J = 5;
+        CHECK(we_unet_config_validate(&cj) == WE_EUSAGE, "J = 5 refused");
+        cj.J = 3, cj.S = 64;
+        CHECK(we_unet_config_validate(&cj) == WE_EUSAGE, "J = 3 at 64 px with 4 net levels refused (64 % 2^7)");
+        cj.S = 256;
+        we_unet mj;
+        CHECK(we_unet_create(&mj, &cj, 1) == WE_OK && mj.xsize == 64 * 32 * 32, "J = 3 net: x is 64 x 32 x 32");
+        const we_unet_param *ci = we_unet_find(&mj, "conv_in.weight");
+        CHECK(ci && ci->shape[1] == 64, "conv_in takes the 64 packet channels");
+        we_st_writer w;
+        we_st_writer_init(&w);
+        CHECK(we_unet_config_to_meta(&cj, &w) == WE_OK && we_unet_add_tensors(&mj, &w, "", mj.params) == WE_OK,
+              "J = 3 model to a file");
+        char path[] = "/tmp/test_unet_XXXXXX";
+        int fd = mkstemp(path);
+        close(fd);
+        CHECK(we_st_writer_save(&w, path) == WE_OK, "save the J = 3 model");
+        we_st_writer_free(&w);
+        we_st_file rf;
+        we_unet_config c2;
+        CHECK(we_st_read(&rf, path) == WE_OK && we_unet_config_from_meta(&c2, &rf) == WE_OK && c2.J == 3,
+              "J survives the round trip");
+        we_st_free(&rf);
+        unlink(path);
+        we_unet_free(&mj);
+    }
+
     free(gsave);
     free(x0), free(noise), free(xt), free(va), free(heat), free(ref);
     we_sched_free(&sch);
