@@ -23,3 +23,14 @@ fails() { code=$1 what=$2; shift 2; "$@" >"$T/.out" 2>"$T/.err"; rc=$?
 is() { [ "$2" = "$3" ] && r=0 || { r=1; echo "     got '$2', want '$3'"; }; _report $r "$1"; }
 # check "what" cmd... : like ok but output kept in $T/.out for inspection
 summary() { echo "$_pass passed, $_fail failed"; [ $_fail -eq 0 ]; }
+# needs_model_helper: sets helper (build/tests/test_edit: --write-model
+# writes tiny random models) and photo (face-api's first demo photo); skips
+# the whole test, with the reason, when either is missing
+needs_model_helper() {
+    helper=build/tests/test_edit
+    photo=third_party/face-api/demo/sample1.jpg
+    if [ ! -x "$helper" ] || [ ! -f "$photo" ]; then
+        echo "skip: needs $helper (make) and $photo (sh scripts/setup.sh)"
+        summary; exit
+    fi
+}

@@ -3,12 +3,7 @@
 # a J = 2 model trained for 2 steps on one 32 px face, a tiny one-level
 # model through the cascade, both judged on the photo route, one table.
 . tests/sh/lib.sh
-helper=build/tests/test_edit
-photo=third_party/face-api/demo/sample1.jpg
-if [ ! -x "$helper" ] || [ ! -f "$photo" ]; then
-    echo "skip: needs $helper (make) and $photo (sh scripts/setup.sh)"
-    summary; exit
-fi
+needs_model_helper
 ok "tiny one-level model (16 px)" $helper --write-model "$T/tiny.st" 1 0 0
 mkdir -p "$T/data/a/images" "$T/faces" && cp "$photo" "$T/data/a/images/"
 printf 'image,emotion\nsample1.jpg,neutral\n' > "$T/data/a/labels.csv"

@@ -3,12 +3,7 @@
 # model, eval.mk's table on a fake held-out set, and the clear failures of
 # train.mk / eval.mk when a piece is missing. (Training itself is not run.)
 . tests/sh/lib.sh
-helper=build/tests/test_edit
-photo=third_party/face-api/demo/sample1.jpg
-if [ ! -x "$helper" ] || [ ! -f "$photo" ]; then
-    echo "skip: needs $helper (make) and $photo (sh scripts/setup.sh)"
-    summary; exit
-fi
+needs_model_helper
 ok "tiny model" $helper --write-model "$T/tiny.st" 1 0 0
 
 # demo without a model: says so, does the model-free part, exits 69

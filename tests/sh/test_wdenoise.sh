@@ -4,12 +4,7 @@
 # the model's S through the cascade, a detail net bundled by wtrain
 # --export --detail, and invalid calls.
 . tests/sh/lib.sh
-helper=build/tests/test_edit
-photo=third_party/face-api/demo/sample1.jpg
-if [ ! -x "$helper" ] || [ ! -f "$photo" ]; then
-    echo "skip: needs $helper (make) and $photo (sh scripts/setup.sh)"
-    summary; exit
-fi
+needs_model_helper
 ok "tiny luminance model" $helper --write-model "$T/m1.st" 1 0 0
 ok "tiny RGB model with heatmaps and va" $helper --write-model "$T/m3.st" 3 2 1
 imgread -s 16 -c 1 "$photo" | dwt -w haar > "$T/g.wes"
