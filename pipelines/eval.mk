@@ -102,6 +102,6 @@ photo: photo-check
 	@mkdir -p $(OUT)/photo
 	@sh pipelines/eval_photo.sh $(OUT)/photo/table.csv
 	@{ echo "photo route: model $(MODEL) at its defaults, $(PHOTO_N) faces per set of $(PHOTO_SETS) at $(PHOTO_S) px,"; \
-	   echo "EDIT: $(EDIT)"; \
+	   printf 'EDIT: %s\n' "$$EDIT"; \
 	   awk -F, '{ printf "%-19s %-9s %5s %6s %6s %6s %6s %7s %6s %8s %6s %6s\n", $$1, $$2, $$3, $$4, $$5, $$6, $$7, $$8, \
 	     $$10, $$11, $$12, $$13 }' $(OUT)/photo/table.csv; } | tee $(OUT)/photo/table.txt

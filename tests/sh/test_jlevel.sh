@@ -18,6 +18,8 @@ is "the J-level model: 2 steps at J = 2" "$(ckpt_meta "$T/run/run.safetensors" t
 is "table: header, rule, two routes" "$(cut -d'|' -f2 "$T/out/table.md" | tr -d ' ' | tr '\n' ' ')" \
    "route(32px,2steps) --- jlevel cascade "
 grep -q 'dwt -w haar -J 2' "$T/out/jlevel/photo/table.txt"; _report $? "the J-level route's edit runs dwt -J 2"
+grep -q 'EDIT: $BIN/dwt -w haar -J 2 | $BIN/wdenoise $WDENOISE_FLAGS -m $MODEL -e $E' "$T/out/jlevel/photo/table.txt"
+_report $? "the table names the EDIT command as given (variables unexpanded)"
 cp "$T/run/run.safetensors" "$T/run.before"
 # shellcheck disable=SC2086
 ok "a second run redoes nothing" make -s -f pipelines/jlevel.mk $J
