@@ -385,9 +385,8 @@ we_status we_model_edit(we_model *m, const we_edit_request *r, we_item *it, int 
         if ((s = we_model_cascade_levels(m, w, we_item_id(&it[i]), &L, &J))) return s;
         if (!J) { /* a face of the model's size */
             if ((s = check_wavelet(m, w, we_item_id(&it[i]), &L))) return s;
-            int c1 = we_unet_cfg_c1(cfg) / cfg->C; /* 4^(J-1): the packet's bands per colour channel */
-            we_edit_to_model(m->x + (size_t)nb * per, m->keep + (size_t)nb * 8 * hw, w->t.data, L.C * c1,
-                             cfg->C * c1, hw);
+            we_edit_to_model(m->x + (size_t)nb * per, m->keep + (size_t)nb * 8 * hw, w->t.data,
+                             we_unet_view_c(cfg, L.C), we_unet_cfg_c1(cfg), hw);
             s = source_label(m, r, w, w->t.data, L.C, L.name ? L.name : cfg->wavelet, &m->src[nb]);
         } else { /* a larger one: its coarse face joins the batch */
             anycas = 1;
@@ -421,8 +420,7 @@ we_status we_model_edit(we_model *m, const we_edit_request *r, we_item *it, int 
         if ((s = we_model_cascade_levels(m, w, we_item_id(&it[i]), &L, &J))) return s; /* checked above */
         float *xk = m->x + (size_t)k * per, *kk = m->keep + (size_t)k * 8 * hw;
         if (!J) {
-            int c1 = we_unet_cfg_c1(cfg) / cfg->C;
-            we_edit_from_model(w->t.data, xk, kk, L.C * c1, cfg->C * c1, hw);
+            we_edit_from_model(w->t.data, xk, kk, we_unet_view_c(cfg, L.C), we_unet_cfg_c1(cfg), hw);
         } else {
             int Cc = we_model_cascade_channels(m, L.C);
             we_edit_from_model(m->coef, xk, kk, Cc, cfg->C, hw);
@@ -577,8 +575,8 @@ we_status we_model_given_read(const we_model *m, we_reader *r, int max, float **
             if (!nb) { s = we_err_set(WE_ENOMEM, "out of memory"); break; }
             buf = nb;
         }
-        int c1 = we_unet_cfg_c1(&m->cfg) / m->cfg.C;
-        we_edit_to_model(buf + (size_t)k * per, keep, w->t.data, L.C * c1, m->cfg.C * c1, hw);
+        we_edit_to_model(buf + (size_t)k * per, keep, w->t.data, we_unet_view_c(&m->cfg, L.C), we_unet_cfg_c1(&m->cfg),
+                         hw);
         for (size_t i = 0; i < per; i++) buf[(size_t)k * per + i] *= we_unet_cfg_scale(&m->cfg);
         k++;
     }

@@ -121,7 +121,7 @@ static we_status add_item(we_train_data *ds, we_item *it, const we_frame *f, int
         }
         if ((s = we_dwt2_forward(dst, NULL, work, ds->C, ds->S, ds->S, wl, 1, 1))) return s;
     }
-    scale /= (float)(1 << (ds->J - 1)); /* J levels: we_unet_cfg_scale */
+    scale = we_unet_data_scale(scale, ds->J); /* the model's we_unet_cfg_scale */
     for (size_t i = 0; i < cnt; i++) dst[i] *= scale;
     if (ds->K) memcpy(ds->heat + (size_t)ds->n * hsz, fh->t.data, sizeof(float) * hsz);
     const we_frame *fl = we_item_find(it, "landmarks");

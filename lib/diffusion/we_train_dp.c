@@ -54,7 +54,7 @@ we_status we_train_shards_read(we_train_shards *p, we_train_data *ds, we_comm *c
         cnt[j] = ds->n - p->local[j];
     }
     cnt[n] = ds->unknown_emotion;
-    /* shape: the max of S, C, K, va and of -S, -C, -K over ranks with items
+    /* shape: the max of S, C, K, va, J and of -S, -C, -K, -J over ranks with items
      * (min = max means every rank agrees) */
     int has = ds->n > 0;
     int64_t sh[9] = {ds->S, ds->C, ds->K, ds->any_va, has ? -ds->S : INT64_MIN, has ? -ds->C : INT64_MIN,

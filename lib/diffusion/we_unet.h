@@ -60,11 +60,13 @@ typedef struct {
     float data_scale;      /* one level's coefficients * data_scale = diffusion space (0.5; J levels: we_unet_cfg_scale) */
 } we_unet_config;
 
-/* The geometry the network sees: c1 = the channels of the one-level view
- * (4^(J-1) C: the (J-1)-level packet, whose LL band c1 channels are the
+/* The geometry the network sees: view_c = the channels of the one-level
+ * view of a C-channel frame at the model's J (4^(J-1) C: the (J-1)-level
+ * packet), c1 = that of the model's own C (whose LL band c1 channels are the
  * "low" channels of the noise region and the guidance), xc = 4 c1 input
  * channels at h x h = S/2^J. */
-static inline int we_unet_cfg_c1(const we_unet_config *c) { return c->C << (2 * (c->J - 1)); }
+static inline int we_unet_view_c(const we_unet_config *c, int C) { return C << (2 * (c->J - 1)); }
+static inline int we_unet_cfg_c1(const we_unet_config *c) { return we_unet_view_c(c, c->C); }
 static inline int we_unet_cfg_xc(const we_unet_config *c) { return 4 * we_unet_cfg_c1(c); }
 static inline int we_unet_cfg_h(const we_unet_config *c) { return c->S >> c->J; }
 /* The scale from true coefficients to diffusion space: data_scale for one
@@ -73,12 +75,13 @@ static inline int we_unet_cfg_h(const we_unet_config *c) { return c->S >> c->J; 
  * [-1, 1] as one level's 1/2 does; against a 64 px face at J = 1 it is also
  * the shifted noise schedule of Hoogeboom et al. ("simple diffusion", 2023:
  * SNR times (64/d)^2 at d px, i.e. 1/16 at 256 = amplitude 1/4). */
-static inline float we_unet_cfg_scale(const we_unet_config *c) { return c->data_scale / (float)(1 << (c->J - 1)); }
+static inline float we_unet_data_scale(float data_scale, int J) { return data_scale / (float)(1 << (J - 1)); }
+static inline float we_unet_cfg_scale(const we_unet_config *c) { return we_unet_data_scale(c->data_scale, c->J); }
 
 /* Defaults of doc/design/model.md: S 64, C 3, J 1, K 0, nf 64, mult 1,2,2,2, 2 res blocks,
  * attention at level 2 (S/8), T 1000 linear, region all, haar, scale 0.5. */
 void we_unet_config_init(we_unet_config *c);
-/* Check sizes (S divisible by 2^(nlevels+1), groups, ...). WE_EUSAGE. */
+/* Check sizes (S divisible by 2^(nlevels+J), groups, ...). WE_EUSAGE. */
 we_status we_unet_config_validate(const we_unet_config *c);
 /* Read / write the config in a checkpoint's __metadata__. */
 we_status we_unet_config_from_meta(we_unet_config *c, const we_st_file *f);

@@ -16,6 +16,22 @@
 
 #define GOLD "tests/golden/model/"
 
+/* Write m's weights with config c to a fresh temporary file (its name into
+ * path[]) and read it back into rf: WE_OK or the first failure. */
+static we_status save_and_read(const we_unet_config *c, const we_unet *m, char path[22], we_st_file *rf)
+{
+    we_st_writer w;
+    we_st_writer_init(&w);
+    we_status s = we_unet_config_to_meta(c, &w);
+    s = s ? s : we_unet_add_tensors(m, &w, "", m->params);
+    strcpy(path, "/tmp/test_unet_XXXXXX");
+    int fd = mkstemp(path);
+    if (fd >= 0) close(fd);
+    s = s ? s : we_st_writer_save(&w, path);
+    we_st_writer_free(&w);
+    return s ? s : we_st_read(rf, path);
+}
+
 static double max_abs(const float *a, size_t n)
 {
     double m = 0;
@@ -153,17 +169,9 @@ int main(void)
 
     /* checkpoint round trip: write params with config, read back */
     {
-        we_st_writer w;
-        we_st_writer_init(&w);
-        CHECK(we_unet_config_to_meta(&cfg, &w) == WE_OK, "config to metadata");
-        CHECK(we_unet_add_tensors(&m, &w, "", m.params) == WE_OK, "add tensors");
-        char path[] = "/tmp/test_unet_XXXXXX";
-        int fd = mkstemp(path);
-        close(fd);
-        CHECK(we_st_writer_save(&w, path) == WE_OK, "save checkpoint");
-        we_st_writer_free(&w);
+        char path[22];
         we_st_file rf;
-        CHECK(we_st_read(&rf, path) == WE_OK, "read checkpoint back");
+        CHECK(save_and_read(&cfg, &m, path, &rf) == WE_OK, "config and weights to a checkpoint and back");
         we_unet_config c2;
         CHECK(we_unet_config_from_meta(&c2, &rf) == WE_OK && c2.S == cfg.S && c2.nf == cfg.nf &&
               c2.mult[1] == cfg.mult[1] && c2.attn[0] == cfg.attn[0], "config survives the round trip");
@@ -209,19 +217,11 @@ int main(void)
         CHECK(we_unet_create(&mj, &cj, 1) == WE_OK && mj.xsize == 64 * 32 * 32, "J = 3 net: x is 64 x 32 x 32");
         const we_unet_param *ci = we_unet_find(&mj, "conv_in.weight");
         CHECK(ci && ci->shape[1] == 64, "conv_in takes the 64 packet channels");
-        we_st_writer w;
-        we_st_writer_init(&w);
-        CHECK(we_unet_config_to_meta(&cj, &w) == WE_OK && we_unet_add_tensors(&mj, &w, "", mj.params) == WE_OK,
-              "J = 3 model to a file");
-        char path[] = "/tmp/test_unet_XXXXXX";
-        int fd = mkstemp(path);
-        close(fd);
-        CHECK(we_st_writer_save(&w, path) == WE_OK, "save the J = 3 model");
-        we_st_writer_free(&w);
+        char path[22];
         we_st_file rf;
         we_unet_config c2;
-        CHECK(we_st_read(&rf, path) == WE_OK && we_unet_config_from_meta(&c2, &rf) == WE_OK && c2.J == 3,
-              "J survives the round trip");
+        CHECK(save_and_read(&cj, &mj, path, &rf) == WE_OK, "the J = 3 model to a file and back");
+        CHECK(we_unet_config_from_meta(&c2, &rf) == WE_OK && c2.J == 3, "J survives the round trip");
         we_st_free(&rf);
         unlink(path);
         we_unet_free(&mj);
