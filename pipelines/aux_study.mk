@@ -13,7 +13,8 @@
 # --lambda-va LAMBDA_VA (our classifier, lib/face/we_fexpr.h: never the
 # judge), lm = + --lambda-lm LAMBDA_LM, id = + --lambda-id
 # LAMBDA_ID, bg = + --lambda-bg LAMBDA_BG (AUX_ITEMS: --aux-items for the
-# net terms). Each run is exported and judged on the held-out shards by
+# net terms); terms joined by + make one run with all of them (expr+va+bg:
+# the winning set, measured from the same checkpoint and batches). Each run is exported and judged on the held-out shards by
 # pipelines/eval.mk's table (guidance G, strength STRENGTH, EVAL_STEPS
 # sampling steps: expression accuracy by face-api's expression net,
 # identity cosine by face-api's recognition net -- L_id's own loss net --,
@@ -61,6 +62,9 @@ AUX_va   := --lambda-va $(LAMBDA_VA)
 AUX_lm   := --lambda-lm $(LAMBDA_LM) --aux-items $(AUX_ITEMS)
 AUX_id   := --lambda-id $(LAMBDA_ID) --aux-items $(AUX_ITEMS)
 AUX_bg   := --lambda-bg $(LAMBDA_BG)
+# the wtrain flags of one run: its terms joined by + (expr+va = both)
+aux_of = for t in $$(echo $(1) | tr + ' '); do case $$t in expr) printf ' %s' "$(AUX_expr)";; va) printf ' %s' "$(AUX_va)";; \
+	   lm) printf ' %s' "$(AUX_lm)";; id) printf ' %s' "$(AUX_id)";; bg) printf ' %s' "$(AUX_bg)";; esac; done
 TRAIN    := $(foreach s,$(SETS),$(WORK)/$(s)/$(TRAIN_SHARDS).wes)
 FILTER   := $(if $(filter 1,$(VA)),$(BIN)/feclass --va -T 1,cat)
 
@@ -73,7 +77,8 @@ check:
 	  echo "aux_study.mk: $(BIN)/$$t is missing: run 'make' first" >&2; exit 66; }; done
 	@ls $(TRAIN) >/dev/null 2>&1 || { echo "aux_study.mk: no $(TRAIN_SHARDS).wes shards under $(WORK)/<set>:" \
 	  "run 'make -f pipelines/train.mk datasets' first" >&2; exit 66; }
-	@for r in $(RUNS); do case $$r in none|expr|va|lm|id|bg) ;; *) echo "aux_study.mk: unknown run '$$r' (none expr va lm id bg)" >&2; exit 64;; esac; done
+	@for r in $(RUNS); do for t in $$(echo $$r | tr + ' '); do case $$t in none|expr|va|lm|id|bg) ;; \
+	   *) echo "aux_study.mk: unknown term '$$t' in run '$$r' (none expr va lm id bg, or terms joined by +)" >&2; exit 64;; esac; done; done
 
 # fine-tune, export and evaluate one run per RUNS entry
 runs: check
@@ -82,8 +87,7 @@ runs: check
 	 target=$$((init + $(STEPS))); \
 	 for r in $(RUNS); do \
 	   d=$(OUT)/$$r; mkdir -p $$d || exit 73; \
-	   case $$r in none) aux="$(AUX_none)";; expr) aux="$(AUX_expr)";; va) aux="$(AUX_va)";; \
-	     lm) aux="$(AUX_lm)";; id) aux="$(AUX_id)";; bg) aux="$(AUX_bg)";; esac; \
+	   aux=$$($(call aux_of,$$r)); \
 	   [ -f $$d/ckpt.safetensors ] || { cp $(INIT) $$d/ckpt.tmp && mv $$d/ckpt.tmp $$d/ckpt.safetensors; } || exit 73; \
 	   echo "aux_study.mk: run $$r: steps $$init -> $$target, $(BASE_AUX) $$aux" >&2; \
 	   cat $(TRAIN) | $(FILTER) | $(BIN)/wtrain -m $$d/ckpt.safetensors --resume --allow-change -n $$target $(BASE_AUX) $$aux \
@@ -102,8 +106,7 @@ runs: check
 table: runs
 	@{ echo "run,aux,n,acc,csim,psnr,ssim,nme,l_lm,l_id,l_bg"; \
 	   for r in $(RUNS); do d=$(OUT)/$$r; [ -f $$d/eval/table.csv ] || continue; \
-	     case $$r in none) aux="$(BASE_AUX)";; expr) aux="$(BASE_AUX) $(AUX_expr)";; va) aux="$(BASE_AUX) $(AUX_va)";; \
-	       lm) aux="$(BASE_AUX) $(AUX_lm)";; id) aux="$(BASE_AUX) $(AUX_id)";; bg) aux="$(BASE_AUX) $(AUX_bg)";; esac; \
+	     aux="$(BASE_AUX) $$($(call aux_of,$$r))"; \
 	     l=$$(awk -F, 'NR == 1 { for (k = 1; k <= NF; k++) c[$$k] = k; next } { r[NR] = $$0 } \
 	          END { n = 0; for (i = NR > 101 ? NR - 99 : 2; i <= NR; i++) { split(r[i], f, ","); n++; \
 	                a += ("l_lm" in c) ? f[c["l_lm"]] : 0; b += ("l_id" in c) ? f[c["l_id"]] : 0; g += ("l_bg" in c) ? f[c["l_bg"]] : 0 } \
