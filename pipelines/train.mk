@@ -2,11 +2,11 @@
 #
 #   make -f pipelines/train.mk [DATA=../shared/data] [STEPS=12000] [RUN_SECONDS=3000] [THREADS=1] -j2
 #
-# The shipped models/default.safetensors was made by this file with
-#   INIT=<the issue-4 run: 6,000 steps on raw fer2013 crops, README "Train
-#   and sample"> STEPS=12000 THREADS=1 (and the AUX the README's study chose)
-# i.e. 6,000 more steps on both aligned sets; without INIT the same
-# budget starts from scratch.
+# The shipped models/default.safetensors was made by this file in two runs
+# (models/README.md): VA=1 STEPS=4518 (the DDPM loss alone), then VA=1
+# STEPS=6018 INIT=<that checkpoint> AUX="--lambda-expr 1e-4 --lambda-va 1e-4"
+# EXPORT_FLAGS="--edit-guidance 4" DETAIL= (the winning set of
+# pipelines/aux_study.mk, README "Auxiliary losses").
 #
 # 1. every set in SETS (DATA/<set>/images + labels.csv) is aligned into
 #    sharded streams by pipelines/dataset.mk (S x S crops, C channels,

@@ -44,7 +44,7 @@ static void usage(void)
            "      --t0=N              inversion depth as a timestep (overrides -t)\n"
            "  -n, --steps=N           DDIM steps over [0, t0] (default 40)\n"
            "  -g, --guidance=F        guidance scale on all bands (default: the model's\n"
-           "                          edit.guidance, else 4; the shipped model says 2)\n"
+           "                          edit.guidance, else 4; the shipped model says 4)\n"
            "      --g-low=F           guidance scale on the LL channels (default as -g)\n"
            "      --g-high=F          guidance scale on the high channels (default as -g)\n"
            "      --g-label=F         per-condition guidance: label scale (default -g)\n"

@@ -111,12 +111,14 @@ mkdir -p "$T/inst/share/waveemotion/models" && cp "$T/m1.st" "$T/inst/share/wave
 ok "installed default model found with no -m" sh -c "cd $T && WE_MODEL= $T/inst/bin/wdenoise -n 5 -e sad < $T/g.wes > $T/inst.wes"
 case "$(tsinfo "$T/inst.wes")" in *"edit.model=default.safetensors"*) r=0 ;; *) r=1 ;; esac
 is "edit.model names the installed default" "$r" 0
-# the shipped model, found beside bin/, with its own guidance (edit.guidance = 2)
+# the shipped model, found beside bin/, with its own guidance (edit.guidance)
 if [ -f models/default.safetensors ]; then
+    . pipelines/ckpt_meta.sh
+    g=$(ckpt_meta models/default.safetensors edit.guidance)
     imgread -s 64 -c 1 "$photo" | dwt -w haar > "$T/g64.wes"
     ok "shipped default model" sh -c "cd $T && WE_MODEL= $PWD/bin/wdenoise -e sad -n 4 < $T/g64.wes > $T/d.wes"
-    case "$(tsinfo "$T/d.wes")" in *"edit.model=default.safetensors"*"edit.g_low=2 "*) r=0 ;; *) r=1 ;; esac
-    is "default model, guidance 2 from its metadata" "$r" 0
+    case "$(tsinfo "$T/d.wes")" in *"edit.model=default.safetensors"*"edit.g_low=$g "*) r=0 ;; *) r=1 ;; esac
+    is "default model, guidance $g from its metadata" "$r" 0
 fi
 printf 'garbage' > "$T/bad.st"
 fails 65 "not a checkpoint" sh -c "wdenoise -m $T/bad.st -e sad < $T/g.wes"
