@@ -34,3 +34,20 @@ needs_model_helper() {
         summary; exit
     fi
 }
+# labelled_face_set N "LABELS...": $T/data/a (images/ + labels.csv) of N
+# copies of face-api's first demo photo's faces (48 px PNGs, face0..faceN-1)
+# labelled by cycling through LABELS; skips the whole test without the photo
+labelled_face_set() {
+    photo=third_party/face-api/demo/sample1.jpg
+    [ -f "$photo" ] || { echo "skip: needs $photo (sh scripts/setup.sh)"; summary; exit; }
+    mkdir -p "$T/faces" "$T/data/a/images"
+    ok "fixture faces" sh -c "facealign -a -s 48 -c 1 $photo | dwt | iwt -o '$T/faces/f%d.png'"
+    _nf=$(ls "$T/faces" | wc -l) _nl=$(echo $2 | wc -w)
+    echo image,emotion > "$T/data/a/labels.csv"
+    _i=0
+    while [ $_i -lt "$1" ]; do
+        cp "$T/faces/f$((_i % _nf)).png" "$T/data/a/images/face$_i.png"
+        echo "face$_i.png,$(echo $2 | cut -d' ' -f$((_i % _nl + 1)))" >> "$T/data/a/labels.csv"
+        _i=$((_i + 1))
+    done
+}

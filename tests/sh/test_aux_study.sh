@@ -4,17 +4,8 @@
 # held-out shard; the table has one row per run with its flags. Nothing from
 # ../shared is read.
 . tests/sh/lib.sh
-photo=third_party/face-api/demo/sample1.jpg
-[ -f "$photo" ] || { echo "skip: needs $photo (sh scripts/setup.sh)"; summary; exit; }
 # the set: the demo photo's faces as 48 px PNGs under eight names, cycling labels
-mkdir -p "$T/faces" "$T/data/a/images"
-ok "fixture faces" sh -c "facealign -a -s 48 -c 1 $photo | dwt | iwt -o '$T/faces/f%d.png'"
-nf=$(ls "$T/faces" | wc -l)
-echo image,emotion > "$T/data/a/labels.csv"
-for i in 0 1 2 3 4 5 6 7; do
-    cp "$T/faces/f$((i % nf)).png" "$T/data/a/images/face$i.png"
-    echo "face$i.png,$(echo happy sad surprise anger | cut -d' ' -f$((i % 4 + 1)))" >> "$T/data/a/labels.csv"
-done
+labelled_face_set 8 "happy sad surprise anger"
 ok "shards" make -s -f pipelines/dataset.mk SRC="$T/data/a" OUT="$T/w/a" S=16 C=1 SHARDS=1 TEST_PCT=40 \
    FACEALIGN_FLAGS="--whole-frame -D hog"
 ok "the checkpoint (2 steps)" sh -c "cat '$T/w/a/train-00.wes' | wtrain -m '$T/init.safetensors' --nf 8 --mult 1,2 --attn 1 \

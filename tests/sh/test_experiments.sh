@@ -5,18 +5,9 @@
 # the valence/arousal sweep; a second make does nothing, a killed run
 # resumes. Nothing from ../shared is read.
 . tests/sh/lib.sh
-photo=third_party/face-api/demo/sample1.jpg
-[ -f "$photo" ] || { echo "skip: needs $photo (sh scripts/setup.sh)"; summary; exit; }
-# the set: the demo photo's faces as 48 px PNGs, copied under ten names
+# the set: the demo photo's faces as 48 px PNGs under ten names
 # (face0..face9: at TEST_PCT=40 four are held out) with cycling labels
-mkdir -p "$T/faces" "$T/data/a/images"
-ok "fixture faces" sh -c "facealign -a -s 48 -c 1 $photo | dwt | iwt -o '$T/faces/f%d.png'"
-nf=$(ls "$T/faces" | wc -l)
-echo image,emotion > "$T/data/a/labels.csv"
-for i in 0 1 2 3 4 5 6 7 8 9; do
-    cp "$T/faces/f$((i % nf)).png" "$T/data/a/images/face$i.png"
-    echo "face$i.png,$(echo happy sad surprise anger neutral | cut -d' ' -f$((i % 5 + 1)))" >> "$T/data/a/labels.csv"
-done
+labelled_face_set 10 "happy sad surprise anger neutral"
 exp() {
     make -s -f pipelines/experiments.mk DATA="$T/data" SETS=a WORK="$T/w" EXP="$T/exp" OUT="$T/out" S=16 NF=8 MULT=1,2 \
         ATTN=1 NUM_RES=1 BATCH=4 SAVE_EVERY=2 EVAL_N=2 REF_N=4 SHEET_N=1 GEN_N=2 GEN_STEPS=2 EDIT_STEPS=2 \
