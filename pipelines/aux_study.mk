@@ -56,7 +56,6 @@ OUT         ?= out/aux_study
 BIN         ?= bin
 
 SELF := $(lastword $(MAKEFILE_LIST))
-AUX_none :=
 AUX_expr := --lambda-expr $(LAMBDA_EXPR)
 AUX_va   := --lambda-va $(LAMBDA_VA)
 AUX_lm   := --lambda-lm $(LAMBDA_LM) --aux-items $(AUX_ITEMS)
