@@ -13,8 +13,9 @@
 # pipelines / edits; tnme = the edits' landmarks to the target, tnme0 = the
 # unedited faces' to the same target). Edits and per-emotion tables are
 # kept in OUTCSV's folder, named after it.
-# The row (MODEL's folder name) gives the conditions the edit uses (exp_cond).
-# Environment: BIN EMOTIONS STRENGTH EDIT_STEPS THREADS DEVICE LMT.
+# The row (MODEL's folder name) gives the conditions the edit uses (exp_cond),
+# unless EXP_COND is set (then it is that word list, possibly empty).
+# Environment: BIN EMOTIONS STRENGTH EDIT_STEPS THREADS DEVICE LMT [EXP_COND].
 set -u
 model=$1 src=$2 outcsv=$3
 shift 3
@@ -22,7 +23,8 @@ dir=${outcsv%.csv}
 mkdir -p "$dir" || exit 73
 . pipelines/ckpt_meta.sh
 . pipelines/exp_edit.sh
-cond=$(exp_cond "$(basename "$(dirname "$model")")")
+if [ -n "${EXP_COND+set}" ]; then cond=$EXP_COND
+else cond=$(exp_cond "$(basename "$(dirname "$model")")"); fi
 w=$(ckpt_meta "$model" wavelet)
 [ -n "$w" ] || { echo "exp_eval: $model has no wavelet metadata" >&2; exit 65; }
 "$BIN/dwt" -w "$w" -T 1 < "$src" | "$BIN/iwt" -t -T 1 > "$dir/source.wes" \
