@@ -20,6 +20,7 @@ void we_cascade_params_init(we_cascade_params *p)
     p->flow_alpha = 0.0f;
     p->detail_fade = 0.0f;
     p->region = 0.25f;
+    p->region_side = 1.0f;
     p->recon = 1;
     p->allow = NULL;
 }

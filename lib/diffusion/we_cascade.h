@@ -73,6 +73,8 @@ typedef struct {
     float region;       /* > 0: the caller limits the change to the landmark regions grown by
                            `region` inter-ocular distances (we_face_region.h; cascade.region)
                            (0.25); 0 = off */
+    float region_side;  /* the regions' reach sideways as a fraction of `region` (the
+                           `side` of we_face_region_mask; cascade.region_side) (1) */
     int recon;          /* the caller's reference for the change (cascade.recon): 1 = the face
                            inverted and reconstructed under its own condition, so the round
                            trip's drift is no change (1); 0 = the source itself, so all that

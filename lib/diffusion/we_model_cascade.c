@@ -18,11 +18,12 @@
 /* ---- the model file's detail net and settings ------------------------- */
 
 /* The cascade.* metadata keys, in the order they are written. */
-#define NKEYS 11
+#define NKEYS 12
 static const char *const key_name[NKEYS] = {"cascade.mask_sigma", "cascade.mask_lo",   "cascade.mask_hi",
                                             "cascade.mask_dilate", "cascade.mask_feather",
                                             "cascade.tone_sigma", "cascade.tone_mean", "cascade.flow_alpha",
-                                            "cascade.detail_fade", "cascade.region", "cascade.recon"};
+                                            "cascade.detail_fade", "cascade.region", "cascade.recon",
+                                            "cascade.region_side"};
 
 static void key_ptrs(we_cascade_params *p, float *f[NKEYS], int *i[NKEYS])
 {
@@ -30,7 +31,7 @@ static void key_ptrs(we_cascade_params *p, float *f[NKEYS], int *i[NKEYS])
     memset(i, 0, sizeof(int *) * NKEYS);
     f[0] = &p->mask_sigma, f[1] = &p->mask_lo, f[2] = &p->mask_hi, i[3] = &p->mask_dilate;
     f[4] = &p->mask_feather, f[5] = &p->tone_sigma, i[6] = &p->tone_mean, f[7] = &p->flow_alpha, f[8] = &p->detail_fade;
-    f[9] = &p->region, i[10] = &p->recon;
+    f[9] = &p->region, i[10] = &p->recon, f[11] = &p->region_side;
 }
 
 we_status we_model_cascade_load(we_model *m, const we_st_file *f)
@@ -51,6 +52,8 @@ we_status we_model_cascade_load(we_model *m, const we_st_file *f)
     }
     if (!(m->cas.mask_lo < m->cas.mask_hi))
         return we_err_set(WE_EDATA, "metadata cascade.mask_lo must be below cascade.mask_hi");
+    if (!(m->cas.region_side > 0 && m->cas.region_side <= 100))
+        return we_err_set(WE_EDATA, "metadata cascade.region_side must be in (0, 100]");
     if (!we_st_meta(f, "detail.format")) return WE_OK; /* no detail net: D = NULL */
     we_detail *d = calloc(1, sizeof *d);
     if (!d) return we_err_set(WE_ENOMEM, "out of memory");
@@ -199,7 +202,7 @@ we_status we_model_cascade_apply(we_model *m, we_frame *w, const we_wavelet_layo
     float *allow = NULL;
     if (cp.region > 0 && lm) {
         if (!(allow = malloc(sizeof(float) * n2))) return we_err_set(WE_ENOMEM, "cascade: out of memory");
-        if ((s = we_face_region_mask(allow, n, ldexp(1.0, J), lm, cp.region))) { free(allow); return s; }
+        if ((s = we_face_region_mask(allow, n, ldexp(1.0, J), lm, cp.region, cp.region_side))) { free(allow); return s; }
         cp.allow = allow;
     }
     float *img = face_planes(m, w, L, &s);

@@ -57,9 +57,10 @@ static double poly_dist(const float *h, int nh, double x, double y)
     return inside ? in : -out;
 }
 
-we_status we_face_region_mask(float *mask, int n, double scale, const float *lm, double grow)
+we_status we_face_region_mask(float *mask, int n, double scale, const float *lm, double grow, double side)
 {
-    if (n < 1 || !(scale > 0) || !(grow >= 0)) return we_err_set(WE_EUSAGE, "face region: n %d, scale %g, grow %g", n, scale, grow);
+    if (n < 1 || !(scale > 0) || !(grow >= 0) || !(side > 0 && side <= 100))
+        return we_err_set(WE_EUSAGE, "face region: n %d, scale %g, grow %g, side %g", n, scale, grow, side);
     for (int i = 0; i < 136; i++)
         if (!isfinite(lm[i])) return we_err_set(WE_EDATA, "face region: landmark %d is not finite", i / 2);
     /* the points in grid units */
@@ -76,13 +77,13 @@ we_status we_face_region_mask(float *mask, int n, double scale, const float *lm,
         int np = 0;
         for (int part = 0; part < 2; part++)
             for (int k = ranges[r][2 * part]; k <= ranges[r][2 * part + 1]; k++, np++)
-                pts[2 * np] = g[2 * k], pts[2 * np + 1] = g[2 * k + 1];
+                pts[2 * np] = (float)(g[2 * k] / side), pts[2 * np + 1] = g[2 * k + 1];
         int nh = hull(h, pts, np);
         if (nh < 3) continue; /* collinear points: no region */
         for (int y = 0; y < n; y++)
             for (int x = 0; x < n; x++) {
                 /* 1 down to -reach, 0 at -reach - fall */
-                double t = (poly_dist(h, nh, x, y) + reach + fall) / fall;
+                double t = (poly_dist(h, nh, x / side, y) + reach + fall) / fall;
                 t = t < 0 ? 0 : t > 1 ? 1 : t;
                 float v = (float)(t * t * (3 - 2 * t));
                 if (v > mask[(size_t)y * n + x]) mask[(size_t)y * n + x] = v;

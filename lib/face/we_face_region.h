@@ -22,9 +22,13 @@
  * a further 0.1 inter-ocular distances (at least one pixel). lm: the 68
  * landmarks (x, y pairs) in the pixels of a face of n * scale px; pixel
  * (x, y) of the grid is the face point ((x + 0.5) scale - 0.5, (y + 0.5)
- * scale - 0.5) (a 2^J box mean's centre for scale = 2^J). WE_EDATA for
+ * scale - 0.5) (a 2^J box mean's centre for scale = 2^J). side scales
+ * the reach and the fall sideways (the x axis of the aligned face: its eye
+ * line is level): 1 = the same all round, 0.5 = half as far to the left and
+ * right as up and down (expressions move brows and lips mostly up and down;
+ * sideways the regions soon reach the temples, hair and jaw). WE_EDATA for
  * non-finite landmarks or coinciding eye corners, WE_EUSAGE for n < 1,
- * scale <= 0 or grow < 0. */
-we_status we_face_region_mask(float *mask, int n, double scale, const float *lm, double grow);
+ * scale <= 0, grow < 0 or side outside (0, 100]. */
+we_status we_face_region_mask(float *mask, int n, double scale, const float *lm, double grow, double side);
 
 #endif

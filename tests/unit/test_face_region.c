@@ -4,6 +4,7 @@
  * outer cheeks and the image corners; a larger grow covers
  * more; bad landmarks and arguments are refused. */
 #include <math.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -38,7 +39,7 @@ int main(void)
 {
     float lm[136], mask[n * n], big[n * n];
     template_face(lm);
-    CHECK(we_face_region_mask(mask, n, 4.0, lm, 0.15) == WE_OK, "mask of the template face");
+    CHECK(we_face_region_mask(mask, n, 4.0, lm, 0.15, 1) == WE_OK, "mask of the template face");
     double mx = 0, my = 0;
     for (int k = 48; k < 68; k++) mx += lm[2 * k] / 20, my += lm[2 * k + 1] / 20;
     CHECK(at(mask, mx, my) == 1.0f, "1 at the mouth's centre");
@@ -51,20 +52,39 @@ int main(void)
     CHECK(at(mask, 0, 0) == 0.0f && at(mask, S - 1, S - 1) == 0.0f, "0 in the corners");
     double a = 0, b = 0;
     int inside = 1;
-    CHECK(we_face_region_mask(big, n, 4.0, lm, 0.4) == WE_OK, "a larger grow");
+    CHECK(we_face_region_mask(big, n, 4.0, lm, 0.4, 1) == WE_OK, "a larger grow");
     for (int i = 0; i < n * n; i++) {
         a += mask[i], b += big[i];
         inside &= big[i] >= mask[i] && mask[i] >= 0 && big[i] <= 1;
     }
     CHECK(b > a && inside, "grow 0.4 covers more than 0.15 (and contains it), values in [0,1]");
+    /* side 0.5: half the reach to the left and right, the same up and down
+     * (the brows' top edge at x = point 19; the brow's outer end at its y) */
+    float narrow[n * n];
+    CHECK(we_face_region_mask(narrow, n, 4.0, lm, 0.4, 0.5) == WE_OK, "side 0.5");
+    int up = -1, up_n = -1, out = 0, out_n = 0; /* the first row of the brow's column, the width at its end */
+    for (int y = n - 1; y >= 0; y--) {
+        int x = (int)floor((lm[2 * 19] + 0.5) / 4);
+        if (big[y * n + x] > 0) up = y;
+        if (narrow[y * n + x] > 0) up_n = y;
+    }
+    for (int x = 0; x < n; x++) {
+        int y = (int)floor((lm[2 * 17 + 1] + 0.5) / 4);
+        out += big[y * n + x] > 0, out_n += narrow[y * n + x] > 0;
+    }
+    CHECK(up >= 0 && abs(up_n - up) <= 1 && out_n < out - 1, "side 0.5: reaches as high above the brow (to a pixel), narrower");
+    int sub = 1;
+    for (int i = 0; i < n * n; i++) sub &= narrow[i] <= big[i] + 1e-6f;
+    CHECK(sub, "side 0.5 lies within side 1");
+    CHECK(we_face_region_mask(mask, n, 4.0, lm, 0.15, 0) == WE_EUSAGE, "side 0 refused");
     float bad[136];
     memcpy(bad, lm, sizeof bad);
     bad[7] = NAN;
-    CHECK(we_face_region_mask(mask, n, 4.0, bad, 0.15) == WE_EDATA, "NaN landmark refused");
+    CHECK(we_face_region_mask(mask, n, 4.0, bad, 0.15, 1) == WE_EDATA, "NaN landmark refused");
     memcpy(bad, lm, sizeof bad);
     bad[2 * 45] = bad[2 * 36], bad[2 * 45 + 1] = bad[2 * 36 + 1];
-    CHECK(we_face_region_mask(mask, n, 4.0, bad, 0.15) == WE_EDATA, "coinciding eye corners refused");
-    CHECK(we_face_region_mask(mask, n, 0.0, lm, 0.15) == WE_EUSAGE && we_face_region_mask(mask, n, 4.0, lm, -1) == WE_EUSAGE,
+    CHECK(we_face_region_mask(mask, n, 4.0, bad, 0.15, 1) == WE_EDATA, "coinciding eye corners refused");
+    CHECK(we_face_region_mask(mask, n, 0.0, lm, 0.15, 1) == WE_EUSAGE && we_face_region_mask(mask, n, 4.0, lm, -1, 1) == WE_EUSAGE,
           "scale 0 and negative grow refused");
     return check_summary();
 }
