@@ -19,8 +19,8 @@
 # all with -e EMOTION at guidance G, strength STRENGTH, EDIT_STEPS steps.
 # Each row is scored by exp_eval.sh: face-api's expression accuracy,
 # identity, PSNR, SSIM, and tnme = the NME (face-api's landmarks of the
-# edit, points 17-67) against the target landmarks; tnme0 = the unedited
-# faces' NME against the same target. An edit that moves the face where the
+# edit, brows and mouth: points 17-26, 48-67) against the target landmarks;
+# tnme0 = the unedited faces' NME against the same target. An edit that moves the face where the
 # emotion puts it has tnme < tnme0. OUT/table.md collects the rows;
 # OUT/sheet-<emotion>.png shows the SHEET_N faces (source, then each row)
 # for each of SHEET_EMOTIONS.
@@ -90,7 +90,7 @@ $(OUT)/%.csv: $(OUT)/heldout/edit.wes | check
 table: check $(foreach r,$(ROWS),$(OUT)/$(r).csv)
 	@{ echo "landmark condition: $(EVAL_N) held-out faces of $(SETS) x $(EMOTIONS), g $(G), strength $(STRENGTH)"; \
 	   echo "(acc: face-api expression net; csim: face-api recognition net; tnme: face-api landmarks of the edit"; \
-	   echo " against the target estimate $(LMT), points 17-67; tnme0: the unedited faces against the same target)"; echo; \
+	   echo " against the target estimate $(LMT), brows and mouth; tnme0: the unedited faces against the same target)"; echo; \
 	   echo "| row | edit | n | acc | csim | PSNR dB | SSIM | tnme | tnme0 |"; echo "|---|---|---|---|---|---|---|---|---|"; \
 	   $(foreach r,$(ROWS),awk -F, -v r="$(r)" -v d="$(DESC_$(r))" 'NR == 2 { printf "| %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", \
 	     r, d, $$1, $$2, $$3, $$4, $$5, $$8, $$9 }' $(OUT)/$(r).csv;) } | tee $(OUT)/table.md

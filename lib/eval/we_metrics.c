@@ -90,6 +90,24 @@ we_status we_metrics_nme(double *out, const float *a, const float *b, const floa
     return WE_OK;
 }
 
+we_status we_metrics_moved(double *out, double *cos, const float *a, const float *s, const float *t,
+                           const unsigned char *use)
+{
+    double dot = 0, tt = 0, aa = 0;
+    int n = 0;
+    for (int i = 0; i < 2 * 68; i++) {
+        if (!use[i / 2]) continue;
+        double da = (double)a[i] - s[i], dt = (double)t[i] - s[i];
+        dot += da * dt, tt += dt * dt, aa += da * da;
+        n++;
+    }
+    if (!n) return we_err_set(WE_EDATA, "no landmark selected");
+    if (!(tt >= 1e-6)) return we_err_set(WE_EDATA, "no displacement requested (target = source)");
+    *out = dot / tt;
+    if (cos) *cos = aa > 0 ? dot / sqrt(aa * tt) : 0;
+    return WE_OK;
+}
+
 void we_metrics_nonmouth(unsigned char use[68])
 {
     for (int i = 0; i < 68; i++) use[i] = i < 48;

@@ -23,6 +23,17 @@ we_status we_metrics_ssim(double *out, const float *a, const float *b, int C, in
  * that distance is 0 or no point is used. */
 we_status we_metrics_nme(double *out, const float *a, const float *b, const float *ref, const unsigned char *use);
 
+/* How far an edit went the requested way: with s the source's landmarks,
+ * t the target (s moved by the requested displacement) and a the edit's
+ * (all three by the same landmark net), the displacement a - s projected
+ * on t - s over the points with use[i] != 0, as a fraction of |t - s|^2:
+ * 1 = all the way (or as far sideways as it missed), 0 = no move that
+ * way, < 0 = the other way; *cos (may be NULL) the cosine between the two
+ * displacements (0 when the edit did not move). WE_EDATA when the requested
+ * displacement is below 1e-6 px^2 (nothing asked) or no point is used. */
+we_status we_metrics_moved(double *out, double *cos, const float *a, const float *s, const float *t,
+                           const unsigned char *use);
+
 /* The non-mouth subset: points 0..47 (jaw, brows, nose, eyes). */
 void we_metrics_nonmouth(unsigned char use[68]);
 /* The points an expression moves most: brows 17..26 and mouth 48..67. */

@@ -171,6 +171,11 @@ const float *we_lm_table_find(const we_lm_table *t, const char *id)
 
 we_status we_lm_table_load(we_lm_table **out, const char *path)
 {
+    return we_lm_table_load_frame(out, path, "landmarks");
+}
+
+we_status we_lm_table_load_frame(we_lm_table **out, const char *path, const char *name)
+{
     *out = NULL;
     FILE *f = fopen(path, "rb");
     if (!f) return we_err_set(WE_ENOINPUT, "%s: %s", path, strerror(errno));
@@ -182,7 +187,7 @@ we_status we_lm_table_load(we_lm_table **out, const char *path)
     we_status st = t ? WE_OK : we_err_set(WE_ENOMEM, "%s", path);
     while (!st && (st = we_reader_frame(&rd, &fr)) == WE_OK) {
         const char *id = we_frame_get(&fr, "id");
-        if (strcmp(fr.name, "landmarks") || !id || fr.t.dtype != WE_F32 || we_tensor_count(&fr.t) != 136 ||
+        if (strcmp(fr.name, name) || !id || fr.t.dtype != WE_F32 || we_tensor_count(&fr.t) != 136 ||
             we_lm_table_find(t, id))
             continue;
         if (t->n == t->cap) {

@@ -90,6 +90,8 @@ typedef struct we_lm_table we_lm_table;
 /* Read them all from path (the first frame of an id wins); *out NULL when
  * there is none. WE_ENOINPUT, WE_ENOMEM, or the stream's errors. */
 we_status we_lm_table_load(we_lm_table **out, const char *path);
+/* The same for the 68 x 2 frames called name (e.g. target_landmarks). */
+we_status we_lm_table_load_frame(we_lm_table **out, const char *path, const char *name);
 /* The 136 floats of item id, or NULL (also for t NULL). */
 const float *we_lm_table_find(const we_lm_table *t, const char *id);
 void we_lm_table_free(we_lm_table *t);

@@ -40,6 +40,13 @@ is "lmnme: the neutral faces' landmarks moved to happy differ" $? 0
 is "lmnme: the happy faces' did not move (happy -> happy)" "$(awk -F, '$1 == "happy" { print $3, $4 }' "$T/nme.csv")" "0.00000 0.00000"
 is "lmnme: a frame against itself is 0" "$(lmnme -b landmarks "$T/kept.wes" | awk '$1 == "all" { print $3 }')" "0.00000"
 fails 65 "lmnme: no target_landmarks" lmnme "$T/faces.wes"
+# lmnme -s: the unedited faces (landmarks + target) against themselves moved
+# nothing (the happy face was asked nothing: not counted)
+ok "lmnme -s" lmnme -s "$T/kept.wes" -o "$T/mv.csv" "$T/kept.wes"
+is "lmnme -s: moved and cos columns" "$(head -n 1 "$T/mv.csv")" "emotion,n,nme,nme_expr,moved,cos"
+is "lmnme -s: no edit moved 0" "$(awk -F, '$1 == "all" { print $5 }' "$T/mv.csv")" "0.0000"
+fails 65 "lmnme -s: a source without targets" lmnme -s "$T/faces.wes" "$T/kept.wes"
+fails 66 "lmnme -s: a missing source" lmnme -s "$T/nope.wes" "$T/kept.wes"
 fails 64 "learn and move at once" lmtarget -o "$T/x.st" -m "$T/lmt.st" -e happy "$T/faces.wes"
 fails 64 "-m without -e" lmtarget -m "$T/lmt.st" "$T/faces.wes"
 fails 64 "unknown emotion" lmtarget -m "$T/lmt.st" -e grumpy "$T/faces.wes"

@@ -114,6 +114,23 @@ int main(void)
     /* inter-ocular distance 45 - 36 = 9; every non-mouth point is off by 1.8 */
     CHECK(we_metrics_nme(&nme, lb, la, la, use) == WE_OK, "nme computes");
     CHECK_CLOSE(nme, 0.2, 1e-6, "nme: non-mouth points only, normalised by the outer eye corners");
+    /* moved: the target is the source with the brows up by 2 px; an edit
+     * that went half way and 1 px sideways on every used point */
+    float ls[136], lt[136], le[136];
+    for (int i = 0; i < 136; i++) ls[i] = lt[i] = le[i] = (float)(i % 17);
+    unsigned char ex[68];
+    we_metrics_expr_points(ex);
+    for (int i = 17; i <= 26; i++) lt[2 * i + 1] -= 2, le[2 * i + 1] -= 1;
+    for (int i = 0; i < 68; i++) if (ex[i]) le[2 * i] += 1;
+    double mv, cs;
+    CHECK(we_metrics_moved(&mv, &cs, le, ls, lt, ex) == WE_OK, "moved computes");
+    CHECK_CLOSE(mv, 0.5, 1e-12, "moved: half the requested displacement");
+    /* edit displacement per brow point (1, -1), requested (0, -2): cosine 2 / (sqrt(2) * 2) over the brows, but
+     * the mouth points moved 1 px sideways with nothing asked: |d_e|^2 = 10 * 2 + 20 * 1 */
+    CHECK_CLOSE(cs, 20.0 / sqrt(40.0 * 40.0), 1e-12, "moved: cosine of the two displacements");
+    CHECK(we_metrics_moved(&mv, NULL, lt, ls, lt, ex) == WE_OK && fabs(mv - 1) < 1e-12, "moved: the target itself is 1");
+    CHECK(we_metrics_moved(&mv, NULL, ls, ls, lt, ex) == WE_OK && mv == 0, "moved: no edit is 0");
+    CHECK(we_metrics_moved(&mv, NULL, le, ls, ls, ex) == WE_EDATA, "moved: nothing asked is refused");
     float u[3] = {1, 2, 3}, v[3] = {-2, -4, -6}, z[3] = {0};
     CHECK_CLOSE(we_metrics_cosine(u, v, 3), -1.0, 1e-12, "cosine of opposite vectors is -1");
     CHECK_CLOSE(we_metrics_cosine(u, z, 3), 0.0, 0, "cosine with a zero vector is 0");
