@@ -21,7 +21,12 @@
 # identity, PSNR, SSIM, and tnme = the NME (face-api's landmarks of the
 # edit, brows and mouth: points 17-26, 48-67) against the target landmarks;
 # tnme0 = the unedited faces' NME against the same target. An edit that moves the face where the
-# emotion puts it has tnme < tnme0. OUT/table.md collects the rows;
+# emotion puts it has tnme < tnme0. tnme mixes two landmark nets (the
+# target is built on facealign's, the edit is read by face-api's), so each
+# row also gets moved and cos (lmnme -s): the sources and the edits both
+# read by face-api's net, the fraction of lmtarget's displacement the edit
+# made (projected on it) and the cosine between the two (OUT/<row>-moved.csv,
+# from the edits exp_eval kept). OUT/table.md collects the rows;
 # OUT/sheet-<emotion>.png shows the SHEET_N faces (source, then each row)
 # for each of SHEET_EMOTIONS.
 #
@@ -87,13 +92,30 @@ $(OUT)/%.csv: $(OUT)/heldout/edit.wes | check
 	@echo "lmcond.mk: row $*: $(DESC_$*)" >&2
 	@EXP_COND="$(COND_$*)" sh pipelines/exp_eval.sh $(OUT)/models/$* $(OUT)/heldout/edit.wes $@ -g $(G) $(FLAGS_$*)
 
-table: check $(foreach r,$(ROWS),$(OUT)/$(r).csv)
+# the sources read by face-api's landmark net, each with lmtarget's target
+# for each emotion: what lmnme -s measures every row's edits against
+$(OUT)/moved-src/done: $(OUT)/heldout/edit.wes | check
+	@mkdir -p $(OUT)/moved-src
+	@$(BIN)/dwt -T 1 < $(OUT)/heldout/edit.wes | $(BIN)/iwt -t -T 1 | $(BIN)/femo -l -E > $(OUT)/moved-src/source.wes || exit 70
+	@for e in $(EMOTIONS); do $(BIN)/lmtarget -m $(LMT) -k -e $$e < $(OUT)/moved-src/source.wes > $(OUT)/moved-src/$$e.wes || exit 70; done
+	@touch $@
+$(OUT)/%-moved.csv: $(OUT)/%.csv $(OUT)/moved-src/done
+	@for e in $(EMOTIONS); do $(BIN)/femo -l -E < $(OUT)/$*/$$e.wes | $(BIN)/lmnme -s $(OUT)/moved-src/$$e.wes \
+	   -o $(OUT)/$*/$$e-moved.csv > /dev/null || { echo "lmcond.mk: lmnme -s failed on $(OUT)/$*/$$e.wes" >&2; exit 70; }; done
+	@for e in $(EMOTIONS); do awk -F, '$$1 == "all"' $(OUT)/$*/$$e-moved.csv; done \
+	 | awk -F, 'BEGIN { print "n,moved,cos" } { n += $$2; m += $$2 * $$5; c += $$2 * $$6 } \
+	     END { if (n) printf "%d,%.4f,%.4f\n", n, m / n, c / n }' > $@.tmp && mv $@.tmp $@
+
+table: check $(foreach r,$(ROWS),$(OUT)/$(r).csv $(OUT)/$(r)-moved.csv)
 	@{ echo "landmark condition: $(EVAL_N) held-out faces of $(SETS) x $(EMOTIONS), g $(G), strength $(STRENGTH)"; \
 	   echo "(acc: face-api expression net; csim: face-api recognition net; tnme: face-api landmarks of the edit"; \
-	   echo " against the target estimate $(LMT), brows and mouth; tnme0: the unedited faces against the same target)"; echo; \
-	   echo "| row | edit | n | acc | csim | PSNR dB | SSIM | tnme | tnme0 |"; echo "|---|---|---|---|---|---|---|---|---|"; \
-	   $(foreach r,$(ROWS),awk -F, -v r="$(r)" -v d="$(DESC_$(r))" 'NR == 2 { printf "| %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", \
-	     r, d, $$1, $$2, $$3, $$4, $$5, $$8, $$9 }' $(OUT)/$(r).csv;) } | tee $(OUT)/table.md
+	   echo " against the target estimate $(LMT), brows and mouth; tnme0: the unedited faces against the same target;"; \
+	   echo " moved: the fraction of the target displacement the edit made, cos: its direction, both by face-api's net)"; echo; \
+	   echo "| row | edit | n | acc | csim | PSNR dB | SSIM | tnme | tnme0 | moved | cos |"; \
+	   echo "|---|---|---|---|---|---|---|---|---|---|---|"; \
+	   $(foreach r,$(ROWS),m=$$(awk -F, 'NR == 2 { print $$2 " | " $$3 }' $(OUT)/$(r)-moved.csv); \
+	     awk -F, -v r="$(r)" -v d="$(DESC_$(r))" -v m="$$m" 'NR == 2 { printf "| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", \
+	     r, d, $$1, $$2, $$3, $$4, $$5, $$8, $$9, m }' $(OUT)/$(r).csv;) } | tee $(OUT)/table.md
 
 # the sheet faces, edited by every row (same faces, deterministic DDIM)
 sheets: check $(OUT)/heldout/edit.wes
