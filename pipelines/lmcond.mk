@@ -103,7 +103,7 @@ $(OUT)/%-moved.csv: $(OUT)/%.csv $(OUT)/moved-src/done
 	@for e in $(EMOTIONS); do $(BIN)/femo -l -E < $(OUT)/$*/$$e.wes | $(BIN)/lmnme -s $(OUT)/moved-src/$$e.wes \
 	   -o $(OUT)/$*/$$e-moved.csv > /dev/null || { echo "lmcond.mk: lmnme -s failed on $(OUT)/$*/$$e.wes" >&2; exit 70; }; done
 	@for e in $(EMOTIONS); do awk -F, '$$1 == "all"' $(OUT)/$*/$$e-moved.csv; done \
-	 | awk -F, 'BEGIN { print "n,moved,cos" } { n += $$2; m += $$2 * $$5; c += $$2 * $$6 } \
+	 | awk -F, 'BEGIN { print "n,moved,cos" } { n += $$7; m += $$7 * $$5; c += $$7 * $$6 } \
 	     END { if (n) printf "%d,%.4f,%.4f\n", n, m / n, c / n }' > $@.tmp && mv $@.tmp $@
 
 table: check $(foreach r,$(ROWS),$(OUT)/$(r).csv $(OUT)/$(r)-moved.csv)

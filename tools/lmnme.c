@@ -30,8 +30,9 @@ static void usage(void)
            "                     the fraction of the requested displacement (B - A of FILE)\n"
            "                     the edit made (A of STREAM - A of FILE, projected on it;\n"
            "                     brows and mouth; 1 = all the way, 0 = none, < 0 = the\n"
-           "                     other way), and its cosine; items by id\n"
-           "  -o, --csv FILE     also write the table as CSV (emotion,n,nme,nme_expr[,moved,cos])\n"
+           "                     other way), its cosine, and n_moved: the items asked to move;\n"
+           "                     items by id\n"
+           "  -o, --csv FILE     also write the table as CSV (emotion,n,nme,nme_expr[,moved,cos,n_moved])\n"
            "  -h, --help         this help\n"
            "Reads STREAM or stdin. Exit status: 0 ok, 64 usage, 65 no item has both frames\n"
            "(or a bad one), 66 missing input, 74 I/O.\n",
@@ -44,7 +45,7 @@ static void print_row(FILE *f, int csv, int with_moved, const char *name, const 
 {
     double n = s->n ? (double)s->n : 1, nm = s->nm ? (double)s->nm : 1;
     fprintf(f, csv ? "%s,%ld,%.5f,%.5f" : "%-10s %6ld  %8.5f  %8.5f", name, s->n, s->all / n, s->expr / n);
-    if (with_moved) fprintf(f, csv ? ",%.4f,%.4f" : "  %7.4f  %7.4f", s->moved / nm, s->cos / nm);
+    if (with_moved) fprintf(f, csv ? ",%.4f,%.4f,%ld" : "  %7.4f  %7.4f  %7ld", s->moved / nm, s->cos / nm, s->nm);
     fputc('\n', f);
 }
 
@@ -124,7 +125,7 @@ int main(int argc, char **argv)
     if (src && !tot.nm)
         we_cli_die(WE_EDATA, "no item of the stream has a source in %s with a displacement asked (ids differ?)", src);
     int m = src != NULL;
-    printf("%-10s %6s  %8s  %8s%s\n", "emotion", "n", "nme", "nme_expr", m ? "    moved      cos" : "");
+    printf("%-10s %6s  %8s  %8s%s\n", "emotion", "n", "nme", "nme_expr", m ? "    moved      cos  n_moved" : "");
     for (int k = 0; k <= WE_EMOTION_COUNT; k++)
         if (rows[k].n) print_row(stdout, 0, m, k < WE_EMOTION_COUNT ? we_emotion_name(k) : "(other)", &rows[k]);
     print_row(stdout, 0, m, "all", &tot);
@@ -132,7 +133,7 @@ int main(int argc, char **argv)
         char tmp[4200];
         FILE *f;
         if ((s = we_file_atomic_open(csv, tmp, sizeof tmp, &f))) we_cli_die_status(s, csv);
-        fprintf(f, "emotion,n,nme,nme_expr%s\n", m ? ",moved,cos" : "");
+        fprintf(f, "emotion,n,nme,nme_expr%s\n", m ? ",moved,cos,n_moved" : "");
         for (int k = 0; k <= WE_EMOTION_COUNT; k++)
             if (rows[k].n) print_row(f, 1, m, k < WE_EMOTION_COUNT ? we_emotion_name(k) : "other", &rows[k]);
         print_row(f, 1, m, "all", &tot);

@@ -27,8 +27,9 @@ is "one tnme0 for every row" "$(awk -F, 'FNR == 2 { print $9 }' "$T/out"/target.
    "$T/out"/base.csv | sort -u | wc -l | tr -d ' ')" 1
 is "two edits per row" "$(awk -F, 'FNR == 2 { print $1 }' "$T/out"/target.csv "$T/out"/base.csv | sort -u)" 2
 [ -s "$T/out/sheet-sad.png" ]; _report $? "the sheet is written"
-is "moved, cos per row" "$(head -n 1 "$T/out/target-moved.csv") $(awk -F, 'NR == 2 { print $1 }' "$T/out/base-moved.csv")" \
-   "n,moved,cos 2"
+# (n: the edits asked to move; a face already sad is asked nothing)
+is "moved, cos per row" "$(head -n 1 "$T/out/target-moved.csv") $(awk -F, 'NR == 2 { print ($1 >= 1 && $1 <= 2) }' \
+   "$T/out/base-moved.csv")" "n,moved,cos 1"
 grep -q '^| target | .* | [-0-9.]* | [-0-9.]* |$' "$T/out/table.md"; _report $? "table.md: moved and cos in the row"
 cmp -s "$T/out/target/sad.wes" "$T/out/none/sad.wes"; [ $? -eq 1 ]; _report $? "the target heatmaps change the edit"
 summary

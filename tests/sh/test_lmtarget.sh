@@ -43,7 +43,7 @@ fails 65 "lmnme: no target_landmarks" lmnme "$T/faces.wes"
 # lmnme -s: the unedited faces (landmarks + target) against themselves moved
 # nothing (the happy face was asked nothing: not counted)
 ok "lmnme -s" lmnme -s "$T/kept.wes" -o "$T/mv.csv" "$T/kept.wes"
-is "lmnme -s: moved and cos columns" "$(head -n 1 "$T/mv.csv")" "emotion,n,nme,nme_expr,moved,cos"
+is "lmnme -s: moved and cos columns" "$(head -n 1 "$T/mv.csv")" "emotion,n,nme,nme_expr,moved,cos,n_moved"
 is "lmnme -s: no edit moved 0" "$(awk -F, '$1 == "all" { print $5 }' "$T/mv.csv")" "0.0000"
 fails 65 "lmnme -s: a source without targets" lmnme -s "$T/faces.wes" "$T/kept.wes"
 fails 66 "lmnme -s: a missing source" lmnme -s "$T/nope.wes" "$T/kept.wes"
