@@ -117,16 +117,17 @@ table: check $(foreach r,$(ROWS),$(OUT)/$(r).csv $(OUT)/$(r)-moved.csv)
 	     awk -F, -v r="$(r)" -v d="$(DESC_$(r))" -v m="$$m" 'NR == 2 { printf "| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", \
 	     r, d, $$1, $$2, $$3, $$4, $$5, $$8, $$9, m }' $(OUT)/$(r).csv;) } | tee $(OUT)/table.md
 
-# the sheet faces, edited by every row (same faces, deterministic DDIM)
+# the sheet faces, edited by every row (same faces, deterministic DDIM);
+# each row passed as name@model@conditions@flags, from the same variables
+# as the table's rows
 sheets: check $(OUT)/heldout/edit.wes
 	@d=$(OUT)/sheets; mkdir -p $$d/models || exit 73; \
 	 . pipelines/ckpt_meta.sh; . pipelines/exp_edit.sh; \
 	 $(BIN)/dwt -T 1 < $(OUT)/heldout/sheet.wes | $(BIN)/iwt -t -T 1 > $$d/source.wes || exit 70; \
 	 for e in $(SHEET_EMOTIONS); do files=$$d/source.wes; \
-	   for r in $(ROWS); do \
-	     case $$r in target) m="$(MODEL_target)" c="$(COND_target)" f="$(FLAGS_target)";; own) m="$(MODEL_own)" c="" f="";; \
-	       none) m="$(MODEL_none)" c="" f="$(FLAGS_none)";; base) m="$(MODEL_base)" c="" f="";; esac; \
-	     ln -sf "$$(cd "$$(dirname $$m)" && pwd)/$$(basename $$m)" $$d/models/$$r; \
+	   for row in $(foreach r,$(ROWS),$(r)@$(abspath $(MODEL_$(r)))@$(COND_$(r))@$(FLAGS_$(r))); do \
+	     r=$${row%%@*} m=$${row#*@}; c=$${m#*@}; m=$${m%%@*}; f=$${c#*@}; c=$${c%%@*}; \
+	     ln -sf "$$m" $$d/models/$$r; \
 	     [ -s $$d/$$r-$$e.wes ] && [ $$d/$$r-$$e.wes -nt $$m ] || \
 	       (cd $$d/models && BIN=$(abspath $(BIN)) LMT=$(abspath $(LMT)) exp_edit $$r "$$c" $$e -g $(G) $$f \
 	          < $(abspath $(OUT))/heldout/sheet.wes > ../$$r-$$e.wes.tmp && mv ../$$r-$$e.wes.tmp ../$$r-$$e.wes) \
