@@ -75,6 +75,11 @@ typedef struct {
                            (0.25); 0 = off */
     float region_side;  /* the regions' reach sideways as a fraction of `region` (the
                            `side` of we_face_region_mask; cascade.region_side) (1) */
+    float region_clip;  /* > 0: the caller also limits the change to the expression area
+                           (we_face_region_expr_mask: mouth, eyes, brows, cheeks, the area
+                           femetrics keeps apart from the ring it judges), fading in over
+                           region_clip inter-ocular distances inside its edge
+                           (cascade.region_clip) (0 = off) */
     int recon;          /* the caller's reference for the change (cascade.recon): 1 = the face
                            inverted and reconstructed under its own condition, so the round
                            trip's drift is no change (1); 0 = the source itself, so all that

@@ -18,12 +18,12 @@
 /* ---- the model file's detail net and settings ------------------------- */
 
 /* The cascade.* metadata keys, in the order they are written. */
-#define NKEYS 12
+#define NKEYS 13
 static const char *const key_name[NKEYS] = {"cascade.mask_sigma", "cascade.mask_lo",   "cascade.mask_hi",
                                             "cascade.mask_dilate", "cascade.mask_feather",
                                             "cascade.tone_sigma", "cascade.tone_mean", "cascade.flow_alpha",
                                             "cascade.detail_fade", "cascade.region", "cascade.recon",
-                                            "cascade.region_side"};
+                                            "cascade.region_side", "cascade.region_clip"};
 
 static void key_ptrs(we_cascade_params *p, float *f[NKEYS], int *i[NKEYS])
 {
@@ -32,6 +32,7 @@ static void key_ptrs(we_cascade_params *p, float *f[NKEYS], int *i[NKEYS])
     f[0] = &p->mask_sigma, f[1] = &p->mask_lo, f[2] = &p->mask_hi, i[3] = &p->mask_dilate;
     f[4] = &p->mask_feather, f[5] = &p->tone_sigma, i[6] = &p->tone_mean, f[7] = &p->flow_alpha, f[8] = &p->detail_fade;
     f[9] = &p->region, i[10] = &p->recon, f[11] = &p->region_side;
+    f[12] = &p->region_clip;
 }
 
 we_status we_model_cascade_load(we_model *m, const we_st_file *f)
@@ -200,9 +201,14 @@ we_status we_model_cascade_apply(we_model *m, we_frame *w, const we_wavelet_layo
     /* cascade.region: the change stays in the landmark regions of this face */
     we_cascade_params cp = m->cas;
     float *allow = NULL;
-    if (cp.region > 0 && lm) {
-        if (!(allow = malloc(sizeof(float) * n2))) return we_err_set(WE_ENOMEM, "cascade: out of memory");
-        if ((s = we_face_region_mask(allow, n, ldexp(1.0, J), lm, cp.region, cp.region_side))) { free(allow); return s; }
+    if ((cp.region > 0 || cp.region_clip > 0) && lm) {
+        if (!(allow = malloc(sizeof(float) * n2 * 2))) return we_err_set(WE_ENOMEM, "cascade: out of memory");
+        float *clip = allow + n2;
+        for (size_t i = 0; i < n2; i++) allow[i] = 1;
+        if (cp.region > 0) s = we_face_region_mask(allow, n, ldexp(1.0, J), lm, cp.region, cp.region_side);
+        if (!s && cp.region_clip > 0) s = we_face_region_expr_mask(clip, n, ldexp(1.0, J), lm, cp.region_clip);
+        for (size_t i = 0; !s && cp.region_clip > 0 && i < n2; i++) allow[i] *= clip[i];
+        if (s) { free(allow); return s; }
         cp.allow = allow;
     }
     float *img = face_planes(m, w, L, &s);

@@ -10,6 +10,7 @@
 
 #include "we_color.h"
 #include "we_face_paste.h"
+#include "we_face_region.h"
 #include "we_metrics.h"
 #include "we_stream.h"
 #include "we_warp.h"
@@ -102,15 +103,9 @@ void we_metrics_keep_mask(float *mask, float *scratch, int H, int W, const float
 
 void we_metrics_change_mask(float *mask, int H, int W, const float *lm)
 {
-    /* points 17..67, then the cheeks: midpoints of the jaw points and the nose tip */
-    float p[2 * (51 + 17)];
-    int n = 0;
-    for (int i = 17; i < 68; i++, n++) { p[2 * n] = lm[2 * i]; p[2 * n + 1] = lm[2 * i + 1]; }
-    for (int i = 0; i < 17; i++, n++) {
-        p[2 * n] = 0.5f * (lm[2 * i] + lm[2 * 30]);
-        p[2 * n + 1] = 0.5f * (lm[2 * i + 1] + lm[2 * 30 + 1]);
-    }
-    grown_hull(mask, H, W, p, n, 1.1);
+    float p[136];
+    we_face_region_expr_points(p, lm);
+    we_warp_hull_mask(mask, H, W, p, 68, 0);
 }
 
 we_status we_metrics_photo_paste(we_tensor *edit, const we_tensor *src, const float *lm, int paste)

@@ -10,7 +10,8 @@
  *   change region  what an expression may move: the hull of the brows, eyes,
  *                nose and mouth (points 17..67) and of the cheeks (midpoints
  *                of each jaw point and the nose tip 30), grown by 10% about
- *                its centroid, hard edge;
+ *                its centroid, hard edge (we_face_region_expr_points: the
+ *                cascade's cascade.region_clip uses the same area);
  *   kept ring    the face hull grown by 20% about its centroid, less the
  *                change region: the face around what the expression
  *                moves (jaw, chin, temples, the brows' surroundings), which

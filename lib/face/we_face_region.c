@@ -6,10 +6,10 @@
 #include <stddef.h>
 
 /* Convex hull of np points (x,y pairs) into h (counter-clockwise, Andrew's
- * monotone chain); returns its size (np <= 40). */
+ * monotone chain); returns its size (np <= 68). */
 static int hull(float *h, const float *p, int np)
 {
-    int idx[40], k = 0;
+    int idx[68], k = 0;
     for (int i = 0; i < np; i++) idx[i] = i;
     for (int i = 1; i < np; i++) /* insertion sort by x, then y */
         for (int j = i; j > 0; j--) {
@@ -17,7 +17,7 @@ static int hull(float *h, const float *p, int np)
             if (a[0] < b[0] || (a[0] == b[0] && a[1] <= b[1])) break;
             int t = idx[j]; idx[j] = idx[j - 1]; idx[j - 1] = t;
         }
-    int out[82];
+    int out[2 * 68 + 2];
     for (int pass = 0; pass < 2; pass++) {
         int start = k;
         for (int q = 0; q < np; q++) {
@@ -89,5 +89,45 @@ we_status we_face_region_mask(float *mask, int n, double scale, const float *lm,
                 if (v > mask[(size_t)y * n + x]) mask[(size_t)y * n + x] = v;
             }
     }
+    return WE_OK;
+}
+
+void we_face_region_expr_points(float *p, const float *lm)
+{
+    int n = 0;
+    for (int i = 17; i < 68; i++, n++) p[2 * n] = lm[2 * i], p[2 * n + 1] = lm[2 * i + 1];
+    for (int i = 0; i < 17; i++, n++) { /* the cheeks: halfway from each jaw point to the nose tip */
+        p[2 * n] = 0.5f * (lm[2 * i] + lm[2 * 30]);
+        p[2 * n + 1] = 0.5f * (lm[2 * i + 1] + lm[2 * 30 + 1]);
+    }
+    double cx = 0, cy = 0;
+    for (int i = 0; i < n; i++) cx += p[2 * i], cy += p[2 * i + 1];
+    cx /= n, cy /= n;
+    for (int i = 0; i < n; i++) {
+        p[2 * i] = (float)(cx + WE_FACE_REGION_EXPR_GROW * (p[2 * i] - cx));
+        p[2 * i + 1] = (float)(cy + WE_FACE_REGION_EXPR_GROW * (p[2 * i + 1] - cy));
+    }
+}
+
+we_status we_face_region_expr_mask(float *mask, int n, double scale, const float *lm, double fall)
+{
+    if (n < 1 || !(scale > 0) || !(fall >= 0))
+        return we_err_set(WE_EUSAGE, "face region: n %d, scale %g, fall %g", n, scale, fall);
+    for (int i = 0; i < 136; i++)
+        if (!isfinite(lm[i])) return we_err_set(WE_EDATA, "face region: landmark %d is not finite", i / 2);
+    float p[136], h[136];
+    we_face_region_expr_points(p, lm);
+    for (int i = 0; i < 136; i++) p[i] = (float)((p[i] + 0.5) / scale - 0.5);
+    double io = hypot((lm[2 * 36] - lm[2 * 45]) / scale, (lm[2 * 36 + 1] - lm[2 * 45 + 1]) / scale);
+    if (!(io > 1e-3)) return we_err_set(WE_EDATA, "face region: the outer eye corners coincide");
+    double f = fall * io < 1 ? 1 : fall * io;
+    int nh = hull(h, p, 68);
+    for (int y = 0; y < n; y++)
+        for (int x = 0; x < n; x++) {
+            /* 0 on the hull's edge and outside, 1 from f inside it */
+            double t = nh < 3 ? 0 : poly_dist(h, nh, x, y) / f;
+            t = t < 0 ? 0 : t > 1 ? 1 : t;
+            mask[(size_t)y * n + x] = (float)(t * t * (3 - 2 * t));
+        }
     return WE_OK;
 }

@@ -31,4 +31,24 @@
  * scale <= 0, grow < 0 or side outside (0, 100]. */
 we_status we_face_region_mask(float *mask, int n, double scale, const float *lm, double grow, double side);
 
+/* The expression area of issue 12's points 2 and 6 (mouth, eyes, brows,
+ * cheeks), one definition for the edit that keeps the rest of the face and
+ * for the measure that checks it (femetrics' change region, lib/eval/
+ * we_metrics_photo.h): the convex hull of points 17..67 and of the cheeks
+ * (the midpoints of each jaw point 0..16 and the nose tip 30), grown by
+ * WE_FACE_REGION_EXPR_GROW about the centroid of those 68 points. */
+#define WE_FACE_REGION_EXPR_GROW 1.1
+
+/* The 68 points of that area (x, y pairs, already grown) from the 68
+ * landmarks, in the landmarks' coordinates; p must not alias lm. */
+void we_face_region_expr_points(float *p, const float *lm);
+
+/* mask [n, n] in [0, 1]: 0 on and outside the expression area's edge,
+ * rising (smoothstep) to 1 at `fall` inter-ocular distances inside it (at
+ * least one pixel), so that what the mask lets change stays inside the
+ * area. Grid and landmarks as we_face_region_mask. WE_EDATA for non-finite
+ * landmarks or coinciding eye corners, WE_EUSAGE for n < 1, scale <= 0 or
+ * fall < 0. */
+we_status we_face_region_expr_mask(float *mask, int n, double scale, const float *lm, double fall);
+
 #endif

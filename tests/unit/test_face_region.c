@@ -2,7 +2,10 @@
  * (lib/face/we_face_region.h): on dlib's template face at 256 px seen on a
  * 64 x 64 grid (scale 4): 1 on the mouth, the eyes and the brows, 0 on the
  * outer cheeks and the image corners; a larger grow covers
- * more; bad landmarks and arguments are refused. */
+ * more; bad landmarks and arguments are refused. The expression area
+ * (we_face_region_expr_mask): 1 on the features and the cheeks, 0 above
+ * the brows and on the chin, above 0.05 only at grid cells whose centre
+ * lies in femetrics' change region (the same area, hard edge at 256 px). */
 #include <math.h>
 #include <stdlib.h>
 #include <stdio.h>
@@ -11,6 +14,7 @@
 #include "check.h"
 #include "we_align.h"
 #include "we_face_region.h"
+#include "we_metrics_photo.h"
 
 #define S 256
 #define n 64
@@ -86,5 +90,25 @@ int main(void)
     CHECK(we_face_region_mask(mask, n, 4.0, bad, 0.15, 1) == WE_EDATA, "coinciding eye corners refused");
     CHECK(we_face_region_mask(mask, n, 0.0, lm, 0.15, 1) == WE_EUSAGE && we_face_region_mask(mask, n, 4.0, lm, -1, 1) == WE_EUSAGE,
           "scale 0 and negative grow refused");
+    /* the expression area: soft inside femetrics' change region */
+    float area[n * n], hard[S * S];
+    CHECK(we_face_region_expr_mask(area, n, 4.0, lm, 0.1) == WE_OK, "expression area of the template face");
+    CHECK(at(area, mx, my) == 1.0f && at(area, lm[2 * 37], lm[2 * 37 + 1]) == 1.0f && at(area, lm[2 * 44], lm[2 * 44 + 1]) == 1.0f,
+          "area: 1 on the mouth and the eyes");
+    CHECK(at(area, 0.5 * (lm[2 * 3] + lm[2 * 30]), 0.5 * (lm[2 * 3 + 1] + lm[2 * 30 + 1])) > 0.5f, "area: on the cheek");
+    CHECK(at(area, lm[2 * 8], lm[2 * 8 + 1]) == 0.0f && at(area, lm[2 * 19], lm[2 * 19 + 1] - 0.3 * io) == 0.0f,
+          "area: 0 on the chin and above the brows");
+    we_metrics_change_mask(hard, S, S, lm);
+    int within = 1, on = 0;
+    for (int y = 0; y < n; y++)
+        for (int x = 0; x < n; x++) {
+            if (!(area[y * n + x] > 0.05f)) continue; /* (the edge's last few % fall within a pixel) */
+            on++;
+            for (int dy = 1; dy < 3; dy++) /* the face pixels around the centre of a cell that may change */
+                for (int dx = 1; dx < 3; dx++) within &= hard[(4 * y + dy) * S + 4 * x + dx] == 1.0f;
+        }
+    CHECK(on > n * n / 10 && within, "area: nonzero only inside femetrics' change region");
+    CHECK(we_face_region_expr_mask(area, n, 4.0, lm, -1) == WE_EUSAGE && we_face_region_expr_mask(area, n, 4.0, bad, 0.1) == WE_EDATA,
+          "area: negative fall and coinciding eye corners refused");
     return check_summary();
 }
