@@ -4,7 +4,7 @@
 #
 # The shipped models/default.safetensors was made by this file in two runs
 # (models/README.md): VA=1 STEPS=4518 (the DDPM loss alone), then VA=1
-# STEPS=6018 INIT=<that checkpoint> AUX="--lambda-expr 1e-4 --lambda-va 1e-4"
+# STEPS=12018 INIT=<that checkpoint> AUX="--lambda-expr 1e-4 --lambda-va 1e-4"
 # EXPORT_FLAGS="--edit-guidance 4" DETAIL= (the winning set of
 # pipelines/aux_study.mk, README "Auxiliary losses").
 #

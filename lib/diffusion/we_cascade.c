@@ -19,7 +19,7 @@ void we_cascade_params_init(we_cascade_params *p)
     p->tone_mean = 1;
     p->flow_alpha = 0.0f;
     p->detail_fade = 0.0f;
-    p->region = 0.25f;
+    p->region = 0.10f;
     p->region_side = 1.0f;
     p->region_clip = 0;
     p->recon = 1;
