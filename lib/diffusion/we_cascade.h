@@ -72,8 +72,8 @@ typedef struct {
                            detail_fade) inside the mask (step 3b; 0 = off) */
     float region;       /* > 0: the caller limits the change to the landmark regions grown by
                            `region` inter-ocular distances (we_face_region.h; cascade.region)
-                           (0.10: with the shipped model it keeps the 35 dB outside the change
-                           at the 64 px edit's judged accuracy, README); 0 = off */
+                           (0.10: with the shipped model the 35 dB outside the change are kept,
+                           for some judged accuracy: README); 0 = off */
     float region_side;  /* the regions' reach sideways as a fraction of `region` (the
                            `side` of we_face_region_mask; cascade.region_side) (1) */
     float region_clip;  /* > 0: the caller also limits the change to the expression area
