@@ -22,7 +22,7 @@ void we_cascade_params_init(we_cascade_params *p)
     p->region = 0.10f;
     p->region_side = 1.0f;
     p->region_clip = 0;
-    p->recon = 1;
+    p->recon = 1.0f;
     p->allow = NULL;
 }
 

@@ -81,10 +81,11 @@ typedef struct {
                            femetrics keeps apart from the ring it judges), fading in over
                            region_clip inter-ocular distances inside its edge
                            (cascade.region_clip) (0 = off) */
-    int recon;          /* the caller's reference for the change (cascade.recon): 1 = the face
+    float recon;        /* the caller's reference for the change (cascade.recon): 1 = the face
                            inverted and reconstructed under its own condition, so the round
                            trip's drift is no change (1); 0 = the source itself, so all that
-                           the model rewrote counts, inside the mask and regions */
+                           the model rewrote counts, inside the mask and regions; between:
+                           recon * reconstruction + (1 - recon) * source */
     const float *allow; /* per call, not a setting: [(S/2^J)^2] in [0,1] multiplying the change
                            mask after step 1 (the regions above), NULL = everywhere */
 } we_cascade_params;

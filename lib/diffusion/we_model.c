@@ -408,7 +408,7 @@ we_status we_model_edit(we_model *m, const we_edit_request *r, we_item *it, int 
     /* with a cascade item the batch is also reconstructed: the cascade
      * changes the photo by edit - reconstruction, not by edit - source
      * (unless cascade.recon is 0) */
-    int recon = anycas && m->cas.recon;
+    int recon = anycas && m->cas.recon > 0;
     s = we_model_edit_batch(m, &r->p, m->x, recon ? m->xr : NULL, m->src, r->target, r->have_va ? r->va : NULL,
                             (cfg->K && anyheat) ? (anytgt ? m->theat : m->heat) : NULL,
                             (cfg->K && anytgt) ? m->heat : NULL, nb, rng);

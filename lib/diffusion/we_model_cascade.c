@@ -31,7 +31,7 @@ static void key_ptrs(we_cascade_params *p, float *f[NKEYS], int *i[NKEYS])
     memset(i, 0, sizeof(int *) * NKEYS);
     f[0] = &p->mask_sigma, f[1] = &p->mask_lo, f[2] = &p->mask_hi, i[3] = &p->mask_dilate;
     f[4] = &p->mask_feather, f[5] = &p->tone_sigma, i[6] = &p->tone_mean, f[7] = &p->flow_alpha, f[8] = &p->detail_fade;
-    f[9] = &p->region, i[10] = &p->recon, f[11] = &p->region_side;
+    f[9] = &p->region, f[10] = &p->recon, f[11] = &p->region_side;
     f[12] = &p->region_clip;
 }
 
@@ -53,6 +53,8 @@ we_status we_model_cascade_load(we_model *m, const we_st_file *f)
     }
     if (!(m->cas.mask_lo < m->cas.mask_hi))
         return we_err_set(WE_EDATA, "metadata cascade.mask_lo must be below cascade.mask_hi");
+    if (!(m->cas.recon >= 0 && m->cas.recon <= 1))
+        return we_err_set(WE_EDATA, "metadata cascade.recon must be in [0, 1]");
     if (!(m->cas.region_side > 0 && m->cas.region_side <= 100))
         return we_err_set(WE_EDATA, "metadata cascade.region_side must be in (0, 100]");
     if (!we_st_meta(f, "detail.format")) return WE_OK; /* no detail net: D = NULL */
@@ -225,10 +227,15 @@ we_status we_model_cascade_apply(we_model *m, we_frame *w, const we_wavelet_layo
         if (rc) we_color_rgb_to_ycbcr(rc, rc, n2);
         we_color_rgb_to_ycbcr(img, img, P);
     }
-    /* with a reconstruction the cascade gets source + (edit - recon) */
+    /* with a reconstruction the cascade gets source + (edit - ref), ref =
+     * w recon + (1 - w) source (w = cascade.recon; 1: ref is recon exactly) */
+    const float wr = cp.recon, ws = 1.0f - cp.recon;
     for (int c = 0; c < Cc && !s && rc; c++) {
         s = we_cascade_coarse(sc + c * n2, img + c * P, S, J);
-        for (size_t i = 0; !s && i < n2; i++) ec[c * n2 + i] = sc[c * n2 + i] + (ec[c * n2 + i] - rc[c * n2 + i]);
+        for (size_t i = 0; !s && i < n2; i++) {
+            float ref = wr * rc[c * n2 + i] + ws * sc[c * n2 + i];
+            ec[c * n2 + i] = sc[c * n2 + i] + (ec[c * n2 + i] - ref);
+        }
     }
     /* d = the change of each plane: exactly 0 where the cascade's mask is */
     for (int c = 0; c < Cc && !s; c++) {

@@ -157,6 +157,10 @@ ok "export with --detail" wtrain -m "$T/m1.st" --export "$T/md.st" --detail "$T/
 . pipelines/ckpt_meta.sh
 is "detail.* and cascade.* in the metadata" "$(ckpt_meta "$T/md.st" detail.nf)/$(ckpt_meta "$T/md.st" cascade.mask_lo)" "4/0.03"
 ok "cascade with the detail net" sh -c "wdenoise -m $T/md.st -n 5 -e sad < $T/big.wes > $T/cd.wes"
+# cascade.recon is a weight in [0, 1]: a model file saying 3 is refused
+LC_ALL=C sed 's/"cascade.recon":"1"/"cascade.recon":"3"/' "$T/md.st" > "$T/mr.st"
+fails 65 "cascade.recon 3 in a model file" sh -c "wdenoise -m $T/mr.st -n 5 -e sad < $T/big.wes"
+grep -q 'cascade.recon must be in \[0, 1\]' "$T/.err"; is "... and the message says the range" $? 0
 case "$(tsinfo "$T/cd.wes")" in *"edit.cascade=1 edit.detail=net"*) r=0 ;; *) r=1 ;; esac
 is "edit.detail=net" "$r" 0
 ok "a 16 px face edits as without the net" sh -c "wdenoise -m $T/md.st -n 5 -e sad < $T/g.wes | tscmp -q - $T/o1.wes"

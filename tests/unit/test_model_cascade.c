@@ -165,6 +165,25 @@ static void test_edit_end_to_end(we_model *m)
         for (size_t i = 0; i < (size_t)C * P; i++) d0 = fmax(d0, fabs((double)c0[i] - a[i])), finite &= isfinite(c0[i]);
         CHECK(d0 > 1e-4, "cascade.recon 0: another result than against the reconstruction");
         CHECK(finite, "cascade.recon 0: every value finite");
+        /* cascade.recon 0.5: the reference halfway between source and
+         * reconstruction, a third result */
+        we_item ith;
+        make_item(&ith, img, C, S, "haar", 1);
+        m->cas.recon = 0.5f;
+        CHECK(edit_one(m, &ith, 3, 50, 5, 4) == WE_OK, "cascade.recon 0.5: edits");
+        m->cas.recon = 1;
+        float *ch = malloc(sizeof(float) * C * P);
+        item_image(ch, &ith, C, S);
+        double dh0 = 0, dh1 = 0;
+        finite = 1;
+        for (size_t i = 0; i < (size_t)C * P; i++) {
+            dh0 = fmax(dh0, fabs((double)ch[i] - c0[i]));
+            dh1 = fmax(dh1, fabs((double)ch[i] - a[i]));
+            finite &= isfinite(ch[i]);
+        }
+        CHECK(dh0 > 1e-5 && dh1 > 1e-5 && finite, "cascade.recon 0.5: another result than 0 and 1, finite");
+        free(ch);
+        we_item_free(&ith);
         free(c0);
         we_item_free(&it0);
     }
