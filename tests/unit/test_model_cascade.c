@@ -116,6 +116,21 @@ static we_status edit_one(we_model *m, we_item *it, int target, int t0, int step
     return s ? s : we_model_edit(m, &r, it, 1, NULL, &rng);
 }
 
+/* The image of one edit (target 3, t0 50, 5 steps, g 4) of img with
+ * cascade.recon set to w (restored to 1 after); NULL if the edit fails. */
+static float *edit_with_recon(we_model *m, const float *img, int C, int S, float w)
+{
+    we_item it;
+    make_item(&it, img, C, S, "haar", 1);
+    m->cas.recon = w;
+    we_status st = edit_one(m, &it, 3, 50, 5, 4);
+    m->cas.recon = 1;
+    float *out = st ? NULL : malloc(sizeof(float) * (size_t)C * S * S);
+    if (out) item_image(out, &it, C, S);
+    we_item_free(&it);
+    return out;
+}
+
 static void test_edit_end_to_end(we_model *m)
 {
     int S = 64, C = 3;
@@ -151,41 +166,23 @@ static void test_edit_end_to_end(we_model *m)
     CHECK(dmax > 0.01, "the face changed");
     CHECK(cdiff < 1e-5, "luminance model on RGB: R, G, B move by the same dY (CbCr kept)");
     /* cascade.recon 0: the change is measured against the source, so the
-     * round trip's drift counts too: another edit */
+     * round trip's drift counts too: another edit; 0.5: the reference
+     * halfway between source and reconstruction, a third result */
     {
-        we_item it0;
-        make_item(&it0, img, C, S, "haar", 1);
-        m->cas.recon = 0;
-        CHECK(edit_one(m, &it0, 3, 50, 5, 4) == WE_OK, "cascade.recon 0: edits");
-        m->cas.recon = 1;
-        float *c0 = malloc(sizeof(float) * C * P);
-        item_image(c0, &it0, C, S);
-        double d0 = 0;
-        int finite = 1;
-        for (size_t i = 0; i < (size_t)C * P; i++) d0 = fmax(d0, fabs((double)c0[i] - a[i])), finite &= isfinite(c0[i]);
-        CHECK(d0 > 1e-4, "cascade.recon 0: another result than against the reconstruction");
-        CHECK(finite, "cascade.recon 0: every value finite");
-        /* cascade.recon 0.5: the reference halfway between source and
-         * reconstruction, a third result */
-        we_item ith;
-        make_item(&ith, img, C, S, "haar", 1);
-        m->cas.recon = 0.5f;
-        CHECK(edit_one(m, &ith, 3, 50, 5, 4) == WE_OK, "cascade.recon 0.5: edits");
-        m->cas.recon = 1;
-        float *ch = malloc(sizeof(float) * C * P);
-        item_image(ch, &ith, C, S);
-        double dh0 = 0, dh1 = 0;
-        finite = 1;
-        for (size_t i = 0; i < (size_t)C * P; i++) {
+        float *c0 = edit_with_recon(m, img, C, S, 0.0f), *ch = edit_with_recon(m, img, C, S, 0.5f);
+        double d0 = 0, dh0 = 0, dh1 = 0;
+        int finite = c0 && ch;
+        for (size_t i = 0; finite && i < (size_t)C * P; i++) {
+            d0 = fmax(d0, fabs((double)c0[i] - a[i]));
             dh0 = fmax(dh0, fabs((double)ch[i] - c0[i]));
             dh1 = fmax(dh1, fabs((double)ch[i] - a[i]));
-            finite &= isfinite(ch[i]);
+            finite &= isfinite(c0[i]) && isfinite(ch[i]);
         }
-        CHECK(dh0 > 1e-5 && dh1 > 1e-5 && finite, "cascade.recon 0.5: another result than 0 and 1, finite");
-        free(ch);
-        we_item_free(&ith);
+        CHECK(d0 > 1e-4, "cascade.recon 0: another result than against the reconstruction");
+        CHECK(dh0 > 1e-5 && dh1 > 1e-5, "cascade.recon 0.5: another result than 0 and 1");
+        CHECK(finite, "cascade.recon 0 and 0.5: edit, every value finite");
         free(c0);
-        we_item_free(&it0);
+        free(ch);
     }
     /* the edit is deterministic and the same in a batch of two */
     we_item two[2];
