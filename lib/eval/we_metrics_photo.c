@@ -81,14 +81,7 @@ void we_metrics_face_mask(float *mask, int H, int W, const float *lm)
 /* Hard mask of the hull of n points (x,y pairs, scaled in place) grown by f about their centroid. */
 static void grown_hull(float *mask, int H, int W, float *p, int n, double f)
 {
-    double cx = 0, cy = 0;
-    for (int i = 0; i < n; i++) { cx += p[2 * i]; cy += p[2 * i + 1]; }
-    cx /= n;
-    cy /= n;
-    for (int i = 0; i < n; i++) {
-        p[2 * i] = (float)(cx + f * (p[2 * i] - cx));
-        p[2 * i + 1] = (float)(cy + f * (p[2 * i + 1] - cy));
-    }
+    we_face_region_grow(p, n, f);
     we_warp_hull_mask(mask, H, W, p, n, 0);
 }
 

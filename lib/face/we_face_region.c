@@ -57,17 +57,27 @@ static double poly_dist(const float *h, int nh, double x, double y)
     return inside ? in : -out;
 }
 
+/* The 68 landmarks in grid units (see we_face_region_mask) into g, and the
+ * inter-ocular distance there; WE_EDATA for a non-finite landmark or
+ * coinciding outer eye corners. */
+static we_status to_grid(float *g, double *io, const float *lm, double scale)
+{
+    for (int i = 0; i < 136; i++)
+        if (!isfinite(lm[i])) return we_err_set(WE_EDATA, "face region: landmark %d is not finite", i / 2);
+    for (int i = 0; i < 136; i++) g[i] = (float)((lm[i] + 0.5) / scale - 0.5);
+    *io = hypot(g[2 * 36] - g[2 * 45], g[2 * 36 + 1] - g[2 * 45 + 1]);
+    if (!(*io > 1e-3)) return we_err_set(WE_EDATA, "face region: the outer eye corners coincide");
+    return WE_OK;
+}
+
 we_status we_face_region_mask(float *mask, int n, double scale, const float *lm, double grow, double side)
 {
     if (n < 1 || !(scale > 0) || !(grow >= 0) || !(side > 0 && side <= 100))
         return we_err_set(WE_EUSAGE, "face region: n %d, scale %g, grow %g, side %g", n, scale, grow, side);
-    for (int i = 0; i < 136; i++)
-        if (!isfinite(lm[i])) return we_err_set(WE_EDATA, "face region: landmark %d is not finite", i / 2);
-    /* the points in grid units */
     float g[136];
-    for (int i = 0; i < 136; i++) g[i] = (float)((lm[i] + 0.5) / scale - 0.5);
-    double io = hypot(g[2 * 36] - g[2 * 45], g[2 * 36 + 1] - g[2 * 45 + 1]);
-    if (!(io > 1e-3)) return we_err_set(WE_EDATA, "face region: the outer eye corners coincide");
+    double io;
+    we_status s = to_grid(g, &io, lm, scale);
+    if (s) return s;
     static const int ranges[2][4] = {{17, 26, 36, 47}, {27, 35, 48, 67}};
     float pts[2 * 40], h[2 * 40];
     size_t n2 = (size_t)n * n;
@@ -100,12 +110,17 @@ void we_face_region_expr_points(float *p, const float *lm)
         p[2 * n] = 0.5f * (lm[2 * i] + lm[2 * 30]);
         p[2 * n + 1] = 0.5f * (lm[2 * i + 1] + lm[2 * 30 + 1]);
     }
+    we_face_region_grow(p, n, WE_FACE_REGION_EXPR_GROW);
+}
+
+void we_face_region_grow(float *p, int n, double f)
+{
     double cx = 0, cy = 0;
     for (int i = 0; i < n; i++) cx += p[2 * i], cy += p[2 * i + 1];
     cx /= n, cy /= n;
     for (int i = 0; i < n; i++) {
-        p[2 * i] = (float)(cx + WE_FACE_REGION_EXPR_GROW * (p[2 * i] - cx));
-        p[2 * i + 1] = (float)(cy + WE_FACE_REGION_EXPR_GROW * (p[2 * i + 1] - cy));
+        p[2 * i] = (float)(cx + f * (p[2 * i] - cx));
+        p[2 * i + 1] = (float)(cy + f * (p[2 * i + 1] - cy));
     }
 }
 
@@ -113,13 +128,11 @@ we_status we_face_region_expr_mask(float *mask, int n, double scale, const float
 {
     if (n < 1 || !(scale > 0) || !(fall >= 0))
         return we_err_set(WE_EUSAGE, "face region: n %d, scale %g, fall %g", n, scale, fall);
-    for (int i = 0; i < 136; i++)
-        if (!isfinite(lm[i])) return we_err_set(WE_EDATA, "face region: landmark %d is not finite", i / 2);
-    float p[136], h[136];
-    we_face_region_expr_points(p, lm);
-    for (int i = 0; i < 136; i++) p[i] = (float)((p[i] + 0.5) / scale - 0.5);
-    double io = hypot((lm[2 * 36] - lm[2 * 45]) / scale, (lm[2 * 36 + 1] - lm[2 * 45 + 1]) / scale);
-    if (!(io > 1e-3)) return we_err_set(WE_EDATA, "face region: the outer eye corners coincide");
+    float g[136], p[136], h[136];
+    double io;
+    we_status s = to_grid(g, &io, lm, scale);
+    if (s) return s;
+    we_face_region_expr_points(p, g); /* growing about the centroid commutes with the grid's affine map */
     double f = fall * io < 1 ? 1 : fall * io;
     int nh = hull(h, p, 68);
     for (int y = 0; y < n; y++)

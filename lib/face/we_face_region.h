@@ -43,6 +43,9 @@ we_status we_face_region_mask(float *mask, int n, double scale, const float *lm,
  * landmarks, in the landmarks' coordinates; p must not alias lm. */
 void we_face_region_expr_points(float *p, const float *lm);
 
+/* Scale n points (x, y pairs) by f about their centroid, in place. */
+void we_face_region_grow(float *p, int n, double f);
+
 /* mask [n, n] in [0, 1]: 0 on and outside the expression area's edge,
  * rising (smoothstep) to 1 at `fall` inter-ocular distances inside it (at
  * least one pixel), so that what the mask lets change stays inside the
